@@ -1,0 +1,250 @@
+"""Grade many completions fast and safely.
+
+Every input comes back as a `Verdict`, in order. Work is shared: verdicts are
+memoized by (canonical answer, canonical gold), so 1024 samples with a handful of
+distinct answers cost a handful of comparisons. Comparisons that quick checks cannot
+settle run in a pool of worker processes (every core) under a wall-clock limit that
+is enforced by killing the worker; a chunk of comparisons that times out or kills its
+worker is re-run one comparison at a time, each with one retry, so one hostile
+answer never blocks or poisons the others. An optional SQLite cache keeps verdicts
+between runs, keyed by a fingerprint of the grader's own code and library versions.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import os
+import sqlite3
+from functools import lru_cache
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from tqdm.auto import tqdm
+
+from passk.grade.equivalence import Refused, quick_verdict, symbolic_verdict
+from passk.grade.extract import BOXED_CONFIG, ExtractConfig, extract_answer, extract_gold, last_right_hand_side
+from passk.grade.normalize import normalize_answer
+
+STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
+TRUNCATED_FINISH_REASONS = frozenset({"length"})
+CHUNK_SIZE = 8
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    timeout_s: float = 5.0
+    workers: int = 0  # 0: every core
+    cache_path: str | None = None
+    extract: ExtractConfig = field(default_factory=lambda: BOXED_CONFIG)
+
+    def __post_init__(self):
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0, got {self.workers}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    extracted: str | None
+    extract_rule: str
+    method: str = ""  # which check decided: string, numeric, math_verify, sympy, ...
+    detail: str = ""
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+
+@dataclass(frozen=True)
+class _Decision:  # what a comparison of two canonical answers concluded
+    status: str  # correct, incorrect, timeout, error
+    method: str
+    detail: str = ""
+
+
+def grader_fingerprint() -> str:
+    """Changes whenever the grading code or the libraries it calls change."""
+    import math_verify
+    import sympy
+
+    digest = hashlib.sha256(f"{math_verify.__version__ if hasattr(math_verify, '__version__') else ''}"
+                            f"{sympy.__version__}".encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Grader:
+    """Use as a context manager so the worker pool is shut down."""
+
+    def __init__(self, config: GradeConfig = GradeConfig()):
+        self.config = config
+        self._memo: dict[tuple[str, str], _Decision] = {}
+        self._pool = None
+        self._cache = _DiskCache(config.cache_path) if config.cache_path else None
+        self.counters = {"comparisons": 0, "memo_hits": 0, "symbolic": 0, "cache_hits": 0}
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool.join()
+            self._pool = None
+        if self._cache is not None:
+            self._cache.close()
+
+    def grade(self, completions: Sequence[str], golds: Sequence[str],
+              finish_reasons: Sequence[str | None] | None = None, progress: bool = False) -> list[Verdict]:
+        """One Verdict per completion, in order."""
+        if len(completions) != len(golds):
+            raise ValueError(f"{len(completions)} completions but {len(golds)} golds")
+        finish_reasons = finish_reasons if finish_reasons is not None else [None] * len(completions)
+        extractions = [extract_answer(c, self.config.extract) for c in completions]
+        keys: list[tuple[str, str] | None] = []
+        for extraction, gold, reason in zip(extractions, golds, finish_reasons):
+            if extraction.answer is None or reason in TRUNCATED_FINISH_REASONS:
+                keys.append(None)
+            else:
+                keys.append(_key(extraction.answer, gold))
+        self._decide({k for k in keys if k is not None}, progress)
+        verdicts = []
+        for extraction, key, reason in zip(extractions, keys, finish_reasons):
+            if reason in TRUNCATED_FINISH_REASONS:
+                verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
+                                        detail=f"finish_reason={reason}"))
+            elif key is None:
+                verdicts.append(Verdict("no_answer", None, extraction.rule))
+            else:
+                d = self._memo[key]
+                verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, d.detail))
+        self.counters["comparisons"] += sum(k is not None for k in keys)
+        return verdicts
+
+    def _decide(self, keys: set[tuple[str, str]], progress: bool) -> None:
+        pending = []
+        for key in keys:
+            if key in self._memo:
+                self.counters["memo_hits"] += 1
+                continue
+            quick = quick_verdict(*key)
+            if quick is not None:
+                self._memo[key] = _Decision("correct" if quick else "incorrect", "quick")
+            else:
+                pending.append(key)
+        if self._cache is not None and pending:
+            cached = self._cache.get_many(pending)
+            self.counters["cache_hits"] += len(cached)
+            self._memo.update(cached)
+            pending = [k for k in pending if k not in cached]
+        if not pending:
+            return
+        self.counters["symbolic"] += len(pending)
+        decided = self._run_symbolic(pending, progress)
+        self._memo.update(decided)
+        if self._cache is not None:
+            self._cache.put_many({k: d for k, d in decided.items() if d.status != "timeout"})
+
+    def _run_symbolic(self, keys: list[tuple[str, str]], progress: bool) -> dict[tuple[str, str], _Decision]:
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        from pebble import ProcessExpired
+
+        pool = self._get_pool()
+        timeout = self.config.timeout_s
+        chunks = [keys[i: i + CHUNK_SIZE] for i in range(0, len(keys), CHUNK_SIZE)]
+        futures = {pool.schedule(_symbolic_chunk, args=(chunk,), timeout=timeout * 2): chunk for chunk in chunks}
+        decided: dict[tuple[str, str], _Decision] = {}
+        retry: list[tuple[str, str]] = []
+        bar = tqdm(total=len(keys), desc="symbolic checks", unit="pair", disable=not progress)
+        for future in concurrent.futures.as_completed(futures):
+            chunk = futures[future]
+            try:
+                decided.update(zip(chunk, future.result()))
+            except (FutureTimeout, ProcessExpired, OSError):
+                retry.extend(chunk)  # a hung or dead worker: settle each of its pairs alone
+            bar.update(len(chunk))
+        bar.close()
+        for _attempt in range(2):  # each pair of a failed chunk alone, then one retry
+            if not retry:
+                break
+            singles = {pool.schedule(_symbolic_chunk, args=([key],), timeout=timeout): key for key in retry}
+            retry = []
+            for future, key in singles.items():
+                try:
+                    decided[key] = future.result()[0]
+                except FutureTimeout:
+                    decided[key] = _Decision("timeout", "symbolic", f"over {timeout:g} s")
+                    retry.append(key)
+                except (ProcessExpired, OSError) as exc:
+                    decided[key] = _Decision("error", "symbolic", f"worker died: {exc}")
+                    retry.append(key)
+        return decided
+
+    def _get_pool(self):
+        if self._pool is None:
+            from pebble import ProcessPool
+
+            self._pool = ProcessPool(max_workers=self.config.workers or os.cpu_count() or 1)
+        return self._pool
+
+
+def _key(answer: str, gold: str) -> tuple[str, str]:
+    """The memo key; every verdict is a function of it alone."""
+    gold = _canonical_gold(gold)
+    if "=" not in gold:  # "x = 5 + 5 + 1 = 11" answers "11" with its last right-hand side
+        answer = last_right_hand_side(answer)
+    return normalize_answer(answer), gold
+
+
+@lru_cache(maxsize=1 << 14)
+def _canonical_gold(gold: str) -> str:
+    return normalize_answer(extract_gold(gold))
+
+
+def _symbolic_chunk(keys: list[tuple[str, str]]) -> list[_Decision]:
+    """Runs in a worker process: a Python exception is a deterministic error, not retried."""
+    out = []
+    for pred, gold in keys:
+        try:
+            equal, method = symbolic_verdict(pred, gold)
+            out.append(_Decision("correct" if equal else "incorrect", method))
+        except Refused as exc:
+            out.append(_Decision("error", "refused", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a failed comparison is data, not a crash
+            out.append(_Decision("error", "symbolic", f"{type(exc).__name__}: {exc}"[:300]))
+    return out
+
+
+class _DiskCache:
+    def __init__(self, path: str):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT, pred TEXT, gold TEXT, "
+                         "status TEXT, method TEXT, detail TEXT, PRIMARY KEY (fingerprint, pred, gold))")
+        self._fingerprint = grader_fingerprint()
+
+    def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], _Decision]:
+        found = {}
+        for pred, gold in keys:
+            row = self._db.execute("SELECT status, method, detail FROM verdicts WHERE fingerprint=? AND pred=? "
+                                   "AND gold=?", (self._fingerprint, pred, gold)).fetchone()
+            if row:
+                found[(pred, gold)] = _Decision(*row)
+        return found
+
+    def put_many(self, decided: dict[tuple[str, str], _Decision]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?)",
+                             [(self._fingerprint, p, g, d.status, d.method, d.detail) for (p, g), d in decided.items()])
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()

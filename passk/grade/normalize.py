@@ -1,0 +1,225 @@
+"""Canonical strings and numbers for answers; each convention is written here once.
+
+Conventions (also in docs/grading.md):
+- Presentation is ignored: $...$, \\left/\\right, spacing commands, \\dfrac/\\tfrac,
+  \\frac12, ^\\circ and degree signs, a trailing period, \\text{} around words,
+  "x =" or "x \\in" in front of a single answer.
+- Units after a number are dropped ("5 \\text{ cm}", "72 degrees").
+- Thousands separators are read only in groups of three digits ("1,000", "1\\,000", "1{,}000").
+- A bare comma list is an unordered collection of answers ("1, 2" equals "2, 1");
+  parentheses or brackets make it an ordered tuple or an interval.
+- \\ln is written \\log: an unsubscripted log is the natural logarithm.
+- Word answers compare case-insensitively ("No" equals "no").
+- A percent "p%" equals both p and p/100.
+- Exact numbers (integers, fractions, finite decimals) compare exactly: 27.0 = 27, 0.50 = 1/2.
+  A decimal prediction of a gold that has no finite decimal form (1/3, 40 pi) is accepted when it is
+  the gold correctly rounded to the decimals the prediction gives, with at least 3 significant digits.
+- A mixed number is an integer followed by a proper fraction: 2\\frac{1}{2} and 3128 1/2 mean 2.5 and 3128.5.
+- Choice answers: "\\text{(C)}", "(C)", "\\textbf{(C)} 12" and "C" all mean choice C.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+# A JSON or Python string written with single backslashes turns "\frac" into a form feed and "rac",
+# "\text" into a tab and "ext"; these are repaired before anything else looks at the answer.
+_ESCAPE_REPAIRS = (("\x0c", "\\f"), ("\x08", "\\b"), ("\x0b", "\\v"), ("\x07", "\\a"))
+_TAB_OR_CR_BEFORE_COMMAND = re.compile(r"[\t\r](?=(?:ext|imes|heta|frac|au|o\b|ight|ho|m\b))")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+_TEXT_COMMANDS = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorname|mathit|rm)\s*\{([^{}]*)\}")
+_SPACING = re.compile(r"(?<!\\)\\[,;: ]|\\q?quad|~")
+_NEGATIVE_SPACE = re.compile(r"(?<!\\)\\!")
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree")
+_FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")
+_FRAC_HALF_SHORT = re.compile(r"\\frac\s*(\d)\s*\{")
+_FRAC_DEN_SHORT = re.compile(r"\\frac\s*(\{[^{}]*\})\s*(\d)")
+_LEADING_VAR = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=|\\in)\s*(?!.*=)")
+_UNIT_WORDS = (
+    "degrees", "degree", "deg", "units", "unit", "sq units", "square units", "cm", "m", "km", "mm", "inches",
+    "inch", "feet", "foot", "ft", "meters", "meter", "miles", "mile", "hours", "hour", "minutes", "minute",
+    "seconds", "second", "days", "day", "dollars", "cents", "cm^2", "m^2", "cm^3", "m^3", "mph", "kg", "g",
+    "pounds", "points", "students", "people", "ways", "years", "year", "sq ft",
+)
+# a unit needs a space or a \text{} wrapper: "10 m" is 10 metres but "10m" may be 10 times m
+_TRAILING_UNIT = re.compile(r"(?<=[\d}.])(?:\s*\\(?:text|mbox|mathrm|textbf)\{\s*~?|\s+)(?:"
+                            + "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
+                            + r")\b\s*\}?\s*(?:\^\s*\{?\d\}?)?\s*$", re.IGNORECASE)
+_PERCENT_WORD = re.compile(r"\s*(?:\\text\{\s*)?(?:pct|percent)\b\}?\s*$", re.IGNORECASE)
+_LIST_CONJUNCTION = re.compile(r"\s*(?:,\s*)?\\text\{\s*(?:and|or)\s*\}\s*|(?<=[\d}])\s+(?:and|or)\s+(?=[-\d\\])")
+_MATRIX_ENV = re.compile(r"\\(begin|end)\{[bBvV]?matrix\}")
+_YES_NO = re.compile(r"^(yes|no)(?![A-Za-z])", re.IGNORECASE)
+_TUPLE_JOIN = re.compile(r"\)\s*(?:[;；]\s*)?\(")
+_CHOICE = re.compile(r"^\(?([A-E])\)?$")
+_CHOICE_PREFIX = re.compile(r"^(?:\\textbf\{|\\text\{|\\mathrm\{)?\(([A-E])\)\}?")
+_SPACE_NOT_BETWEEN_WORDS = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")
+
+
+def repair_escapes(s: str) -> str:
+    for bad, good in _ESCAPE_REPAIRS:
+        s = s.replace(bad, good)
+    s = _TAB_OR_CR_BEFORE_COMMAND.sub(lambda m: "\\t" if m.group(0) == "\t" else "\\r", s)
+    return _CONTROL_CHARS.sub("", s)
+
+
+@lru_cache(maxsize=1 << 16)
+def normalize_answer(s: str) -> str:
+    """A canonical string: two answers with equal canonical strings are equivalent."""
+    s = repair_escapes(s).strip()
+    s = _strip_delims(s)
+    s = s.replace("\\left", "").replace("\\right", "").replace("\\displaystyle", "")
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\dbinom", "\\binom").replace("\\ln", "\\log")
+    s = _MATRIX_ENV.sub(r"\\\1{pmatrix}", s)
+    s = _LIST_CONJUNCTION.sub(", ", s)
+    s = _PERCENT_WORD.sub("%", s)
+    s = s.replace("{,}", "").replace("\\%", "%").replace("\\$", "")
+    s = _NEGATIVE_SPACE.sub("", _SPACING.sub(" ", s))
+    s = _DEGREES.sub("", s)
+    s = _TRAILING_UNIT.sub("", s).strip()
+    s = _TEXT_COMMANDS.sub(r"\1", s)
+    s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
+    s = _FRAC_HALF_SHORT.sub(r"\\frac{\1}{", s)
+    s = _FRAC_DEN_SHORT.sub(r"\\frac\1{\2}", s)
+    s = _LEADING_VAR.sub("", s.strip())
+    s = s.strip().rstrip(".").strip()
+    if s.startswith("$") or s.endswith("$"):
+        s = s.strip("$").strip()
+    choice = choice_letter(s)
+    if choice:
+        return choice
+    s = re.sub(r"\s+", " ", s)
+    yes_no = _YES_NO.match(s)  # "No, such n does not exist" answers a yes/no question with "no"
+    if yes_no:
+        return yes_no.group(1).lower()
+    if re.fullmatch(r"[A-Za-z][A-Za-z ,.;'-]*", s) and len(s) > 1:
+        return s.lower().rstrip(".")
+    s = _TUPLE_JOIN.sub("),(", s)  # "(1,2)(3,4)" and "(1,2); (3,4)" list two tuples
+    if _THOUSANDS.match(s):  # "1,000" and "1 000" are thousands; "1, 000" is a list
+        return s.replace(",", "").replace(" ", "")
+    return _SPACE_NOT_BETWEEN_WORDS.sub("", s)  # keep "\\pi r" and "3128 1/2" apart, join "x + 1"
+
+
+def _strip_delims(s: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        s = s.strip()
+        for left, right in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"), ("\\boxed{", "}")):
+            if s.startswith(left) and s.endswith(right) and len(s) >= len(left) + len(right):
+                s = s[len(left): len(s) - len(right)]
+                changed = True
+    return s
+
+
+def choice_letter(s: str) -> str | None:
+    """'(C)', '\\text{(C)}', '\\textbf{(C)} 12', 'C' -> 'C'; anything else -> None."""
+    s = s.strip()
+    match = _CHOICE.match(s) or _CHOICE_PREFIX.match(s)
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class Number:
+    value: Fraction
+    decimals: int | None  # digits after the decimal point when written as a decimal, else None
+    percent: bool = False
+
+    @property
+    def significant_digits(self) -> int:
+        digits = re.sub(r"\D", "", format(abs(float(self.value)), ".15g").split("e")[0]).lstrip("0")
+        return len(digits)
+
+
+_INT = r"-?\d+"
+_DEC = r"-?(?:\d+\.\d*|\.\d+|\d+)"
+_NUMBER_FORMS = (
+    (re.compile(rf"^({_DEC})(?:e|E|\\times10\^|\\cdot10\^|\*10\^)\{{?({_INT})\}}?$"), "sci"),
+    (re.compile(rf"^({_DEC})$"), "dec"),
+    (re.compile(rf"^({_INT})/({_INT})$"), "ratio"),
+    (re.compile(rf"^(-?)\\frac\{{({_INT})\}}\{{({_INT})\}}$"), "frac"),
+    (re.compile(r"^(-?)(\d+)(?: (\d+)/(\d+)|\\frac\{(\d+)\}\{(\d+)\})$"), "mixed"),  # 3 1/2, 2\frac{1}{2}
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_number(s: str) -> Number | None:
+    """Read a normalized answer as a plain number, or None when it is anything else."""
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1]
+    for pattern, form in _NUMBER_FORMS:
+        match = pattern.match(s)
+        if not match:
+            continue
+        if form == "dec":
+            text = match.group(1)
+            decimals = len(text.split(".")[1]) if "." in text else None
+            return Number(Fraction(text), decimals, percent)
+        if form == "sci":
+            mantissa, exponent = match.group(1), int(match.group(2))
+            if abs(exponent) > 400:
+                return None
+            return Number(Fraction(mantissa) * Fraction(10) ** exponent, None, percent)
+        if form == "mixed":
+            sign, whole, *parts = match.groups()
+            num, den = (int(p) for p in parts if p is not None)
+            if den == 0 or num >= den:
+                return None
+            value = int(whole) + Fraction(num, den)
+            return Number(-value if sign else value, None, percent)
+        if form == "ratio":
+            num, den = int(match.group(1)), int(match.group(2))
+        else:
+            num, den = int(match.group(2)), int(match.group(3))
+            num = -num if match.group(1) else num
+        if den == 0:
+            return None
+        return Number(Fraction(num, den), None, percent)
+    return None
+
+
+def numbers_equal(pred: Number, gold: Number) -> bool:
+    """Numeric equality under the conventions above (percent, exact values, rounded decimals)."""
+    gold_values = [gold.value] + ([gold.value / 100] if gold.percent else [])
+    pred_values = [pred.value] + ([pred.value / 100] if pred.percent else [])
+    return any(_value_equal(p, pred, g) for p in pred_values for g in gold_values)
+
+
+def _value_equal(p: Fraction, pred: Number, g: Fraction) -> bool:
+    if p == g:
+        return True
+    if pred.decimals is None or pred.decimals == 0 or _has_finite_decimal(g):
+        return False
+    if pred.significant_digits < 3:
+        return False
+    return round(g, pred.decimals) == p
+
+
+def _has_finite_decimal(x: Fraction) -> bool:
+    den = x.denominator
+    for prime in (2, 5):
+        while den % prime == 0:
+            den //= prime
+    return den == 1
+
+
+def normalize_gold(raw, gold_format: str = "plain") -> str:
+    """Benchmark golds as one answer string.
+
+    plain: as given; number: a JSON float such as 27.0 is rendered 27 (AMC);
+    list: a list of answers, each possibly in $...$, joined by ", " (OlympiadBench).
+    """
+    if gold_format == "number" or (gold_format == "plain" and isinstance(raw, (int, float))):
+        value = float(raw)
+        return str(int(value)) if value.is_integer() else repr(value)
+    if gold_format == "list":
+        items = raw if isinstance(raw, (list, tuple)) else [raw]
+        return ", ".join(_strip_delims(str(item)) for item in items)
+    if gold_format == "plain":
+        return str(raw).strip()
+    raise ValueError(f"unknown gold format {gold_format!r}; choose plain, number or list")
