@@ -23,13 +23,14 @@ from typing import Iterable, Sequence
 
 from tqdm.auto import tqdm
 
-from passk.grade.equivalence import Refused, quick_verdict, symbolic_verdict
+from passk.grade.equivalence import Refused, check_sane, quick_verdict, symbolic_verdict
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, extract_answer, extract_gold, last_right_hand_side
 from passk.grade.normalize import normalize_answer
 
 STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
 TRUNCATED_FINISH_REASONS = frozenset({"length"})
 CHUNK_SIZE = 8
+CORRECT_CLASS = "<equivalent to gold>"
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,16 @@ class Verdict:
     status: str
     extracted: str | None
     extract_rule: str
-    method: str = ""  # which check decided: string, numeric, math_verify, sympy, ...
+    method: str = ""  # which check decided: quick, math_verify, sympy, refused, ...
     detail: str = ""
+    canonical: str | None = None  # the canonical answer that was compared
+
+    @property
+    def answer_key(self) -> str | None:
+        """The answer's equivalence class for majority voting; None casts no vote."""
+        if self.status == "correct":
+            return CORRECT_CLASS
+        return self.canonical if self.status in ("incorrect", "timeout", "error") else None
 
     @property
     def correct(self) -> bool:
@@ -125,7 +134,7 @@ class Grader:
                 verdicts.append(Verdict("no_answer", None, extraction.rule))
             else:
                 d = self._memo[key]
-                verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, d.detail))
+                verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, d.detail, key[0]))
         self.counters["comparisons"] += sum(k is not None for k in keys)
         return verdicts
 
@@ -134,6 +143,12 @@ class Grader:
         for key in keys:
             if key in self._memo:
                 self.counters["memo_hits"] += 1
+                continue
+            try:
+                check_sane(key[0])  # before any parsing: a 1 MB number would stall even the quick checks
+                check_sane(key[1])
+            except Refused as exc:
+                self._memo[key] = _Decision("error", "refused", str(exc))
                 continue
             quick = quick_verdict(*key)
             if quick is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 
 from passk.grade.normalize import choice_letter, normalize_answer, numbers_equal, parse_number
 
@@ -22,7 +23,8 @@ _NUMERIC_TOWER = re.compile(r"\d\s*(?:\^|\*\*)\s*\{?\s*\d+\s*(?:\^|\*\*)")  # 9^
 _HUGE_EXPONENT = re.compile(r"(?:\^|\*\*)\s*\{?\s*\d{6,}")
 
 
-def _latex_only_config():
+@cache
+def _math_verify_config() -> list:
     # Units are ours to strip (normalize.py): math-verify would read "10m" as 10 metres.
     from math_verify import ExprExtractionConfig, LatexExtractionConfig
     from math_verify.parser import NormalizationConfig
@@ -31,16 +33,6 @@ def _latex_only_config():
     return [LatexExtractionConfig(normalization_config=NormalizationConfig(
         basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False)),
             ExprExtractionConfig()]
-
-
-class _LazyConfig(list):
-    def __iter__(self):
-        if not len(self):
-            self.extend(_latex_only_config())
-        return super().__iter__()
-
-
-_LATEX_ONLY = _LazyConfig()
 
 
 class Refused(Exception):
@@ -146,13 +138,14 @@ def _exponent_depth(s: str) -> int:
 
 
 def symbolic_verdict(pred: str, gold: str) -> tuple[bool, str]:
-    """(equivalent, rule) from math-verify, then sympy; may be slow: run it under a timeout."""
-    check_sane(pred)
-    check_sane(gold)
+    """(equivalent, rule) from math-verify, then sympy; may be slow: run it under a timeout.
+
+    The caller has passed both sides through `check_sane`."""
     from math_verify import parse, verify
 
-    gold_parsed = parse(f"${gold}$", _LATEX_ONLY, parsing_timeout=None)
-    pred_parsed = parse(f"${pred}$", _LATEX_ONLY, parsing_timeout=None)
+    config = _math_verify_config()
+    gold_parsed = parse(f"${gold}$", config, parsing_timeout=None)
+    pred_parsed = parse(f"${pred}$", config, parsing_timeout=None)
     if gold_parsed and pred_parsed:
         if verify(gold_parsed, pred_parsed, timeout_seconds=None):
             return True, "math_verify"

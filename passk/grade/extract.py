@@ -53,7 +53,7 @@ class Extraction:
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
 _BOX_SEPARATOR_RE = re.compile(
     r"(?:\s|[,;$.]|\\[\[\]()]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b)*")
-_ANSWER_LINE_RE = re.compile(r"^[\s*#]*answer[\s*]*[:：]\s*(.+?)\s*$", re.IGNORECASE)
+_ANSWER_LINE_RE = re.compile(r"^[\s*#]*answer[\s*]*[:：][\s*]*(.+?)\s*$", re.IGNORECASE)
 _FINAL_ANSWER_RE = re.compile(r"final answer(?:\s+is)?\s*[:：]?\s*", re.IGNORECASE)
 _MATH_SPAN_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$((?:[^$\\]|\\.)+?)\$",
                            re.DOTALL)  # an escaped \$ inside math is a dollar sign, not a delimiter

@@ -1,0 +1,123 @@
+"""passk command line: each subcommand wires library functions together, nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from passk.errors import PasskError
+
+
+def _grade_config(args) -> "GradeConfig":
+    from passk.grade import BOXED_CONFIG, PAIRS_CONFIG, ExtractConfig, GradeConfig
+
+    if args.fallbacks is None:
+        extract = PAIRS_CONFIG if args.pairs else BOXED_CONFIG
+    else:
+        extract = ExtractConfig(tuple(f for f in args.fallbacks.split(",") if f))
+    return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache, extract=extract)
+
+
+def cmd_grade(args) -> int:
+    from passk.grade.files import CheckReport, PairFields, grade_pairs, grade_run, open_output
+    from passk.rundir import RunDir
+
+    config = _grade_config(args)
+    if args.pairs:
+        if args.run_dir:
+            raise PasskError("give either RUN_DIR or --pairs FILE, not both")
+        fields = PairFields(args.gold_field, args.completion_field, args.finish_field)
+        out = open_output(args.out) if args.out else open_output(None if not args.check else "/dev/null")
+        try:
+            rows = grade_pairs(args.pairs, out, config, fields, progress=not args.quiet)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        if args.check:
+            report = CheckReport.build(rows, args.group_by)
+            if not report.groups:
+                raise PasskError(f"--check needs rows with an `expected` field; {args.pairs} has none")
+            report.print(gold_field=args.gold_field)
+            return 1 if report.mismatches else 0
+        return 0
+    if not args.run_dir:
+        raise PasskError("give a RUN_DIR to grade, or --pairs FILE")
+    counts = grade_run(RunDir(args.run_dir), config, progress=not args.quiet)
+    print(f"graded {sum(counts.values())} new samples: {counts}" if counts else "nothing new to grade")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from passk.score import ScoreConfig, format_table, score_run, write_scores
+    from passk.rundir import RunDir
+
+    ks = tuple(int(k) for k in args.k.split(",")) if args.k else None
+    for path in args.run_dirs:
+        run = RunDir(path)
+        scores = score_run(run, ScoreConfig(k=ks))
+        write_scores(run, scores)
+        print(f"== {path}\n{format_table(scores)}\nwrote {run.scores_json} and {run.scores_csv}")
+    return 0
+
+
+def cmd_plot(args) -> int:
+    from passk.plot import plot_runs
+    from passk.rundir import RunDir
+
+    runs = [RunDir(p) for p in args.run_dirs]
+    labels = args.labels.split(",") if args.labels else [r.path.name for r in runs]
+    if len(labels) != len(runs):
+        raise PasskError(f"--labels gives {len(labels)} names for {len(runs)} runs")
+    out = Path(args.out) if args.out else runs[0].plot_png
+    print(f"wrote {plot_runs([r.scores_json for r in runs], labels, out)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="passk", description="Pass@K evaluation for math reasoning")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    grade = sub.add_parser("grade", help="grade a run directory, or a JSONL of (gold, completion) pairs")
+    grade.add_argument("run_dir", nargs="?", help="run directory whose samples to grade")
+    grade.add_argument("--pairs", help="JSONL file of rows with a gold and a completion")
+    grade.add_argument("--out", help="where graded pairs go (JSONL; default stdout)")
+    grade.add_argument("--check", action="store_true",
+                       help="rows with `expected` are a regression suite: report agreement, exit 1 on any mismatch")
+    grade.add_argument("--group-by", default="label_origin", help="field that splits the --check report")
+    grade.add_argument("--gold-field", default="gold")
+    grade.add_argument("--completion-field", default=None, help="default: `completion`, or `pred` where absent")
+    grade.add_argument("--finish-field", default="finish_reason")
+    grade.add_argument("--fallbacks", default=None,
+                       help="extraction fallbacks, comma-separated from last_math,bare,last_number "
+                            "(default: all for --pairs, none for run directories)")
+    grade.add_argument("--timeout", type=float, default=5.0, help="seconds per symbolic comparison")
+    grade.add_argument("--workers", type=int, default=0, help="worker processes (0: every core)")
+    grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
+    grade.add_argument("--quiet", action="store_true", help="no progress bars")
+    grade.set_defaults(func=cmd_grade)
+
+    score = sub.add_parser("score", help="Pass@K, maj@K, mean@n with 95%% intervals: scores.json, scores.csv")
+    score.add_argument("run_dirs", nargs="+")
+    score.add_argument("--k", help="comma-separated K list (default: powers of two up to n)")
+    score.set_defaults(func=cmd_score)
+
+    plot = sub.add_parser("plot", help="Pass@K against K (log2), runs overlaid, as PNG")
+    plot.add_argument("run_dirs", nargs="+")
+    plot.add_argument("--labels", help="comma-separated legend names")
+    plot.add_argument("--out", help="PNG path (default: passk.png in the first run)")
+    plot.set_defaults(func=cmd_plot)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (PasskError, ValueError) as exc:
+        print(f"passk {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

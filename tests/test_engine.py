@@ -1,0 +1,58 @@
+import time
+
+import pytest
+
+from passk.grade import STATUSES, Grader, GradeConfig
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader(GradeConfig(workers=2, timeout_s=1.0)) as g:
+        yield g
+
+
+def test_every_status_and_order(grader):
+    completions = [r"\boxed{4}", r"\boxed{5}", "no answer here", r"\boxed{4}", r"\boxed{2^{\frac{1}{2^{1000}}}}",
+                   r"\boxed{" + "9^{" * 3 + "9" + "}" * 3 + "}"]
+    golds = ["4", "4", "4", "4", "1", "7"]
+    finish = ["stop", "stop", "stop", "length", "stop", "stop"]
+    verdicts = grader.grade(completions, golds, finish)
+    assert [v.status for v in verdicts] == ["correct", "incorrect", "no_answer", "truncated", "timeout", "error"]
+    assert verdicts[0].correct and not verdicts[3].correct  # truncated never counts, whatever its text
+    assert verdicts[3].extracted == "4"
+    assert verdicts[5].method == "refused"
+    assert {v.status for v in verdicts} <= set(STATUSES)
+
+
+def test_memoization_pays_once_per_distinct_answer(grader):
+    before = dict(grader.counters)
+    grader.grade([r"\boxed{\sqrt{2}/2}"] * 500 + [r"\boxed{\frac{\sqrt 2}{2}}"] * 500, [r"\frac{\sqrt{2}}{2}"] * 1000)
+    assert grader.counters["symbolic"] - before["symbolic"] == 2
+
+
+def test_hostile_inputs_all_get_a_status_quickly():
+    hostile = ["2^" * 50 + "2", "9" * 1_000_000, "{" * 5000 + "1" + "}" * 5000, r"\frac{1}{0}", "1\x00 2",
+               r"10^{10^{10^{10}}}", "(" * 3000, r"\sqrt{" * 2000, "x" * 100_000, r"\boxed{", "$" * 1000]
+    completions = [rf"\boxed{{{h}}}" for h in hostile] * 10
+    start = time.monotonic()
+    with Grader(GradeConfig(workers=2, timeout_s=2.0)) as g:
+        verdicts = g.grade(completions, ["1"] * len(completions))
+    assert len(verdicts) == len(completions)
+    assert all(v.status in STATUSES and not v.correct for v in verdicts)
+    assert time.monotonic() - start < 60
+
+
+def test_disk_cache_survives_between_graders(tmp_path):
+    cache = str(tmp_path / "verdicts.sqlite")
+    with Grader(GradeConfig(workers=1, cache_path=cache)) as g:
+        first = g.grade([r"\boxed{\sqrt{8}}"], [r"2\sqrt{2}"])
+        assert g.counters["symbolic"] == 1
+    with Grader(GradeConfig(workers=1, cache_path=cache)) as g:
+        second = g.grade([r"\boxed{\sqrt{8}}"], [r"2\sqrt{2}"])
+        assert g.counters["cache_hits"] == 1 and g.counters["symbolic"] == 0
+    assert first == second and first[0].correct
+
+
+def test_bad_config_is_refused():
+    with pytest.raises(ValueError, match="timeout_s"):
+        GradeConfig(timeout_s=0)

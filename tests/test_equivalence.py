@@ -1,0 +1,95 @@
+"""The team's own labelled grading cases: one row per convention in passk/grade/normalize.py.
+
+Each row is (gold, extracted answer, equivalent?). They run through the full Grader
+(quick checks and the symbolic worker), so a change anywhere in the cascade shows here.
+"""
+
+import pytest
+
+from passk.grade import Grader, GradeConfig
+
+CASES = [
+    # strings and presentation
+    ("42", "42", True),
+    (r"\frac{1}{2}", r"\dfrac{1}{2}", True),
+    (r"\frac{1}{2}", r"\tfrac12", True),
+    (r"\frac{1}{72}", r"\frac1{72}", True),
+    (r"(1, 2)", r"\left( 1, 2 \right)", True),
+    ("30", r"30^\circ", True),
+    ("30", r"30^{\circ}", True),
+    ("30", "30°", True),
+    ("5", r"5 \text{ cm}", True),
+    ("72", "72 degrees", True),
+    ("10", "10m", False),  # no space: 10 times m, not 10 metres
+    (r"\text{(C)}", "C", True),
+    (r"\text{(C)}", r"\textbf{(C)} 12", True),
+    ("C", "(D)", False),
+    ("No", r"\text{no}", True),
+    ("Yes", r"\text{No, it cannot}", False),
+    # numbers
+    ("27", "27.0", True),
+    ("0.5", r"\frac{1}{2}", True),
+    ("1/2", "0.50", True),
+    ("1000", "1,000", True),
+    ("1000", "1 000", True),
+    ("1000", r"1{,}000", True),
+    ("1000.99", "1,000.99", True),
+    ("1500", "1.5e3", True),
+    ("1500", r"1.5 \times 10^{3}", True),
+    ("10\\%", "10", True),
+    ("10\\%", "0.1", True),
+    ("25%", "0.26", False),
+    (r"\frac{1}{3}", "0.333", True),  # correctly rounded, 3 significant digits
+    (r"\frac{1}{3}", "0.3", False),   # too few digits
+    (r"\frac{1}{3}", "0.334", False),  # wrongly rounded
+    ("0.5", "0.50001", False),        # a finite-decimal gold is compared exactly
+    ("2.5", r"2\frac{1}{2}", True),   # mixed number
+    ("3128.5", "3128 1/2", True),
+    ("-3", "-3", True),
+    ("-3", "3", False),
+    ("7", "8", False),
+    # symbolic (math-verify)
+    (r"\frac{\sqrt{3}}{2}", r"\frac{1}{2}\sqrt{3}", True),
+    (r"\sqrt{8}", r"2\sqrt{2}", True),
+    (r"2\pi", r"\pi \cdot 2", True),
+    (r"x^2 + 2x + 1", r"(x+1)^2", True),
+    (r"x^2 + 2x + 1", r"(x-1)^2", False),
+    (r"40\pi", "125.664", True),     # rounded decimal of an irrational gold
+    (r"40\pi", "125.663", False),    # truncated, not rounded
+    (r"\frac{\sqrt{3}}{2}", "0.866", True),
+    # sets, tuples, intervals, lists
+    ("1, 2, 3", "3, 1, 2", True),      # a bare list is unordered
+    ("1, 2, 3", "1, 2", False),
+    (r"\{1, 2\}", r"\{2, 1\}", True),
+    ("(1, 2)", "(2, 1)", False),       # a tuple is ordered
+    ("(1,2)(3,4)", "(1, 2), (3, 4)", True),
+    ("[0, 1)", "[0, 1)", True),
+    ("[0, 1)", "[0, 1]", False),
+    ("(-\\infty, 3]", "(-\\infty, 3]", True),
+    ("-176, 224", r"224 \text{ and } -176", True),
+    # equations: the gold is a value, the answer names it
+    ("3", "x = 3", True),
+    ("3", r"x \in 3", True),
+    ("11", "x = 5 + 5 + 1 = 11", True),
+    ("y = 2x + 1", "y = 1 + 2x", True),
+    # matrices
+    (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{bmatrix}1&2\\3&4\end{bmatrix}", True),
+    (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix}1&2\\3&5\end{pmatrix}", False),
+    # JSON-damaged LaTeX: "\frac" read as a form feed and "rac"
+    ("\x0crac{1}{2}", r"\frac{1}{2}", True),
+    # log conventions
+    (r"\log 2", r"\ln 2", True),
+]
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader(GradeConfig(workers=2)) as g:
+        yield g
+
+
+def test_equivalence_table(grader):
+    verdicts = grader.grade([rf"\boxed{{{pred}}}" for _, pred, _ in CASES], [gold for gold, _, _ in CASES])
+    wrong = [(gold, pred, expected, v.status, v.method, v.detail)
+             for (gold, pred, expected), v in zip(CASES, verdicts) if v.correct != expected]
+    assert not wrong, "\n".join(map(repr, wrong))

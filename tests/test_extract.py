@@ -1,0 +1,54 @@
+import pytest
+
+from passk.grade.extract import BOXED_CONFIG, PAIRS_CONFIG, ExtractConfig, extract_answer, extract_gold
+
+CASES = [
+    # (completion, config, answer, rule)
+    (r"so it is \boxed{\frac{1}{2}}.", BOXED_CONFIG, r"\frac{1}{2}", "boxed"),
+    (r"first \boxed{1} then \boxed{\{1, \{2\}\}}", BOXED_CONFIG, r"\{1, \{2\}\}", "boxed"),
+    (r"nested \boxed{\frac{a}{\sqrt{b}}} end", BOXED_CONFIG, r"\frac{a}{\sqrt{b}}", "boxed"),
+    (r"\fbox{7}", BOXED_CONFIG, "7", "boxed"),
+    (r"the answer is \boxed 5.", BOXED_CONFIG, "5", "boxed"),
+    (r"$\boxed{1}$ and $\boxed{2}$", BOXED_CONFIG, "1, 2", "boxed"),
+    ("work\nAnswer: 42", BOXED_CONFIG, "42", "answer_line"),
+    ("work\n**Answer:** $x^2$", BOXED_CONFIG, "x^2", "answer_line"),
+    ("Final Answer: The final answer is $10,455$. I hope it is correct.", BOXED_CONFIG, "10,455", "final_answer"),
+    (r"so \boxed{255}. Final Answer: The final answer is $10455$.", BOXED_CONFIG, "10455", "final_answer"),
+    ("Final Answer: The volume of the box is 120.", BOXED_CONFIG, "120", "final_answer"),
+    ("<think>maybe \\boxed{3}</think> so \\boxed{4}", BOXED_CONFIG, "4", "boxed"),
+    ("<think>it is \\boxed{3}</think> done", BOXED_CONFIG, "3", "boxed"),
+    ("the result is $x = 3$ here", PAIRS_CONFIG, "x = 3", "last_math"),
+    ("-3/4", PAIRS_CONFIG, "-3/4", "bare"),
+    ("so the total is about 17 apples", PAIRS_CONFIG, "17", "last_number"),
+]
+
+
+@pytest.mark.parametrize("completion,config,answer,rule", CASES)
+def test_extraction_rules(completion, config, answer, rule):
+    got = extract_answer(completion, config)
+    assert (got.answer, got.rule) == (answer, rule)
+
+
+def test_no_answer_without_fallbacks_and_unclosed_boxes():
+    assert extract_answer("the answer is probably 12", BOXED_CONFIG).rule == "none"
+    assert extract_answer(r"\boxed{12", BOXED_CONFIG).answer is None
+
+
+def test_last_number_is_off_unless_asked():
+    assert extract_answer("so 17", ExtractConfig(fallbacks=("last_number",))).answer == "17"
+    assert extract_answer("so 17", BOXED_CONFIG).answer is None
+
+
+def test_unknown_fallback_is_refused():
+    with pytest.raises(ValueError, match="unknown extraction fallback"):
+        ExtractConfig(fallbacks=("guess",))
+
+
+@pytest.mark.parametrize("gold,answer", [
+    (r"so $f(0) = -1$. The solutions are $n = \boxed{1,-2}.$", "1,-2"),
+    (r"The only solution is \((p, q) = (3, 2)\).", "(p, q) = (3, 2)"),
+    ("$1$ and $2$ and $3$", "1, 2, 3"),
+    ("42", "42"),
+])
+def test_gold_extraction(gold, answer):
+    assert extract_gold(gold) == answer
