@@ -95,7 +95,7 @@ class Grader:
         self._memo: dict[tuple[str, str], _Decision] = {}
         self._pool = None
         self._cache = _DiskCache(config.cache_path) if config.cache_path else None
-        self.counters = {"comparisons": 0, "memo_hits": 0, "symbolic": 0, "cache_hits": 0}
+        self.counters = {"comparisons": 0, "distinct": 0, "memo_hits": 0, "symbolic": 0, "cache_hits": 0}
 
     def __enter__(self) -> "Grader":
         return self
@@ -144,6 +144,7 @@ class Grader:
             if key in self._memo:
                 self.counters["memo_hits"] += 1
                 continue
+            self.counters["distinct"] += 1
             try:
                 check_sane(key[0])  # before any parsing: a 1 MB number would stall even the quick checks
                 check_sane(key[1])

@@ -1,0 +1,182 @@
+"""Benchmarks are data: one TOML file each in benchmarks/, one registry that loads them.
+
+Problems load through `datasets`: from the hub by default, or from a local mirror laid
+out like ../shared/benchmarks (a MANIFEST.json naming each benchmark's file, format and
+sha256) when PASSK_DATA_DIR or --data-dir points at one. Any JSONL/JSON/parquet file
+works too, through `custom_spec`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passk.config import from_dict
+from passk.errors import ConfigError, InputError
+from passk.grade.extract import last_boxed
+from passk.grade.normalize import normalize_gold
+
+BENCHMARKS_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+GOLD_FORMATS = ("plain", "number", "list", "boxed_solution")
+_FILE_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    name: str
+    problem_field: str
+    answer_field: str
+    id_field: str = ""  # "": the row index is the id
+    hub_path: str = ""
+    hub_split: str = "test"
+    hub_config: str = ""
+    problem_strip_suffix: str = ""
+    gold_format: str = "plain"
+    template: str = "qwen-boxed"
+    temperature: float = 0.6
+    top_p: float = 0.95
+    max_tokens: int = 4096
+    n: int = 16
+    k: tuple[int, ...] = (1, 2, 4, 8, 16)
+
+    def __post_init__(self):
+        if self.gold_format not in GOLD_FORMATS:
+            raise ValueError(f"gold_format {self.gold_format!r} is not one of {GOLD_FORMATS}")
+        object.__setattr__(self, "k", tuple(self.k))
+
+
+@dataclass(frozen=True)
+class Problem:
+    benchmark: str
+    problem_id: str
+    problem: str
+    gold: str
+
+
+def available_benchmarks() -> list[str]:
+    return sorted(p.stem for p in BENCHMARKS_DIR.glob("*.toml"))
+
+
+def get_spec(name: str) -> BenchmarkSpec:
+    path = BENCHMARKS_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise ConfigError(f"unknown benchmark {name!r}; available: {', '.join(available_benchmarks())} "
+                          f"(or use --data FILE with --problem-field and --answer-field)")
+    return from_dict(BenchmarkSpec, tomllib.loads(path.read_text()), where=str(path))
+
+
+def custom_spec(path: str, problem_field: str, answer_field: str, id_field: str = "", **overrides) -> BenchmarkSpec:
+    return BenchmarkSpec(name=Path(path).stem, problem_field=problem_field, answer_field=answer_field,
+                         id_field=id_field, **overrides)
+
+
+def data_dir_from_env(explicit: str | None = None) -> Path | None:
+    value = explicit or os.environ.get("PASSK_DATA_DIR")
+    return Path(value) if value else None
+
+
+def load_problems(spec: BenchmarkSpec, data_dir: Path | None = None, data_file: str | None = None) -> tuple[list[Problem], dict]:
+    """The benchmark's problems and a record of where they came from (for the manifest)."""
+    import datasets
+
+    if data_file:
+        source = {"file": str(Path(data_file).resolve()), "sha256": _sha256(Path(data_file))}
+        rows = _load_file(Path(data_file))
+    elif data_dir:
+        manifest_path = data_dir / "MANIFEST.json"
+        if not manifest_path.is_file():
+            raise InputError(f"{data_dir}: no MANIFEST.json; a local mirror must list its files there")
+        manifest = json.loads(manifest_path.read_text())
+        if spec.name not in manifest:
+            raise InputError(f"{manifest_path}: no entry for benchmark {spec.name!r}")
+        entry = manifest[spec.name]
+        path = data_dir / entry["file"]
+        digest = _sha256(path)
+        if digest != entry["sha256"]:
+            raise InputError(f"{path}: sha256 {digest} does not match {entry['sha256']} in {manifest_path}; "
+                             f"the mirror is damaged or stale")
+        source = {"mirror": str(path.resolve()), "sha256": digest, "hub": entry.get("hub")}
+        rows = _load_file(path)
+    else:
+        if not spec.hub_path:
+            raise ConfigError(f"benchmark {spec.name!r} names no hub dataset; pass --data-dir or --data")
+        ds = datasets.load_dataset(spec.hub_path, spec.hub_config or None, split=spec.hub_split)
+        source = {"hub": spec.hub_path, "config": spec.hub_config, "split": spec.hub_split,
+                  "fingerprint": getattr(ds, "_fingerprint", None)}
+        rows = list(ds)
+    problems = [_problem(spec, i, row) for i, row in enumerate(rows)]
+    ids = [p.problem_id for p in problems]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"benchmark {spec.name}: problem ids in field {spec.id_field!r} are not unique")
+    return problems, source
+
+
+def _load_file(path: Path) -> list[dict[str, Any]]:
+    import datasets
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    kind = _FILE_FORMATS.get(path.suffix)
+    if kind is None:
+        raise InputError(f"{path}: unknown format; use .jsonl, .json or .parquet")
+    ds = datasets.load_dataset(kind, data_files=str(path), split="train")
+    return list(ds)
+
+
+def _problem(spec: BenchmarkSpec, index: int, row: dict[str, Any]) -> Problem:
+    where = f"benchmark {spec.name} row {index}"
+    problem = str(_field(row, spec.problem_field, where))
+    if spec.problem_strip_suffix and problem.endswith(spec.problem_strip_suffix):
+        problem = problem[: -len(spec.problem_strip_suffix)]
+    raw_gold = _field(row, spec.answer_field, where)
+    if spec.gold_format == "boxed_solution":
+        gold = last_boxed(str(raw_gold))
+        if gold is None:
+            raise InputError(f"{where}: field {spec.answer_field!r} has no \\boxed{{}} answer")
+    else:
+        gold = normalize_gold(raw_gold, spec.gold_format)
+    problem_id = str(_field(row, spec.id_field, where)) if spec.id_field else str(index)
+    return Problem(spec.name, problem_id, problem, gold)
+
+
+def _field(row: dict[str, Any], path: str, where: str) -> Any:
+    """'prompt[0].content' and 'reward_model.ground_truth' reach into nested rows."""
+    value: Any = row
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        try:
+            value = value[int(part[1:-1])] if part.startswith("[") else value[part]
+        except (KeyError, IndexError, TypeError):
+            raise InputError(f"{where}: no field {path!r} (has {sorted(row)})") from None
+    return value
+
+
+def _sha256(path: Path) -> str:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def select(problems: list[Problem], limit: int | None = None, ids: list[str] | None = None) -> list[Problem]:
+    """--problems picks exact ids (all must exist); --limit keeps the first N in dataset order."""
+    if ids:
+        by_id = {p.problem_id: p for p in problems}
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            raise ConfigError(f"--problems: unknown id(s) {unknown[:5]}")
+        problems = [by_id[i] for i in ids]
+    return problems[:limit] if limit else problems
+
+
+def spec_dict(spec: BenchmarkSpec) -> dict[str, Any]:
+    return dataclasses.asdict(spec)
