@@ -74,6 +74,33 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_run(args) -> int:
+    from passk.generate.backends import EngineConfig
+    from passk.run import RunConfig, default_out, run
+
+    engine = EngineConfig(tensor_parallel_size=args.tp, gpu_memory_utilization=args.gpu_memory_utilization,
+                          max_model_len=args.max_model_len, dtype=args.dtype, enforce_eager=args.enforce_eager)
+    config = RunConfig(
+        out=args.out or default_out(args.benchmark, args.data), benchmark=args.benchmark, data_file=args.data,
+        problem_field=args.problem_field, answer_field=args.answer_field, id_field=args.id_field,
+        data_dir=args.data_dir, model=args.model, backend=args.backend, n=args.n, temperature=args.temperature,
+        top_p=args.top_p, max_tokens=args.max_tokens, template=args.template,
+        k=tuple(int(k) for k in args.k.split(",")) if args.k else None, seed=args.seed, block_size=args.block_size,
+        batch_requests=args.batch_requests, limit=args.limit,
+        problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard, force=args.force,
+        generate_only=args.generate_only, engine=engine)
+    run(config, progress=not args.quiet)
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from passk.merge import merge_runs
+
+    merged = merge_runs(args.out, args.run_dirs)
+    print(f"merged {merged} sample parts into {args.out}; now `passk grade {args.out}` and `passk score {args.out}`")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="passk", description="Pass@K evaluation for math reasoning")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +134,43 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--labels", help="comma-separated legend names")
     plot.add_argument("--out", help="PNG path (default: passk.png in the first run)")
     plot.set_defaults(func=cmd_plot)
+
+    r = sub.add_parser("run", help="generate, grade, score, plot and report: one command")
+    r.add_argument("--benchmark", help="a benchmark definition in benchmarks/ (math500, aime24, ...)")
+    r.add_argument("--data", help="any JSONL/JSON/parquet file of problems instead of --benchmark")
+    r.add_argument("--problem-field", default="problem")
+    r.add_argument("--answer-field", default="answer")
+    r.add_argument("--id-field", default="", help="default: the row index")
+    r.add_argument("--data-dir", help="local benchmark mirror with MANIFEST.json (default: $PASSK_DATA_DIR, else the hub)")
+    r.add_argument("--model", help="hub id or local path (default: the embedded SmolLM2-135M-Instruct)")
+    r.add_argument("--backend", default="auto", choices=["auto", "vllm", "hf"])
+    r.add_argument("--out", help="run directory (default: runs/BENCHMARK)")
+    r.add_argument("--n", type=int, help="samples per problem (default: the benchmark's)")
+    r.add_argument("--temperature", type=float)
+    r.add_argument("--top-p", type=float)
+    r.add_argument("--max-tokens", type=int)
+    r.add_argument("--template", help="qwen-boxed, dapo, raw, or a file with a {problem} placeholder")
+    r.add_argument("--k", help="comma-separated K list for the scores")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--block-size", type=int, default=16, help="samples per request")
+    r.add_argument("--batch-requests", type=int, default=64, help="requests per written part")
+    r.add_argument("--limit", type=int, help="the first N problems")
+    r.add_argument("--problems", help="comma-separated problem ids")
+    r.add_argument("--shard", default="0/1", help="i/N: this process fills problems with index %% N == i")
+    r.add_argument("--force", action="store_true", help="delete the run's samples and start afresh")
+    r.add_argument("--generate-only", action="store_true", help="stop after generation (shard jobs)")
+    r.add_argument("--tp", type=int, default=1, help="vLLM tensor_parallel_size")
+    r.add_argument("--gpu-memory-utilization", type=float)
+    r.add_argument("--max-model-len", type=int)
+    r.add_argument("--dtype", default="auto")
+    r.add_argument("--enforce-eager", action=argparse.BooleanOptionalAction, default=None)
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=cmd_run)
+
+    merge = sub.add_parser("merge", help="gather shards written to separate run directories into one")
+    merge.add_argument("out")
+    merge.add_argument("run_dirs", nargs="+")
+    merge.set_defaults(func=cmd_merge)
     return parser
 
 

