@@ -219,7 +219,9 @@ def normalize_gold(raw, gold_format: str = "plain") -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if gold_format == "list":
         items = raw if isinstance(raw, (list, tuple)) else [raw]
-        return ", ".join(_strip_delims(str(item)) for item in items)
+        # an item may itself hold several answers: "$69$,$84$"
+        answers = [span for item in items for span in (re.findall(r"\$([^$]+)\$", str(item)) or [str(item)])]
+        return ", ".join(_strip_delims(a) for a in answers)
     if gold_format == "plain":
         return str(raw).strip()
     raise ValueError(f"unknown gold format {gold_format!r}; choose plain, number or list")
