@@ -86,7 +86,7 @@ def cmd_run(args) -> int:
         data_dir=args.data_dir, model=args.model, backend=args.backend, n=args.n, temperature=args.temperature,
         top_p=args.top_p, max_tokens=args.max_tokens, template=args.template,
         k=tuple(int(k) for k in args.k.split(",")) if args.k else None, seed=args.seed, block_size=args.block_size,
-        batch_requests=args.batch_requests, limit=args.limit,
+        batch_samples=args.batch_samples, limit=args.limit,
         problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard, force=args.force,
         generate_only=args.generate_only, engine=engine)
     run(config, progress=not args.quiet)
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--k", help="comma-separated K list for the scores")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--block-size", type=int, default=16, help="samples per request")
-    r.add_argument("--batch-requests", type=int, default=64, help="requests per written part")
+    r.add_argument("--batch-samples", type=int, default=256, help="samples per written part (lost at most on a crash)")
     r.add_argument("--limit", type=int, help="the first N problems")
     r.add_argument("--problems", help="comma-separated problem ids")
     r.add_argument("--shard", default="0/1", help="i/N: this process fills problems with index %% N == i")

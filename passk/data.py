@@ -37,6 +37,8 @@ class BenchmarkSpec:
     hub_path: str = ""
     hub_split: str = "test"
     hub_config: str = ""
+    mirror: str = ""  # the entry in a local mirror's MANIFEST.json (default: name)
+    where: dict = dataclasses.field(default_factory=dict)  # keep rows whose fields equal these values
     problem_strip_suffix: str = ""
     gold_format: str = "plain"
     template: str = "qwen-boxed"
@@ -94,9 +96,10 @@ def load_problems(spec: BenchmarkSpec, data_dir: Path | None = None, data_file: 
         if not manifest_path.is_file():
             raise InputError(f"{data_dir}: no MANIFEST.json; a local mirror must list its files there")
         manifest = json.loads(manifest_path.read_text())
-        if spec.name not in manifest:
-            raise InputError(f"{manifest_path}: no entry for benchmark {spec.name!r}")
-        entry = manifest[spec.name]
+        entry_name = spec.mirror or spec.name
+        if entry_name not in manifest:
+            raise InputError(f"{manifest_path}: no entry for benchmark {entry_name!r}")
+        entry = manifest[entry_name]
         path = data_dir / entry["file"]
         digest = _sha256(path)
         if digest != entry["sha256"]:
@@ -111,7 +114,8 @@ def load_problems(spec: BenchmarkSpec, data_dir: Path | None = None, data_file: 
         source = {"hub": spec.hub_path, "config": spec.hub_config, "split": spec.hub_split,
                   "fingerprint": getattr(ds, "_fingerprint", None)}
         rows = list(ds)
-    problems = [_problem(spec, i, row) for i, row in enumerate(rows)]
+    problems = [_problem(spec, i, row) for i, row in enumerate(rows)
+                if all(_field(row, k, f"benchmark {spec.name} row {i}") == v for k, v in spec.where.items())]
     ids = [p.problem_id for p in problems]
     if len(set(ids)) != len(ids):
         raise InputError(f"benchmark {spec.name}: problem ids in field {spec.id_field!r} are not unique")

@@ -40,7 +40,7 @@ class RunConfig:
     k: tuple[int, ...] | None = None
     seed: int = 0
     block_size: int = 16
-    batch_requests: int = 64
+    batch_samples: int = 256
     limit: int | None = None
     problems: tuple[str, ...] | None = None
     shard: str = "0/1"
@@ -54,8 +54,8 @@ class RunConfig:
             raise ConfigError("give exactly one of --benchmark NAME or --data FILE")
         if self.n is not None and self.n < 1:
             raise ConfigError(f"--n must be >= 1, got {self.n}")
-        if self.block_size < 1 or self.batch_requests < 1:
-            raise ConfigError("--block-size and --batch-requests must be >= 1")
+        if self.block_size < 1 or self.batch_samples < 1:
+            raise ConfigError("--block-size and --batch-samples must be >= 1")
 
 
 def resolve_backend(name: str) -> str:
@@ -96,7 +96,7 @@ def run(config: RunConfig, progress: bool = True) -> dict:
     if pending_requests(run_dir, settings, problems, prompts, shard):
         backend = make_backend(backend_name, model, config.engine)
         try:
-            generate_samples(run_dir, backend, settings, problems, prompts, shard, config.batch_requests, progress)
+            generate_samples(run_dir, backend, settings, problems, prompts, shard, config.batch_samples, progress)
         finally:
             backend.close()
     if config.generate_only:

@@ -18,7 +18,7 @@ from passk.rundir import RunDir
 def run_args(model, problems, out, *extra):
     return ["run", "--data", str(problems), "--problem-field", "question", "--id-field", "id", "--model", str(model),
             "--backend", "hf", "--out", str(out), "--n", "4", "--max-tokens", "6", "--temperature", "1.0",
-            "--block-size", "2", "--batch-requests", "1", "--quiet", *extra]
+            "--block-size", "2", "--batch-samples", "2", "--quiet", *extra]
 
 
 def samples_of(out):

@@ -13,7 +13,7 @@ def test_vllm_backend_runs_and_resumes(tiny_model, tiny_problems, tmp_path):
     out = tmp_path / "run"
     args = [sys.executable, "-m", "passk.cli", "run", "--data", str(tiny_problems), "--problem-field", "question",
             "--id-field", "id", "--model", str(tiny_model), "--backend", "vllm", "--out", str(out), "--n", "4",
-            "--max-tokens", "8", "--temperature", "1.0", "--block-size", "4", "--batch-requests", "2", "--quiet"]
+            "--max-tokens", "8", "--temperature", "1.0", "--block-size", "4", "--batch-samples", "8", "--quiet"]
     # a fresh process each time: the engine spawns workers and holds memory until exit
     done = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -216,7 +216,7 @@ def pending_requests(run: RunDir, settings: GenerateSettings, problems: list[Pro
 
 
 def generate_samples(run: RunDir, backend: Backend, settings: GenerateSettings, problems: list[Problem],
-                     prompts: dict[str, str], shard: Shard = Shard(), batch_requests: int = 64,
+                     prompts: dict[str, str], shard: Shard = Shard(), batch_samples: int = 256,
                      progress: bool = True) -> dict[str, float]:
     """Generate every missing sample of this shard's problems (prompts by problem id); returns throughput."""
     with shard_lock(run, shard):
@@ -229,8 +229,7 @@ def generate_samples(run: RunDir, backend: Backend, settings: GenerateSettings, 
         samples = tokens = 0
         start = time.perf_counter()
         bar = tqdm(total=todo, desc=f"generating {shard.tag}", unit="sample", disable=not progress or not todo)
-        for b in range(0, len(plan), batch_requests):
-            batch = plan[b: b + batch_requests]
+        for batch in _batches(plan, batch_samples):
             outputs = backend.generate([r for _, _, r in batch], settings.sampling)
             rows = []
             for (problem, first, request), completions in zip(batch, outputs):
@@ -253,6 +252,19 @@ def generate_samples(run: RunDir, backend: Backend, settings: GenerateSettings, 
                    "tokens_per_s": tokens / elapsed if elapsed and samples else 0.0}
         _record_throughput(run, shard, figures)
     return figures
+
+
+def _batches(plan: list, batch_samples: int) -> Iterator[list]:
+    """Consecutive requests holding about `batch_samples` samples: the unit written (and at risk) at once."""
+    batch, size = [], 0
+    for item in plan:
+        batch.append(item)
+        size += item[2].n
+        if size >= batch_samples:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _record_throughput(run: RunDir, shard: Shard, figures: dict[str, float]) -> None:
