@@ -1,0 +1,1 @@
+"""Token-level analysis shared by `passk entropy` and the trainers' metrics."""
