@@ -7,7 +7,7 @@ latest in the text wins (a model that boxes an intermediate result and then writ
   boxed         the last \boxed{...} or \fbox{...} (balanced braces), or \boxed 5;
                 boxes that end the text together ("\boxed{1} and \boxed{2}") are joined
   answer_line   "Answer: X" on the last non-empty line (the DAPO template)
-  final_answer  the last "the final answer is X" / "Final Answer: ... is X"
+  final_answer  the last "the (final) answer is X" / "Final Answer: ... is X"
 
 Fallbacks run in order when no primary rule finds anything, and are opt-in
 (`ExtractConfig`): a model asked to box its answer that did not is usually wrong,
@@ -54,7 +54,7 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
 _BOX_SEPARATOR_RE = re.compile(
     r"(?:\s|[,;$.]|\\[\[\]()]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b)*")
 _ANSWER_LINE_RE = re.compile(r"^[\s*#]*answer[\s*]*[:：][\s*]*(.+?)\s*$", re.IGNORECASE)
-_FINAL_ANSWER_RE = re.compile(r"final answer(?:\s+is)?\s*[:：]?\s*", re.IGNORECASE)
+_FINAL_ANSWER_RE = re.compile(r"(?:final answer|the answer)(?:\s+is)?\s*[:：]?\s*", re.IGNORECASE)
 _MATH_SPAN_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$((?:[^$\\]|\\.)+?)\$",
                            re.DOTALL)  # an escaped \$ inside math is a dollar sign, not a delimiter
 _TOP_LEVEL_EQUALS = re.compile(r"(?<![<>!:=\\])=(?!=)")

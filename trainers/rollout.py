@@ -1,0 +1,114 @@
+"""Rollouts: sample `group_size` responses per prompt from the current policy.
+
+HFRollout uses transformers `generate` on the trainer's own model (CPU or GPU): no copy,
+so the weights are always current. VLLMRollout (GPU) keeps a vLLM engine and loads the
+policy's weights into it after every update. Either way, old log-probs and entropies
+come from the trainer's own forward pass, never from the sampler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class RolloutBatch:
+    input_ids: torch.Tensor  # (B, P + R): left-padded prompt, right-padded response
+    attention_mask: torch.Tensor  # (B, P + R)
+    response_mask: torch.Tensor  # (B, R): 1 on response tokens up to and including the stop token
+    prompt_len: int  # P
+    texts: list[str]  # decoded responses
+    finish_reasons: list[str]  # "stop" or "length"
+    group_ids: torch.Tensor  # (B,) the prompt each response answers
+
+
+def _stop_ids(model, tokenizer) -> set[int]:
+    eos = model.generation_config.eos_token_id
+    eos = eos if isinstance(eos, list) else [eos] if eos is not None else []
+    return {e for e in eos + [tokenizer.eos_token_id] if e is not None}
+
+
+class HFRollout:
+    def __init__(self, model, tokenizer, max_new_tokens: int, temperature: float, top_p: float):
+        self.model, self.tokenizer = model, tokenizer
+        self.max_new_tokens, self.temperature, self.top_p = max_new_tokens, temperature, top_p
+        self.stop_ids = _stop_ids(model, tokenizer)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else next(iter(self.stop_ids))
+
+    def sample(self, prompts: list[str], group_size: int, seed: int) -> RolloutBatch:
+        device = next(self.model.parameters()).device
+        self.tokenizer.padding_side = "left"
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
+        ids = enc.input_ids.repeat_interleave(group_size, dim=0)
+        mask = enc.attention_mask.repeat_interleave(group_size, dim=0)
+        was_training = self.model.training
+        self.model.eval()
+        # generate draws from the global torch RNG: fork it so the seed stays local to this rollout
+        with torch.random.fork_rng(devices=[] if device.type == "cpu" else [device]), torch.no_grad():
+            torch.manual_seed(seed)
+            out = self.model.generate(input_ids=ids, attention_mask=mask, do_sample=True, temperature=self.temperature,
+                                      top_p=self.top_p, top_k=None, max_new_tokens=self.max_new_tokens,
+                                      pad_token_id=self.pad_id)
+        self.model.train(was_training)
+        responses = out[:, ids.shape[1]:]
+        return _assemble(self.tokenizer, ids, mask, responses, self.stop_ids, self.pad_id, group_size)
+
+
+class VLLMRollout:
+    """vLLM sampling on GPU; `sync(model)` loads the trainer's current weights into the engine."""
+
+    def __init__(self, model_path: str, tokenizer, max_new_tokens: int, temperature: float, top_p: float,
+                 gpu_memory_utilization: float = 0.4):
+        from vllm import LLM
+
+        self.llm = LLM(model=model_path, gpu_memory_utilization=gpu_memory_utilization, seed=0)
+        self.tokenizer = tokenizer
+        self.max_new_tokens, self.temperature, self.top_p = max_new_tokens, temperature, top_p
+        self.stop_ids = {tokenizer.eos_token_id}
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+    def sync(self, model) -> None:
+        state = model.state_dict()
+        self.llm.collective_rpc("load_weights", kwargs={"weights": list(state.items())}) \
+            if hasattr(self.llm, "collective_rpc") else \
+            self.llm.llm_engine.model_executor.driver_worker.model_runner.model.load_weights(state.items())
+
+    def sample(self, prompts: list[str], group_size: int, seed: int) -> RolloutBatch:
+        from vllm import SamplingParams
+
+        params = SamplingParams(n=group_size, temperature=self.temperature, top_p=self.top_p,
+                                max_tokens=self.max_new_tokens, seed=seed)
+        outputs = self.llm.generate(prompts, params, use_tqdm=False)
+        self.tokenizer.padding_side = "left"
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        ids = enc.input_ids.repeat_interleave(group_size, dim=0)
+        mask = enc.attention_mask.repeat_interleave(group_size, dim=0)
+        width = max(len(c.token_ids) for o in outputs for c in o.outputs)
+        responses = torch.full((ids.shape[0], width), self.pad_id, dtype=torch.long)
+        for i, c in enumerate(c for o in outputs for c in sorted(o.outputs, key=lambda c: c.index)):
+            responses[i, : len(c.token_ids)] = torch.tensor(c.token_ids)
+        return _assemble(self.tokenizer, ids, mask, responses, self.stop_ids, self.pad_id, group_size)
+
+
+def _assemble(tokenizer, ids, mask, responses, stop_ids, pad_id, group_size) -> RolloutBatch:
+    device = ids.device
+    responses = responses.to(device)
+    is_stop = torch.zeros_like(responses, dtype=torch.bool)
+    for s in stop_ids:
+        is_stop |= responses == s
+    # a response runs up to and including its first stop token, else to the end (truncated)
+    first_stop = torch.where(is_stop.any(dim=1), is_stop.float().argmax(dim=1), torch.full_like(responses[:, 0], responses.shape[1]))
+    positions = torch.arange(responses.shape[1], device=device)[None, :]
+    response_mask = (positions <= first_stop[:, None]).long() & (positions < responses.shape[1]).long()
+    responses = torch.where(response_mask.bool(), responses, torch.full_like(responses, pad_id))
+    texts, reasons = [], []
+    for row, stop_at in zip(responses.tolist(), first_stop.tolist()):
+        stopped = stop_at < len(row)
+        texts.append(tokenizer.decode(row[: stop_at] if stopped else row, skip_special_tokens=True))
+        reasons.append("stop" if stopped else "length")
+    group_ids = torch.arange(ids.shape[0] // group_size, device=device).repeat_interleave(group_size)
+    return RolloutBatch(torch.cat([ids, responses], dim=1), torch.cat([mask, response_mask], dim=1), response_mask,
+                        ids.shape[1], texts, reasons, group_ids)
+

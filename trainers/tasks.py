@@ -1,0 +1,78 @@
+"""Where training prompts come from: synthetic tasks, passk benchmarks, or a JSONL file.
+
+Synthetic tasks are generated from a seeded local RNG, so a run's data is fixed by its seed:
+
+  digit   "7=" -> "7": copy one digit (a sanity task a tiny model learns in tens of steps)
+  arith   "3+4*2=" -> "11": short multi-step integer arithmetic, 2 to 3 operations on one-digit numbers
+
+Each item is (problem id, problem text, gold answer); the reward is the passk grader's verdict.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Item:
+    problem_id: str
+    problem: str
+    gold: str
+
+
+SYNTHETIC = ("digit", "arith")
+
+
+def synthetic_item(task: str, rng: random.Random, index: int) -> Item:
+    if task == "digit":
+        d = rng.randrange(10)
+        return Item(f"digit-{index}", f"{d}=", str(d))
+    if task == "arith":
+        ops = rng.randint(2, 3)
+        expr = str(rng.randrange(10))
+        for _ in range(ops):
+            expr += rng.choice("+-*") + str(rng.randrange(10))
+        return Item(f"arith-{index}", expr + "=", str(eval(expr)))  # noqa: S307 - digits and + - * only
+    raise ValueError(f"unknown synthetic task {task!r}; choose from {SYNTHETIC}")
+
+
+class TaskSource:
+    """Draws prompts: a synthetic stream, or uniformly (seeded) from a fixed list of problems."""
+
+    def __init__(self, task: str, seed: int, problem_field: str = "problem", answer_field: str = "answer",
+                 data_dir: str = ""):
+        self.task = task
+        self.rng = random.Random(seed)
+        self.drawn = 0
+        self.items: list[Item] | None = None
+        if task not in SYNTHETIC:
+            self.items = _load_items(task, problem_field, answer_field, data_dir)
+
+    def draw(self, count: int) -> list[Item]:
+        if self.items is None:
+            out = [synthetic_item(self.task, self.rng, self.drawn + i) for i in range(count)]
+        else:
+            out = [self.items[self.rng.randrange(len(self.items))] for _ in range(count)]
+        self.drawn += count
+        return out
+
+    def state(self) -> dict:
+        return {"drawn": self.drawn, "rng": self.rng.getstate()}
+
+    def restore(self, state: dict) -> None:
+        self.drawn = state["drawn"]
+        version, internal, gauss = state["rng"]
+        self.rng.setstate((version, tuple(internal), gauss))
+
+
+def _load_items(task: str, problem_field: str, answer_field: str, data_dir: str) -> list[Item]:
+    from passk import data
+
+    if Path(task).suffix in (".jsonl", ".json", ".parquet"):
+        spec = data.custom_spec(task, problem_field, answer_field)
+        problems, _ = data.load_problems(spec, data_file=task)
+    else:
+        problems, _ = data.load_problems(data.get_spec(task), data.data_dir_from_env(data_dir or None))
+    return [Item(p.problem_id, p.problem, p.gold) for p in problems]
