@@ -171,11 +171,22 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("out")
     merge.add_argument("run_dirs", nargs="+")
     merge.set_defaults(func=cmd_merge)
+
+    # Commands from other installed packages (trainers adds `train`): passk imports none of them by name.
+    from importlib.metadata import entry_points
+
+    for plugin in entry_points(group="passk.commands"):
+        plugin.load()(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # only commands that declare trailing key=value overrides accept leftovers
+        if not getattr(args, "takes_overrides", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.overrides = extra
     try:
         return args.func(args)
     except (PasskError, ValueError) as exc:

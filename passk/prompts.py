@@ -3,6 +3,7 @@
 qwen-boxed  the chat template, the problem, then the Qwen-Math instruction to box the answer
 dapo        the chat template around the DAPO template (answer on a last line "Answer: ...")
 raw         the problem and the boxing instruction as plain text, no chat template
+plain       the problem text alone (base models, synthetic training tasks)
 FILE        a text file with a {problem} placeholder, sent through the chat template
 
 The rendered text of every prompt is what the backends receive, and the template text
@@ -45,6 +46,7 @@ BUILTIN = {
     "qwen-boxed": Template("qwen-boxed", "{problem}\n" + BOXED_INSTRUCTION, chat=True),
     "dapo": Template("dapo", DAPO_TEMPLATE, chat=True),
     "raw": Template("raw", "{problem}\n" + BOXED_INSTRUCTION + "\n", chat=False),
+    "plain": Template("plain", "{problem}", chat=False),
 }
 
 

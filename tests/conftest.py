@@ -32,25 +32,27 @@ TINY_CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content']
                       "{% if add_generation_prompt %}<|assistant|>{% endif %}")
 
 
-def build_tiny_model(path: Path) -> Path:
+DEFAULT_CHARS = "0123456789+-*/=()[]{}\\$.,:;!? abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\n"
+
+
+def build_tiny_model(path: Path, chars: str = DEFAULT_CHARS, seed: int = 0) -> Path:
     """A randomly initialized Llama with a character-level tokenizer, both made here (no hub)."""
     import torch
     from tokenizers import Tokenizer, models, pre_tokenizers, decoders
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    chars = list("0123456789+-*/=()[]{}\\$.,:;!? abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\n")
     special = ["<unk>", "<pad>", "<eos>", "<|user|>", "<|assistant|>", "<|end|>"]
-    vocab = {tok: i for i, tok in enumerate(special + chars)}
+    vocab = {tok: i for i, tok in enumerate(special + list(chars))}
     tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
     tok.decoder = decoders.Fuse()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", eos_token="<eos>",
                                         additional_special_tokens=special[3:])
     tokenizer.chat_template = TINY_CHAT_TEMPLATE
-    config = LlamaConfig(vocab_size=128, hidden_size=128, intermediate_size=256, num_hidden_layers=2,
+    config = LlamaConfig(vocab_size=max(len(vocab), 16), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
                          num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
                          bos_token_id=None, eos_token_id=vocab["<eos>"], pad_token_id=vocab["<pad>"])
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)

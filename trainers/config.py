@@ -33,7 +33,7 @@ class TrainConfig:
     task: str = "arith"  # a synthetic task (see trainers/tasks.py), a passk benchmark name, or a JSONL file
     problem_field: str = "problem"
     answer_field: str = "answer"
-    template: str = "raw"  # a passk prompt template
+    template: str = "plain"  # a passk prompt template (qwen-boxed for instruct models on benchmarks)
     data_dir: str = ""  # local benchmark mirror for passk benchmarks
     # rollouts
     prompts_per_step: int = 8
@@ -68,6 +68,7 @@ class TrainConfig:
     # reward
     reward_correct: float = 1.0
     reward_incorrect: float = -1.0
+    grade_truncated: bool = False  # False: a response that hit max_new_tokens earns reward_incorrect
     # bookkeeping
     seed: int = 0
     out: str = "runs/train"

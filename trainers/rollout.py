@@ -70,10 +70,8 @@ class VLLMRollout:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
     def sync(self, model) -> None:
-        state = model.state_dict()
-        self.llm.collective_rpc("load_weights", kwargs={"weights": list(state.items())}) \
-            if hasattr(self.llm, "collective_rpc") else \
-            self.llm.llm_engine.model_executor.driver_worker.model_runner.model.load_weights(state.items())
+        """Load the trainer's current weights into every vLLM worker, in place."""
+        self.llm.collective_rpc(_load_weights, args=(list(model.state_dict().items()),))
 
     def sample(self, prompts: list[str], group_size: int, seed: int) -> RolloutBatch:
         from vllm import SamplingParams
@@ -90,6 +88,11 @@ class VLLMRollout:
         for i, c in enumerate(c for o in outputs for c in sorted(o.outputs, key=lambda c: c.index)):
             responses[i, : len(c.token_ids)] = torch.tensor(c.token_ids)
         return _assemble(self.tokenizer, ids, mask, responses, self.stop_ids, self.pad_id, group_size)
+
+
+def _load_weights(worker, weights) -> None:
+    """Runs inside each vLLM worker (collective_rpc passes the worker first)."""
+    worker.get_model().load_weights(weights)
 
 
 def _assemble(tokenizer, ids, mask, responses, stop_ids, pad_id, group_size) -> RolloutBatch:
