@@ -101,6 +101,21 @@ def cmd_merge(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from passk.compare import compare_runs, format_comparison, load_run, write_comparison
+
+    labels = args.labels.split(",") if args.labels else [None] * len(args.run_dirs)
+    if len(labels) != len(args.run_dirs):
+        raise PasskError(f"--labels gives {len(labels)} names for {len(args.run_dirs)} runs")
+    runs = [load_run(path, label) for path, label in zip(args.run_dirs, labels)]
+    ks = [int(k) for k in args.k.split(",")] if args.k else None
+    result = compare_runs(runs, ks)
+    write_comparison(result, Path(args.out))
+    print(format_comparison(result))
+    print(f"wrote {args.out}/compare.json, compare.md and compare.png")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="passk", description="Pass@K evaluation for math reasoning")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--enforce-eager", action=argparse.BooleanOptionalAction, default=None)
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_run)
+
+    compare = sub.add_parser("compare", help="runs side by side, differences with paired bootstrap intervals")
+    compare.add_argument("run_dirs", nargs="+")
+    compare.add_argument("--labels", help="comma-separated names (default: the directory names)")
+    compare.add_argument("--k", help="comma-separated K list (default: powers of two up to the smallest n)")
+    compare.add_argument("--out", default="compare", help="folder for compare.json, compare.md, compare.png")
+    compare.set_defaults(func=cmd_compare)
 
     merge = sub.add_parser("merge", help="gather shards written to separate run directories into one")
     merge.add_argument("out")

@@ -28,35 +28,14 @@ def write_jsonl(path: Path, rows) -> Path:
     return path
 
 
-TINY_CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|end|>{% endfor %}"
-                      "{% if add_generation_prompt %}<|assistant|>{% endif %}")
-
-
 DEFAULT_CHARS = "0123456789+-*/=()[]{}\\$.,:;!? abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\n"
 
 
 def build_tiny_model(path: Path, chars: str = DEFAULT_CHARS, seed: int = 0) -> Path:
     """A randomly initialized Llama with a character-level tokenizer, both made here (no hub)."""
-    import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, decoders
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from trainers.tiny import build_char_model
 
-    special = ["<unk>", "<pad>", "<eos>", "<|user|>", "<|assistant|>", "<|end|>"]
-    vocab = {tok: i for i, tok in enumerate(special + list(chars))}
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
-    tok.decoder = decoders.Fuse()
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", eos_token="<eos>",
-                                        additional_special_tokens=special[3:])
-    tokenizer.chat_template = TINY_CHAT_TEMPLATE
-    config = LlamaConfig(vocab_size=max(len(vocab), 16), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
-                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
-                         bos_token_id=None, eos_token_id=vocab["<eos>"], pad_token_id=vocab["<pad>"])
-    torch.manual_seed(seed)
-    model = LlamaForCausalLM(config)
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return build_char_model(path, chars, seed=seed)
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +47,23 @@ def tiny_model(tmp_path_factory) -> Path:
 def tiny_problems(tmp_path) -> Path:
     return write_jsonl(tmp_path / "problems.jsonl",
                        [{"id": f"q{i}", "question": f"What is {i} + {i}?", "answer": str(2 * i)} for i in range(5)])
+
+
+def make_graded_run(path: Path, correct_counts, n: int, benchmark: str = "toy", settings: dict | None = None):
+    """A run directory holding grades only: problem i has correct_counts[i] correct samples of n."""
+    from passk.jsonl import write_json_atomic
+    from passk.rundir import GRADE_SCHEMA
+
+    run = RunDir(path)
+    run.write_problems([{"benchmark": benchmark, "problem_id": f"p{i}", "problem": "q", "gold": "1"}
+                        for i in range(len(correct_counts))])
+    rows = []
+    for i, c in enumerate(correct_counts):
+        for j in range(n):
+            ok = j < c
+            rows.append({"benchmark": benchmark, "problem_id": f"p{i}", "sample_idx": j, "status": "correct" if ok else "incorrect",
+                         "correct": ok, "extracted": "1" if ok else str(j), "extract_rule": "boxed", "method": "quick",
+                         "answer_key": "<equivalent to gold>" if ok else f"w{j % 3}", "num_tokens": 100})
+    write_part(run.grades_dir / "part.parquet", rows, GRADE_SCHEMA)
+    write_json_atomic(run.manifest, {"settings": settings or {"n": n, "model": "m"}})
+    return run

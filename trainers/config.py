@@ -35,6 +35,7 @@ class TrainConfig:
     answer_field: str = "answer"
     template: str = "plain"  # a passk prompt template (qwen-boxed for instruct models on benchmarks)
     data_dir: str = ""  # local benchmark mirror for passk benchmarks
+    holdout: str = ""  # a JSONL of evaluation problems never drawn for training (problem_field / answer_field)
     # rollouts
     prompts_per_step: int = 8
     group_size: int = 8  # samples per prompt

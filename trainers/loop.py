@@ -91,7 +91,8 @@ class Trainer:
         self.reference = None
         if config.kl_coef > 0:
             self.reference = AutoModelForCausalLM.from_pretrained(self._base_model(), dtype=torch.float32).to(self.device).eval()
-        self.tasks = TaskSource(config.task, config.seed, config.problem_field, config.answer_field, config.data_dir)
+        self.tasks = TaskSource(config.task, config.seed, config.problem_field, config.answer_field, config.data_dir,
+                                config.holdout)
         self.template = get_template(config.template)
         self.grader = Grader(GradeConfig(extract=PAIRS_CONFIG if config.task in SYNTHETIC else BOXED_CONFIG))
         self.rollout = self._make_rollout(model_path)

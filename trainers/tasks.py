@@ -42,17 +42,26 @@ class TaskSource:
     """Draws prompts: a synthetic stream, or uniformly (seeded) from a fixed list of problems."""
 
     def __init__(self, task: str, seed: int, problem_field: str = "problem", answer_field: str = "answer",
-                 data_dir: str = ""):
+                 data_dir: str = "", holdout: str = ""):
         self.task = task
         self.rng = random.Random(seed)
         self.drawn = 0
         self.items: list[Item] | None = None
+        # problems of a held-out evaluation file are never drawn for training
+        self.excluded = {i.problem for i in _load_items(holdout, problem_field, answer_field, "")} if holdout else set()
         if task not in SYNTHETIC:
-            self.items = _load_items(task, problem_field, answer_field, data_dir)
+            self.items = [i for i in _load_items(task, problem_field, answer_field, data_dir)
+                          if i.problem not in self.excluded]
+            if not self.items:
+                raise ValueError(f"task {task!r} has no problems outside the holdout {holdout!r}")
 
     def draw(self, count: int) -> list[Item]:
         if self.items is None:
-            out = [synthetic_item(self.task, self.rng, self.drawn + i) for i in range(count)]
+            out = []
+            while len(out) < count:
+                item = synthetic_item(self.task, self.rng, self.drawn + len(out))
+                if item.problem not in self.excluded:
+                    out.append(item)
         else:
             out = [self.items[self.rng.randrange(len(self.items))] for _ in range(count)]
         self.drawn += count
