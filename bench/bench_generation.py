@@ -50,9 +50,9 @@ def passk_backend(args, backend_name: str) -> dict:
     backend = make_backend(backend_name, args.model)
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(tmp)
-        prepare_run(run, settings, problems)
-        return generate_samples(run, backend, settings, problems, dict(zip((p.problem_id for p in problems), prompts)),
-                                progress=False)
+        by_id = dict(zip((p.problem_id for p in problems), prompts))
+        prepare_run(run, settings, problems, by_id)
+        return generate_samples(run, backend, settings, problems, by_id, progress=False)
 
 
 def _prompts(args) -> tuple[list[str], list[int]]:

@@ -116,6 +116,28 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_entropy(args) -> int:
+    from passk.analysis.exploration import analyze, write_outputs
+    from passk.analysis.token_entropy_store import compute_entropies
+    from passk.rundir import RunDir
+
+    run = RunDir(args.run_dir)
+    done = compute_entropies(run, args.model, args.temperature, progress=not args.quiet)
+    print(f"computed the entropies of {done} new samples" if done else "entropies already computed")
+    result = analyze(run, RunDir(args.reference) if args.reference else None, progress=not args.quiet)
+    out = Path(args.out) if args.out else run.path
+    write_outputs(result, run, out, args.page_samples)
+    for key in ("pivotal_tokens", "reflective_sentences", "rare_sentences", "correct_vs_incorrect"):
+        block = result[key]
+        names = [k for k, v in block.items() if isinstance(v, dict) and "mean" in v]
+        if len(names) == 2 and "p_value" in block:
+            a, b = names
+            print(f"{key:<22} {a} {block[a]['mean']:.3f} (n={block[a]['n']}) vs {b} {block[b]['mean']:.3f} "
+                  f"(n={block[b]['n']}): p = {block['p_value']:.2g}, P({a} > {b}) = {block['p_greater']:.2f}")
+    print(f"wrote {out}/entropy.json, entropy.png and entropy.html")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="passk", description="Pass@K evaluation for math reasoning")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +210,16 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--k", help="comma-separated K list (default: powers of two up to the smallest n)")
     compare.add_argument("--out", default="compare", help="folder for compare.json, compare.md, compare.png")
     compare.set_defaults(func=cmd_compare)
+
+    ent = sub.add_parser("entropy", help="per-token entropy of a run's samples: pivotal, reflective, rare behaviour")
+    ent.add_argument("run_dir")
+    ent.add_argument("--model", help="default: the run's model")
+    ent.add_argument("--temperature", type=float, help="default: the run's sampling temperature")
+    ent.add_argument("--reference", help="run whose sentences define 'common' (default: the run itself)")
+    ent.add_argument("--out", help="folder for entropy.json, entropy.png, entropy.html (default: the run)")
+    ent.add_argument("--page-samples", type=int, default=40, help="samples to include in entropy.html")
+    ent.add_argument("--quiet", action="store_true")
+    ent.set_defaults(func=cmd_entropy)
 
     merge = sub.add_parser("merge", help="gather shards written to separate run directories into one")
     merge.add_argument("out")

@@ -89,7 +89,7 @@ def run(config: RunConfig, progress: bool = True) -> dict:
         block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems), dataset=source)
     run_dir = RunDir(config.out)
     shard = Shard.parse(config.shard)
-    prepare_run(run_dir, settings, problems, force=config.force)
+    prepare_run(run_dir, settings, problems, prompts, force=config.force)
     resolved = {**asdict(config), "resolved": {"backend": backend_name, "model_path": model,
                                                "benchmark": data.spec_dict(spec)}}
     update_manifest(run_dir, lambda m: m.__setitem__("run_config", resolved))

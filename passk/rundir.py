@@ -2,7 +2,7 @@
 
     RUN_DIR/
       manifest.json          settings, versions, prompts, seeds, command line (generation)
-      problems.jsonl         one row per problem: benchmark, problem_id, problem, gold
+      problems.jsonl         one row per problem: benchmark, problem_id, problem, gold, prompt (as rendered)
       samples/*.parquet      append-only parts of samples (schema below); *.jsonl is read too
       grades/*.parquet       one grade part per sample part, same name
       scores.json, scores.csv, passk.png, report.md

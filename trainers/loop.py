@@ -50,8 +50,15 @@ class Critic(nn.Module):
 
     def forward(self, hidden: torch.Tensor | None, input_ids=None, attention_mask=None) -> torch.Tensor:
         if self.backbone is not None:
-            hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask,
+                                   position_ids=position_ids(attention_mask)).last_hidden_state
         return self.head(hidden.float()).squeeze(-1)
+
+
+def position_ids(attention_mask: torch.Tensor) -> torch.Tensor:
+    """Positions that skip left padding, as `generate` uses when sampling: without them a left-padded
+    prompt is scored at shifted positions, and the policy trained is not the policy that sampled."""
+    return (attention_mask.long().cumsum(dim=-1) - 1).clamp_min(0)
 
 
 def _device(name: str) -> torch.device:
@@ -140,7 +147,8 @@ class Trainer:
     def _forward(self, batch: RolloutBatch, rows: slice | torch.Tensor, want_values: bool):
         """Per response token: log-prob of the sampled token, entropy, logits-based values (PPO)."""
         ids, mask = batch.input_ids[rows], batch.attention_mask[rows]
-        out = self.policy(input_ids=ids, attention_mask=mask, output_hidden_states=want_values and self.critic.backbone is None)
+        out = self.policy(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask),
+                          output_hidden_states=want_values and self.critic.backbone is None)
         p = batch.prompt_len
         logits = out.logits[:, p - 1: -1].float() / self.config.temperature
         targets = ids[:, p:]
@@ -174,7 +182,8 @@ class Trainer:
             old_log_probs, old_entropy, old_values = self._forward(batch, slice(None), want_values=ppo)
             ref_log_probs = None
             if self.reference is not None:
-                logits = self.reference(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
+                logits = self.reference(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
+                                        position_ids=position_ids(batch.attention_mask)).logits
                 logits = logits[:, batch.prompt_len - 1: -1].float() / c.temperature
                 ref_log_probs = torch.log_softmax(logits, -1).gather(-1, batch.input_ids[:, batch.prompt_len:, None]).squeeze(-1)
         if ppo:

@@ -4,6 +4,7 @@ Synthetic tasks are generated from a seeded local RNG, so a run's data is fixed 
 
   digit   "7=" -> "7": copy one digit (a sanity task a tiny model learns in tens of steps)
   arith   "3+4*2=" -> "11": short multi-step integer arithmetic, 2 to 3 operations on one-digit numbers
+  addsub  "7-2+9=" -> "14": the same with + and - only (a tiny model can learn it; used by the CPU experiment)
 
 Each item is (problem id, problem text, gold answer); the reward is the passk grader's verdict.
 """
@@ -22,19 +23,19 @@ class Item:
     gold: str
 
 
-SYNTHETIC = ("digit", "arith")
+SYNTHETIC = ("digit", "arith", "addsub")
 
 
 def synthetic_item(task: str, rng: random.Random, index: int) -> Item:
     if task == "digit":
         d = rng.randrange(10)
         return Item(f"digit-{index}", f"{d}=", str(d))
-    if task == "arith":
+    if task in ("arith", "addsub"):
         ops = rng.randint(2, 3)
         expr = str(rng.randrange(10))
         for _ in range(ops):
-            expr += rng.choice("+-*") + str(rng.randrange(10))
-        return Item(f"arith-{index}", expr + "=", str(eval(expr)))  # noqa: S307 - digits and + - * only
+            expr += rng.choice("+-*" if task == "arith" else "+-") + str(rng.randrange(10))
+        return Item(f"{task}-{index}", expr + "=", str(eval(expr)))  # noqa: S307 - digits and + - * only
     raise ValueError(f"unknown synthetic task {task!r}; choose from {SYNTHETIC}")
 
 

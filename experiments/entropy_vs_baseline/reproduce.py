@@ -1,6 +1,6 @@
 """Entropy advantage against baseline GRPO at CPU scale, end to end with passk's trainers and harness.
 
-  1. a held-out set of multi-step arithmetic problems (never drawn for training)
+  1. a held-out set of multi-step arithmetic problems ("7-2+9=" -> "14"), never drawn for training
   2. a tiny character-level Llama, warm-started by supervised learning so it sometimes succeeds
   3. GRPO from that start, baseline and entropy advantage, the same seeds and data, SEEDS seeds per arm
   4. `passk run` on the held-out problems for the start and every final checkpoint, K up to 256
@@ -55,7 +55,7 @@ def main() -> None:
     rng = random.Random(experiment["heldout_seed"])
     items, seen = [], set()
     while len(items) < experiment["heldout_problems"]:
-        item = synthetic_item("arith", rng, len(items))
+        item = synthetic_item(experiment["task"], rng, len(items))
         if item.problem not in seen:
             seen.add(item.problem)
             items.append({"id": f"h{len(items)}", "problem": item.problem, "answer": item.gold})
@@ -65,9 +65,9 @@ def main() -> None:
     start = WORK / "start"
     if not (start / "config.json").is_file():
         log("building and warm-starting the tiny model")
-        build_char_model(start, "0123456789+-*=", hidden_size=experiment["hidden_size"], layers=experiment["layers"],
+        build_char_model(start, "0123456789+-=", hidden_size=experiment["hidden_size"], layers=experiment["layers"],
                          heads=experiment["heads"], seed=experiment["model_seed"])
-        losses = supervised_warm_start(start, "arith", steps=experiment["sft_steps"], lr=experiment["sft_lr"],
+        losses = supervised_warm_start(start, experiment["task"], steps=experiment["sft_steps"], lr=experiment["sft_lr"],
                                        seed=experiment["model_seed"], exclude=seen)
         (WORK / "sft_losses.json").write_text(json.dumps(losses))
 
@@ -76,7 +76,7 @@ def main() -> None:
     for seed in experiment["seeds"]:
         for arm in ARMS:
             name = f"{arm}-seed{seed}"
-            config = TrainConfig(**{**grpo, "advantage": arm, "seed": seed, "model": str(start), "holdout": str(heldout),
+            config = TrainConfig(**{**grpo, "task": experiment["task"], "advantage": arm, "seed": seed, "model": str(start), "holdout": str(heldout),
                                     "out": str(WORK / "train" / name)})
             log(f"training {name}")
             checkpoints[name] = train(config, progress=False)
@@ -155,7 +155,7 @@ def write_report(result: dict, pairs: dict, experiment: dict, grpo: dict, minute
     lines = [
         "# Entropy advantage against baseline GRPO, at CPU scale", "",
         "## Setup", "",
-        f"- Task: multi-step integer arithmetic on one-digit numbers (2 or 3 of + - *), answer after `=`; "
+        f"- Task `{experiment['task']}`: 2 or 3 additions and subtractions of one-digit numbers, answer after `=`; "
         f"{experiment['heldout_problems']} held-out problems never drawn for training.",
         f"- Model: a character-level Llama ({experiment['layers']} layers, hidden {experiment['hidden_size']}), "
         f"warm-started by {experiment['sft_steps']} supervised steps so it sometimes succeeds. SmolLM2-135M would "

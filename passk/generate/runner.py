@@ -125,7 +125,8 @@ def library_versions() -> dict[str, str | None]:
     return out
 
 
-def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem], force: bool = False) -> None:
+def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem], prompts: dict[str, str],
+                force: bool = False) -> None:
     """Create the run directory, or check that resuming it is valid (refusing with the differing keys)."""
     manifest = run.read_manifest()
     if manifest and force:
@@ -151,8 +152,8 @@ def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem]
     manifest.setdefault("history", []).append({"command": sys.argv, "versions": library_versions(),
                                                "host": platform.node(), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     run.path.mkdir(parents=True, exist_ok=True)
-    run.write_problems([{"benchmark": p.benchmark, "problem_id": p.problem_id, "problem": p.problem, "gold": p.gold}
-                        for p in problems])
+    run.write_problems([{"benchmark": p.benchmark, "problem_id": p.problem_id, "problem": p.problem, "gold": p.gold,
+                         "prompt": prompts[p.problem_id]} for p in problems])
     write_json_atomic(run.manifest, manifest)
 
 

@@ -1,0 +1,128 @@
+"""Per-token entropies of a run's completions, stored next to its samples.
+
+A teacher-forced forward pass of the model (the run's own by default) over each prompt
+and completion gives every completion token's entropy over the full vocabulary, at the
+run's sampling temperature (the distribution the token was drawn from), through the
+same chunked float32 function the trainers use. Completions are re-tokenized from their
+text. One entropy part per sample part, written atomically, so the work resumes:
+
+    RUN_DIR/entropy/<part>.parquet   benchmark, problem_id, sample_idx,
+                                     token_start (character offsets, int32 list), entropy (float16 list)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+from tqdm.auto import tqdm
+
+from passk.analysis.entropy import token_entropy
+from passk.errors import InputError
+from passk.rundir import RunDir, read_sample_part
+
+ENTROPY_SCHEMA = pa.schema([
+    ("benchmark", pa.string()), ("problem_id", pa.string()), ("sample_idx", pa.int64()),
+    ("token_start", pa.list_(pa.int32())), ("entropy", pa.list_(pa.float16())),
+])
+
+
+def entropy_dir(run: RunDir) -> Path:
+    return run.path / "entropy"
+
+
+def run_model(run: RunDir) -> str:
+    manifest = run.read_manifest()
+    path = manifest.get("run_config", {}).get("resolved", {}).get("model_path")
+    if not path:
+        raise InputError(f"{run.path}: the manifest names no model; pass --model")
+    return path
+
+
+def prompts_of(run: RunDir, tokenizer) -> dict[tuple[str, str], str]:
+    """The rendered prompt of every problem (re-rendered from the manifest's template for older runs)."""
+    from passk.prompts import get_template
+
+    template = None
+    out = {}
+    for key, row in run.read_problems().items():
+        if "prompt" in row:
+            out[key] = row["prompt"]
+            continue
+        template = template or get_template(run.read_manifest()["settings"]["template"])
+        out[key] = template.render(row["problem"], tokenizer)
+    return out
+
+
+def compute_entropies(run: RunDir, model: str | None = None, temperature: float | None = None, batch_size: int = 8,
+                      chunk_size: int = 1024, progress: bool = True) -> int:
+    """Fill RUN_DIR/entropy for every sample part not done yet; returns the number of samples processed."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    run.require()
+    todo = [p for p in run.sample_parts() if not (entropy_dir(run) / f"{p.stem}.parquet").exists()]
+    if not todo:
+        return 0
+    model_path = model or run_model(run)
+    temperature = temperature or run.read_manifest().get("settings", {}).get("sampling", {}).get("temperature") or 1.0
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    if not tokenizer.is_fast:
+        raise InputError(f"{model_path}: needs a fast tokenizer (character offsets map tokens to sentences)")
+    lm = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32).eval()
+    prompts = prompts_of(run, tokenizer)
+    done = 0
+    bar = tqdm(desc="entropy", unit="sample", disable=not progress)
+    for part in todo:
+        rows = read_sample_part(part)
+        out = []
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]["completion"]))
+        for start in range(0, len(order), batch_size):
+            batch = [rows[i] for i in order[start: start + batch_size]]
+            out.extend(_entropies(lm, tokenizer, batch, prompts, temperature, chunk_size))
+            bar.update(len(batch))
+        table = pa.Table.from_pylist(out, schema=ENTROPY_SCHEMA)
+        target = entropy_dir(run) / f"{part.stem}.parquet"
+        target.parent.mkdir(exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        pq.write_table(table, tmp, compression="zstd")
+        tmp.replace(target)
+        done += len(rows)
+    bar.close()
+    return done
+
+
+def _entropies(lm, tokenizer, batch, prompts, temperature, chunk_size) -> list[dict]:
+    encoded = []
+    for row in batch:
+        prompt_ids = tokenizer(prompts[(row["benchmark"], row["problem_id"])], add_special_tokens=False).input_ids
+        completion = tokenizer(row["completion"], add_special_tokens=False, return_offsets_mapping=True)
+        encoded.append((prompt_ids, completion.input_ids, [s for s, _ in completion.offset_mapping]))
+    width = max(len(p) + len(c) for p, c, _ in encoded)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    ids = torch.full((len(batch), max(width, 1)), pad)
+    mask = torch.zeros_like(ids)
+    for i, (p, c, _) in enumerate(encoded):  # right padding: positions need no correction
+        ids[i, : len(p) + len(c)] = torch.tensor(p + c)
+        mask[i, : len(p) + len(c)] = 1
+    with torch.no_grad():
+        logits = lm(input_ids=ids, attention_mask=mask).logits
+    out = []
+    for i, (row, (p, c, starts)) in enumerate(zip(batch, encoded)):
+        if c:
+            # the token at position t is predicted by the logits at t - 1
+            h = token_entropy(logits[i, len(p) - 1: len(p) + len(c) - 1], temperature, chunk_size).numpy()
+        else:
+            h = np.zeros(0, dtype=np.float32)
+        out.append({"benchmark": row["benchmark"], "problem_id": row["problem_id"], "sample_idx": row["sample_idx"],
+                    "token_start": starts, "entropy": h.astype(np.float16).tolist()})
+    return out
+
+
+def read_entropies(run: RunDir) -> list[dict]:
+    parts = sorted(entropy_dir(run).glob("*.parquet")) if entropy_dir(run).is_dir() else []
+    if not parts:
+        raise InputError(f"{run.path}: no entropies yet; run `passk entropy {run.path}`")
+    return [r for p in parts for r in pq.read_table(p).to_pylist()]
