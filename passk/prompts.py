@@ -30,6 +30,9 @@ class Template:
     name: str
     text: str  # with a {problem} placeholder
     chat: bool  # wrap in the tokenizer's chat template as one user turn
+    # extraction fallbacks its completions are graded with: none where the template asks for a boxed
+    # answer or an "Answer:" line (not following it is wrong); "bare" where the completion is the answer
+    extract_fallbacks: tuple[str, ...] = ()
 
     def render(self, problem: str, tokenizer=None) -> str:
         content = self.text.replace("{problem}", problem)
@@ -46,7 +49,7 @@ BUILTIN = {
     "qwen-boxed": Template("qwen-boxed", "{problem}\n" + BOXED_INSTRUCTION, chat=True),
     "dapo": Template("dapo", DAPO_TEMPLATE, chat=True),
     "raw": Template("raw", "{problem}\n" + BOXED_INSTRUCTION + "\n", chat=False),
-    "plain": Template("plain", "{problem}", chat=False),
+    "plain": Template("plain", "{problem}", chat=False, extract_fallbacks=("bare",)),
 }
 
 

@@ -26,13 +26,13 @@ from tqdm.auto import tqdm
 
 from passk.analysis.patterns import count_reflective
 from passk.errors import ConfigError, PasskError
-from passk.grade import BOXED_CONFIG, PAIRS_CONFIG, GradeConfig, Grader
+from passk.grade import ExtractConfig, GradeConfig, Grader
 from passk.jsonl import write_json_atomic
 from passk.prompts import get_template
 from trainers import core
 from trainers.config import TrainConfig, config_dict
 from trainers.rollout import HFRollout, RolloutBatch, VLLMRollout
-from trainers.tasks import SYNTHETIC, TaskSource
+from trainers.tasks import TaskSource
 
 # Settings a resumed run may change: how long it runs and how often it saves.
 RESUMABLE_CHANGES = ("steps", "save_every", "tensorboard", "device")
@@ -101,7 +101,7 @@ class Trainer:
         self.tasks = TaskSource(config.task, config.seed, config.problem_field, config.answer_field, config.data_dir,
                                 config.holdout)
         self.template = get_template(config.template)
-        self.grader = Grader(GradeConfig(extract=PAIRS_CONFIG if config.task in SYNTHETIC else BOXED_CONFIG))
+        self.grader = Grader(GradeConfig(extract=ExtractConfig(self.template.extract_fallbacks)))
         self.rollout = self._make_rollout(model_path)
         self.step = 0
         self.shuffle = torch.Generator().manual_seed(config.seed)

@@ -54,6 +54,8 @@ def supervised_warm_start(path: str | Path, task: str, steps: int, batch_size: i
     model = AutoModelForCausalLM.from_pretrained(path)
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    # linear decay to zero: a constant rate this high leaves the loss bouncing at the end
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
     rng = random.Random(seed)
     eos = tokenizer.eos_token_id
     losses = []
@@ -77,6 +79,7 @@ def supervised_warm_start(path: str | Path, task: str, steps: int, batch_size: i
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        schedule.step()
         losses.append(loss.item())
     model.save_pretrained(path)
     return losses
