@@ -183,7 +183,9 @@ def write_outputs(result: dict[str, Any], run: RunDir, out: Path, samples_in_pag
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "entropy.json", result)
     _plots(result, out)
-    write_text_atomic(out / "entropy.html", _page(load_samples(run)[:samples_in_page] if samples_in_page else [], result))
+    # the page opens on correct samples first, then the others, each in (problem, sample) order
+    shown = sorted(load_samples(run), key=lambda s: (not s.correct, s.key))[:samples_in_page]
+    write_text_atomic(out / "entropy.html", _page(shown, result))
 
 
 def _plots(result: dict[str, Any], out: Path) -> None:
