@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def _add_runs_arguments(parser, k_help: str | None = None) -> None:
         parser.add_argument("--k", help=k_help)
 
 
-def _grade_config(args) -> "GradeConfig":
+def _grade_config(args):
     from passk.grade import PAIRS_CONFIG, ExtractConfig, GradeConfig
     from passk.rundir import RunDir
 
@@ -51,7 +52,7 @@ def cmd_grade(args) -> int:
         if args.run_dir:
             raise PasskError("give either RUN_DIR or --pairs FILE, not both")
         fields = PairFields(args.gold_field, args.completion_field, args.finish_field)
-        out = open_output(args.out) if args.out else open_output(None if not args.check else "/dev/null")
+        out = open_output(args.out or (os.devnull if args.check else None))  # --check alone prints the report only
         try:
             rows = grade_pairs(args.pairs, out, config, fields, progress=not args.quiet)
         finally:

@@ -1,6 +1,4 @@
-import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest

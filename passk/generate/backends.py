@@ -11,7 +11,7 @@ hf    transformers `generate`, for machines without vLLM
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from passk.errors import ConfigError

@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 
 from passk.data import Problem
 from passk.errors import ConfigError, PasskError
-from passk.generate.backends import Backend, EngineConfig, Request, SamplingConfig
+from passk.generate.backends import Backend, Request, SamplingConfig
 from passk.jsonl import write_json_atomic
 from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
 
