@@ -181,10 +181,12 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4.2), squeeze=False)
     for ax, name in zip(axes[0], names):
         b = result["benchmarks"][name]
-        for label, r in b["runs"].items():
+        colours = plt.get_cmap("tab10" if len(b["runs"]) <= 10 else "tab20")
+        for i, (label, r) in enumerate(b["runs"].items()):
             ks = b["k"]
-            ax.plot(ks, [r["pass_at_k"][str(k)] for k in ks], marker="o", label=label)
-            ax.fill_between(ks, [r["pass_ci95"][str(k)][0] for k in ks], [r["pass_ci95"][str(k)][1] for k in ks], alpha=0.15)
+            ax.plot(ks, [r["pass_at_k"][str(k)] for k in ks], marker="o", label=label, color=colours(i))
+            ax.fill_between(ks, [r["pass_ci95"][str(k)][0] for k in ks], [r["pass_ci95"][str(k)][1] for k in ks], alpha=0.15,
+                            color=colours(i))
         ax.set_xscale("log", base=2)
         ax.set(xlabel="K", ylabel="Pass@K", ylim=(0, 1), title=f"{name} ({b['n_problems']} problems)")
         ax.grid(True, alpha=0.3)

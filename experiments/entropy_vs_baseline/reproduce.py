@@ -110,6 +110,7 @@ def main() -> None:
         pairs[seed] = pair["benchmarks"]["heldout"]["differences"]["entropy - baseline"]
     (RESULTS / "paired-by-seed.json").write_text(json.dumps(pairs, indent=1))
     plot_curves(experiment["seeds"], RESULTS)
+    plot_arms(result, experiment["seeds"], RESULTS)
     timing = measured_seconds(names)
     write_report(result, pairs, experiment, grpo, timing)
     log(f"done in {(time.time() - started) / 60:.1f} min (this invocation); results in {RESULTS}")
@@ -124,6 +125,31 @@ def measured_seconds(names: list[str]) -> dict[str, float]:
                    for t in json.loads((WORK / "eval" / name / "manifest.json").read_text())["throughput"].values())
     return {"warm_start": json.loads((WORK / "sft.json").read_text())["seconds"], "training": train,
             "evaluation_generation": evaluate}
+
+
+def plot_arms(result: dict, seeds: list[int], out: Path) -> None:
+    """Pass@K of the start and of each arm: the mean over seeds, the band from the lowest to the highest seed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    b = result["benchmarks"]["heldout"]
+    ks = b["k"]
+    fig, ax = plt.subplots(figsize=(6, 4.3))
+    start = [b["runs"]["start"]["pass_at_k"][str(k)] for k in ks]
+    ax.plot(ks, start, marker="o", color="black", label="start")
+    for arm, colour in zip(ARMS, ("tab:blue", "tab:orange")):
+        values = np.array([[b["runs"][f"{arm}-seed{s}"]["pass_at_k"][str(k)] for k in ks] for s in seeds])
+        ax.plot(ks, values.mean(axis=0), marker="o", color=colour, label=f"GRPO {arm} (mean of {len(seeds)} seeds)")
+        ax.fill_between(ks, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2)
+    ax.set_xscale("log", base=2)
+    ax.set(xlabel="K", ylabel="Pass@K", ylim=(0, 1), title=f"held-out problems ({b['n_problems']})")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "arms.png", dpi=120)
+    plt.close(fig)
 
 
 def plot_curves(seeds: list[int], out: Path) -> None:
@@ -227,11 +253,12 @@ def write_report(result: dict, pairs: dict, experiment: dict, grpo: dict, timing
               "GRPO here mostly narrows the sampling distribution (entropy falls, large-K Pass@K falls), and the comparison "
               "measures how much of the starting model's coverage each arm keeps.", "",
               "## Files", "",
+              "- `arms.png`: Pass@K of the start and of each arm (mean over seeds, band from the lowest to the highest seed)",
               "- `compare.json`, `compare.md`, `compare.png`: every run against the starting model",
               "- `paired-by-seed.json`: entropy against baseline, seed by seed",
               "- `training-curves.png`: reward, entropy, response length, psi/|A|, accuracy, cap share per step",
               "- `metrics-*.jsonl`, `configs/`: per-step metrics and the resolved configs of every run",
-              "", "![Pass@K](compare.png)", "", "![training curves](training-curves.png)", ""]
+              "", "![Pass@K by arm](arms.png)", "", "![training curves](training-curves.png)", ""]
     (RESULTS / "report.md").write_text("\n".join(lines))
     (RESULTS / "command.txt").write_text("make reproduce\n# = " + shlex.join([sys.executable, str(Path(__file__).relative_to(ROOT))]) + "\n")
 
