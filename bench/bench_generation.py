@@ -23,7 +23,7 @@ def bare_vllm(args) -> dict:
     os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
     from vllm import LLM, SamplingParams
 
-    prompts, seeds = _prompts(args)
+    _, prompts, seeds = _prompts(args)
     llm = LLM(model=args.model, seed=0, gpu_memory_utilization=0.3, enforce_eager=True, enable_chunked_prefill=False,
               dtype="auto")
     params = [SamplingParams(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
@@ -36,14 +36,13 @@ def bare_vllm(args) -> dict:
 
 
 def passk_backend(args, backend_name: str) -> dict:
-    from passk.data import data_dir_from_env, get_spec, load_problems, select
+    from passk.data import get_spec
     from passk.generate.backends import SamplingConfig, make_backend
     from passk.generate.runner import GenerateSettings, generate_samples, prepare_run
     from passk.rundir import RunDir
 
-    prompts, seeds = _prompts(args)
+    problems, prompts, _ = _prompts(args)
     spec = get_spec(args.benchmark)
-    problems = select(load_problems(spec, data_dir_from_env())[0], args.problems)
     settings = GenerateSettings(spec.name, args.model, "bench", backend_name, spec.template, "", SamplingConfig(
         args.temperature, args.top_p, args.max_tokens), args.seed, args.n, args.n, tuple(p.problem_id for p in problems))
     backend = make_backend(backend_name, args.model)
@@ -54,7 +53,8 @@ def passk_backend(args, backend_name: str) -> dict:
         return generate_samples(run, backend, settings, problems, by_id, progress=False)
 
 
-def _prompts(args) -> tuple[list[str], list[int]]:
+def _prompts(args) -> tuple[list, list[str], list[int]]:
+    """The benchmark's first problems, their rendered prompts, and the seed each gets in passk."""
     from transformers import AutoTokenizer
 
     from passk.data import data_dir_from_env, get_spec, load_problems, select
@@ -65,7 +65,7 @@ def _prompts(args) -> tuple[list[str], list[int]]:
     problems = select(load_problems(spec, data_dir_from_env())[0], args.problems)
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     template = get_template(spec.template)
-    return ([template.render(p.problem, tokenizer) for p in problems],
+    return (problems, [template.render(p.problem, tokenizer) for p in problems],
             [request_seed(args.seed, spec.name, p.problem_id, 0) for p in problems])
 
 

@@ -135,16 +135,17 @@ def cmd_compare(args) -> int:
 
 
 def cmd_entropy(args) -> int:
-    from passk.analysis.exploration import analyze, write_outputs
+    from passk.analysis.exploration import analyze, load_samples, write_outputs
     from passk.analysis.token_entropy_store import compute_entropies
     from passk.rundir import RunDir
 
     run = RunDir(args.run_dir)
     done = compute_entropies(run, args.model, args.temperature, progress=not args.quiet)
     print(f"computed the entropies of {done} new samples" if done else "entropies already computed")
-    result = analyze(run, RunDir(args.reference) if args.reference else None, progress=not args.quiet)
+    samples = load_samples(run)
+    result = analyze(run, samples, RunDir(args.reference) if args.reference else None, progress=not args.quiet)
     out = Path(args.out) if args.out else run.path
-    write_outputs(result, run, out, args.page_samples)
+    write_outputs(result, samples, out, args.page_samples)
     for key in ("pivotal_tokens", "reflective_sentences", "rare_sentences", "correct_vs_incorrect"):
         block = result[key]
         names = [k for k, v in block.items() if isinstance(v, dict) and "mean" in v]

@@ -21,10 +21,9 @@ import numpy as np
 
 from passk import metrics
 from passk.errors import InputError
-from passk.grade.engine import CORRECT_CLASS
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.rundir import RunDir, read_grades
-from passk.score import ProblemTally, tally
+from passk.score import ProblemTally, per_problem, tally
 
 COMPARED_SETTINGS = ("model", "model_fingerprint", "backend", "template", "template_text", "sampling", "n", "seed",
                      "dataset")
@@ -47,17 +46,6 @@ def load_run(path: str, label: str | None = None) -> RunData:
     return RunData(label or run.path.name, run, tallies, run.read_manifest().get("settings", {}))
 
 
-def _per_problem(tallies: list[ProblemTally], ks: list[int], maj_resamples: int) -> dict[str, np.ndarray]:
-    n = np.array([t.n for t in tallies])
-    c = np.array([t.c for t in tallies])
-    pass_k = metrics.pass_at_k_all(n, c, max(ks))[:, [k - 1 for k in ks]]
-    votes = [np.array(list(t.votes.values())) for t in tallies]
-    good = [list(t.votes).index(CORRECT_CLASS) if CORRECT_CLASS in t.votes else None for t in tallies]
-    abstain = [t.abstain for t in tallies]
-    maj = np.stack([metrics.maj_at_k(votes, good, k, abstain, maj_resamples) for k in ks], axis=1)
-    return {"pass_at_k": pass_k, "maj_at_k": maj, "mean_at_n": (c / n)[:, None]}
-
-
 def compare_runs(runs: list[RunData], ks: list[int] | None = None, resamples: int = metrics.BOOTSTRAP_RESAMPLES,
                  seed: int = metrics.BOOTSTRAP_SEED, maj_resamples: int = 200) -> dict[str, Any]:
     if len(runs) < 2:
@@ -73,7 +61,7 @@ def compare_runs(runs: list[RunData], ks: list[int] | None = None, resamples: in
         per_run = [[r.tallies[benchmark][pid] for pid in shared] for r in runs]
         n_min = min(t.n for tallies in per_run for t in tallies)
         use_ks = [k for k in (ks or metrics.default_k_list(n_min)) if k <= n_min]
-        values = [_per_problem(t, use_ks, maj_resamples) for t in per_run]
+        values = [per_problem(t, use_ks, maj_resamples, seed) for t in per_run]
         entry: dict[str, Any] = {"n_problems": len(shared), "k": use_ks,
                                  "problems_only_in_some_runs": sum(len(r.tallies[benchmark]) for r in runs) - len(runs) * len(shared),
                                  "runs": {}, "differences": {}}

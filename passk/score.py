@@ -63,28 +63,32 @@ def tally(grades: list[dict[str, Any]]) -> tuple[dict[str, dict[str, ProblemTall
     return out, duplicates
 
 
-def score_benchmark(problems: dict[str, ProblemTally], config: ScoreConfig) -> dict[str, Any]:
+def per_problem(tallies: list[ProblemTally], ks: list[int], maj_resamples: int = 200,
+                seed: int = metrics.BOOTSTRAP_SEED) -> dict[str, np.ndarray]:
+    """Per problem (rows) and k (columns): pass@k and maj@k; mean@n as one column."""
     from passk.grade.engine import CORRECT_CLASS
 
-    tallies = sorted(problems.values(), key=lambda t: t.problem_id)
     n = np.array([t.n for t in tallies])
     c = np.array([t.c for t in tallies])
+    pass_k = metrics.pass_at_k_all(n, c, max(ks))[:, [k - 1 for k in ks]]
+    votes = [np.array(list(t.votes.values())) for t in tallies]
+    good = [list(t.votes).index(CORRECT_CLASS) if CORRECT_CLASS in t.votes else None for t in tallies]
+    abstain = [t.abstain for t in tallies]
+    maj = np.stack([metrics.maj_at_k(votes, good, k, abstain, maj_resamples, seed) for k in ks], axis=1)
+    return {"pass_at_k": pass_k, "maj_at_k": maj, "mean_at_n": (c / n)[:, None]}
+
+
+def score_benchmark(problems: dict[str, ProblemTally], config: ScoreConfig) -> dict[str, Any]:
+    tallies = sorted(problems.values(), key=lambda t: t.problem_id)
+    n = np.array([t.n for t in tallies])
     n_min = int(n.min())
     wanted = list(config.k) if config.k else metrics.default_k_list(n_min)
     ks = [k for k in wanted if k <= n_min]
     dropped = [k for k in wanted if k > n_min]
-    per_k = metrics.pass_at_k_all(n, c, max(ks))[:, [k - 1 for k in ks]]
+    values = per_problem(tallies, ks, config.maj_resamples, config.bootstrap_seed)
+    per_k, maj, acc = values["pass_at_k"], values["maj_at_k"], values["mean_at_n"][:, 0]
     ci = metrics.bootstrap_ci(per_k, config.bootstrap_resamples, config.bootstrap_seed)
-    votes, good, abstain = [], [], []
-    for t in tallies:
-        classes = list(t.votes)
-        votes.append(np.array([t.votes[k] for k in classes]))
-        good.append(classes.index(CORRECT_CLASS) if CORRECT_CLASS in classes else None)
-        abstain.append(t.abstain)
-    maj = np.stack([metrics.maj_at_k(votes, good, k, abstain, config.maj_resamples, config.bootstrap_seed)
-                    for k in ks], axis=1)
     maj_ci = metrics.bootstrap_ci(maj, config.bootstrap_resamples, config.bootstrap_seed)
-    acc = c / n
     acc_ci = metrics.bootstrap_ci(acc, config.bootstrap_resamples, config.bootstrap_seed)
     status_counts = Counter()
     for t in tallies:

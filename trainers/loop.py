@@ -61,6 +61,14 @@ def position_ids(attention_mask: torch.Tensor) -> torch.Tensor:
     return (attention_mask.long().cumsum(dim=-1) - 1).clamp_min(0)
 
 
+def score_responses(model, ids: torch.Tensor, mask: torch.Tensor, prompt_len: int, temperature: float, **kwargs):
+    """(model output, temperature-scaled response logits, log-prob of each sampled response token)."""
+    out = model(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask), **kwargs)
+    logits = out.logits[:, prompt_len - 1: -1].float() / temperature  # position t is predicted at t - 1
+    log_probs = torch.log_softmax(logits, dim=-1).gather(-1, ids[:, prompt_len:, None]).squeeze(-1)
+    return out, logits, log_probs
+
+
 def _device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -147,12 +155,9 @@ class Trainer:
     def _forward(self, batch: RolloutBatch, rows: slice | torch.Tensor, want_values: bool):
         """Per response token: log-prob of the sampled token, entropy, logits-based values (PPO)."""
         ids, mask = batch.input_ids[rows], batch.attention_mask[rows]
-        out = self.policy(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask),
-                          output_hidden_states=want_values and self.critic.backbone is None)
         p = batch.prompt_len
-        logits = out.logits[:, p - 1: -1].float() / self.config.temperature
-        targets = ids[:, p:]
-        log_probs = torch.log_softmax(logits, dim=-1).gather(-1, targets[..., None]).squeeze(-1)
+        out, logits, log_probs = score_responses(self.policy, ids, mask, p, self.config.temperature,
+                                                 output_hidden_states=want_values and self.critic.backbone is None)
         need_grad = self.config.entropy_coef > 0
         with torch.set_grad_enabled(need_grad and torch.is_grad_enabled()):
             entropy = core.token_entropy(logits, chunk_size=self.config.entropy_chunk)
@@ -182,10 +187,8 @@ class Trainer:
             old_log_probs, old_entropy, old_values = self._forward(batch, slice(None), want_values=ppo)
             ref_log_probs = None
             if self.reference is not None:
-                logits = self.reference(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
-                                        position_ids=position_ids(batch.attention_mask)).logits
-                logits = logits[:, batch.prompt_len - 1: -1].float() / c.temperature
-                ref_log_probs = torch.log_softmax(logits, -1).gather(-1, batch.input_ids[:, batch.prompt_len:, None]).squeeze(-1)
+                _, _, ref_log_probs = score_responses(self.reference, batch.input_ids, batch.attention_mask,
+                                                      batch.prompt_len, c.temperature)
         if ppo:
             last = (mask.cumsum(dim=1) == mask.sum(dim=1, keepdim=True)) & (mask > 0)
             token_rewards = last.float() * rewards[:, None]

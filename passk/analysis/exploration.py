@@ -95,8 +95,8 @@ def compare(x, y, name_x: str, name_y: str) -> dict[str, Any]:
     return out
 
 
-def analyze(run: RunDir, reference: RunDir | None = None, progress: bool = False) -> dict[str, Any]:
-    samples = load_samples(run)
+def analyze(run: RunDir, samples: list[Sample], reference: RunDir | None = None, progress: bool = False) -> dict[str, Any]:
+    """All comparisons over `samples` (load_samples(run)), the run's rare sentences against `reference`."""
     all_h = np.concatenate([s.entropy for s in samples]) if samples else np.zeros(0)
     pivotal, other = [], []
     for s in samples:
@@ -179,12 +179,12 @@ def _rare(sent, reference: RunDir | None, run: RunDir, progress: bool) -> dict[s
     return out
 
 
-def write_outputs(result: dict[str, Any], run: RunDir, out: Path, samples_in_page: int = 40) -> None:
+def write_outputs(result: dict[str, Any], samples: list[Sample], out: Path, samples_in_page: int = 40) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "entropy.json", result)
     _plots(result, out)
     # the page opens on correct samples first, then the others, each in (problem, sample) order
-    shown = sorted(load_samples(run), key=lambda s: (not s.correct, s.key))[:samples_in_page]
+    shown = sorted(samples, key=lambda s: (not s.correct, s.key))[:samples_in_page]
     write_text_atomic(out / "entropy.html", _page(shown, result))
 
 

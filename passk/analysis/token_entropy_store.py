@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from passk.analysis.entropy import token_entropy
 from passk.errors import InputError
-from passk.rundir import RunDir, read_sample_part
+from passk.rundir import RunDir, read_sample_part, write_part
 
 ENTROPY_SCHEMA = pa.schema([
     ("benchmark", pa.string()), ("problem_id", pa.string()), ("sample_idx", pa.int64()),
@@ -83,12 +83,7 @@ def compute_entropies(run: RunDir, model: str | None = None, temperature: float 
             batch = [rows[i] for i in order[start: start + batch_size]]
             out.extend(_entropies(lm, tokenizer, batch, prompts, temperature, chunk_size))
             bar.update(len(batch))
-        table = pa.Table.from_pylist(out, schema=ENTROPY_SCHEMA)
-        target = entropy_dir(run) / f"{part.stem}.parquet"
-        target.parent.mkdir(exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        pq.write_table(table, tmp, compression="zstd")
-        tmp.replace(target)
+        write_part(entropy_dir(run) / f"{part.stem}.parquet", out, ENTROPY_SCHEMA)
         done += len(rows)
     bar.close()
     return done
