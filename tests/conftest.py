@@ -65,5 +65,8 @@ def make_graded_run(path: Path, correct_counts, n: int, benchmark: str = "toy", 
                          "correct": ok, "extracted": "1" if ok else str(j), "extract_rule": "boxed", "method": "quick",
                          "answer_key": "<equivalent to gold>" if ok else f"w{j % 3}", "num_tokens": 100})
     write_part(run.grades_dir / "part.parquet", rows, GRADE_SCHEMA)
-    write_json_atomic(run.manifest, {"settings": settings or {"n": n, "model": "m"}})
+    full = {"benchmark": benchmark, "model": "m", "model_fingerprint": "hub:m", "backend": "hf", "template": "raw",
+            "template_text": "{problem}", "sampling": {}, "seed": 0, "block_size": n, "n": n,
+            "problem_ids": [f"p{i}" for i in range(len(correct_counts))], "dataset": {}}
+    write_json_atomic(run.manifest_path, {"settings": {**full, **(settings or {})}})
     return run

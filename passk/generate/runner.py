@@ -5,45 +5,32 @@ requests is generated and written as one parquet part, atomically. So a SIGKILL 
 at most the batch in flight. On start the runner reads which (problem, sample_idx) the
 run already holds and asks only for the rest; the seed of a request depends on (run
 seed, benchmark, problem, first sample index), so a resumed run regenerates exactly
-the samples an uninterrupted run would have made. One lock file per shard stops two
-processes writing the same part of a run; shards split problems by index modulo N.
+the samples an uninterrupted run would have made. Every part format the run accepts
+(parquet and JSONL) counts. Shards split problems by index modulo N; the run directory's
+writer lock refuses a second process for the same shard, and any process with another N.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
 import os
 import platform
-import shutil
-import sys
 import time
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
-import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from passk.data import Problem
-from passk.errors import ConfigError, PasskError
-from passk.generate.backends import Backend, Request, SamplingConfig
-from passk.jsonl import write_json_atomic
-from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
-
-# Settings that change what the samples are; a resume must match them all. n may grow.
-SAMPLE_SETTINGS = ("benchmark", "model", "model_fingerprint", "backend", "template", "template_text", "sampling",
-                   "seed", "block_size", "problem_ids", "dataset")
+from passk.errors import ConfigError, PasskError, RunLocked  # noqa: F401  (RunLocked: re-exported)
+from passk.generate.backends import Backend, Request
+from passk.rundir import SAMPLE_SCHEMA, Manifest, RunDir, utc_now, write_part
+from passk.settings import SAMPLE_SETTINGS, GenerateSettings, describe_diff, settings_diff  # noqa: F401
 
 
 class ResumeMismatch(PasskError):
     """The run directory was made with other settings; the message lists them."""
-
-
-class RunLocked(PasskError):
-    """Another process is writing the same shard of this run."""
 
 
 @dataclass(frozen=True)
@@ -67,27 +54,6 @@ class Shard:
 
     def take(self, problems: list[Problem]) -> list[Problem]:
         return [p for i, p in enumerate(problems) if i % self.count == self.index]
-
-
-@dataclass(frozen=True)
-class GenerateSettings:
-    benchmark: str
-    model: str
-    model_fingerprint: str
-    backend: str
-    template: str
-    template_text: str
-    sampling: SamplingConfig
-    seed: int
-    block_size: int
-    n: int
-    problem_ids: tuple[str, ...]
-    dataset: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["problem_ids"] = list(self.problem_ids)
-        return d
 
 
 def request_seed(run_seed: int, benchmark: str, problem_id: str, first_index: int) -> int:
@@ -128,68 +94,32 @@ def library_versions() -> dict[str, str | None]:
 def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem], prompts: dict[str, str],
                 force: bool = False) -> None:
     """Create the run directory, or check that resuming it is valid (refusing with the differing keys)."""
-    manifest = run.read_manifest()
-    if manifest and force:
-        for sub in (run.samples_dir, run.grades_dir):
-            shutil.rmtree(sub, ignore_errors=True)
-        for f in (run.manifest, run.scores_json, run.scores_csv, run.plot_png, run.report_md):
-            f.unlink(missing_ok=True)
-        manifest = {}
-    new = settings.as_dict()
-    if manifest:
-        old = manifest["settings"]
-        differing = [k for k in SAMPLE_SETTINGS if old.get(k) != new.get(k)]
-        if differing:
-            lines = "\n".join(f"  {k}: run has {_short(old.get(k))}, asked {_short(new.get(k))}" for k in differing)
-            raise ResumeMismatch(f"{run.path} was made with other settings:\n{lines}\n"
-                                 f"Use the same settings to resume, another --out, or --force to start afresh "
-                                 f"(--force deletes the samples there).")
-        if new["n"] < old["n"]:
-            new["n"] = old["n"]  # a smaller n never deletes samples; score with --k to look at fewer
-        manifest["settings"] = new
-    else:
-        manifest = {"settings": new, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "throughput": {}}
-    manifest.setdefault("history", []).append({"command": sys.argv, "versions": library_versions(),
-                                               "host": platform.node(), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-    run.path.mkdir(parents=True, exist_ok=True)
+    if force and run.manifest_path.exists():
+        with run.exclusive_lock("--force"):
+            run.reset()
+
+    def create_or_resume(manifest: Manifest) -> None:
+        if manifest.settings is None:
+            manifest.settings, manifest.created = settings, utc_now()
+        else:
+            old = manifest.settings
+            diff = settings_diff({"run has": old.as_dict(), "asked": settings.as_dict()}, SAMPLE_SETTINGS)
+            if diff:
+                raise ResumeMismatch(f"{run.path} was made with other settings:\n{describe_diff(diff)}\n"
+                                     f"Use the same settings to resume, another --out, or --force to start afresh "
+                                     f"(--force deletes the samples there).")
+            # a smaller n never deletes samples; score with --k to look at fewer
+            manifest.settings = replace(settings, n=max(settings.n, old.n))
+        manifest.record_command()
+
+    run.update_manifest(create_or_resume)
     run.write_problems([{"benchmark": p.benchmark, "problem_id": p.problem_id, "problem": p.problem, "gold": p.gold,
                          "prompt": prompts[p.problem_id]} for p in problems])
-    write_json_atomic(run.manifest, manifest)
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-@contextmanager
-def shard_lock(run: RunDir, shard: Shard) -> Iterator[None]:
-    """An flock, released by the kernel when the process dies, so a SIGKILL never leaves it stuck."""
-    path = run.path / f".lock-{shard.tag}"
-    fh = open(path, "a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.seek(0)
-        raise RunLocked(f"{run.path}: shard {shard.tag} is being written by another process ({fh.read().strip()}); "
-                        f"wait for it, or stop it first") from None
-    fh.truncate(0)
-    fh.write(f"pid {os.getpid()} on {platform.node()}")
-    fh.flush()
-    try:
-        yield
-    finally:
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        fh.close()
 
 
 def existing_samples(run: RunDir) -> set[tuple[str, str, int]]:
-    present = set()
-    for part in run.sample_parts():
-        if part.suffix == ".parquet":
-            table = pq.read_table(part, columns=["benchmark", "problem_id", "sample_idx"]).to_pydict()
-            present.update(zip(table["benchmark"], table["problem_id"], table["sample_idx"]))
-    return present
+    """Every (benchmark, problem_id, sample_idx) the run holds, from parts of every accepted format."""
+    return {key for keys in run.sample_keys().values() for key in keys}
 
 
 def plan_requests(problems: list[Problem], prompts: dict[str, str], settings: GenerateSettings,
@@ -200,15 +130,22 @@ def plan_requests(problems: list[Problem], prompts: dict[str, str], settings: Ge
         for start in range(0, settings.n, settings.block_size):
             stop = min(start + settings.block_size, settings.n)
             missing = [i for i in range(start, stop) if (problem.benchmark, problem.problem_id, i) not in present]
-            if not missing:
-                continue
-            first = missing[0]
-            if missing != list(range(first, stop)):
-                raise PasskError(f"samples of problem {problem.problem_id} have gaps inside block {start}-{stop}; "
-                                 f"the run directory was edited by hand")
-            seed = request_seed(settings.seed, problem.benchmark, problem.problem_id, first)
-            plan.append((problem, first, Request(prompts[problem.problem_id], stop - first, seed)))
+            # normally one run to the block's end; a part moved aside by `passk check` can leave several
+            for first, count in _runs(missing):
+                seed = request_seed(settings.seed, problem.benchmark, problem.problem_id, first)
+                plan.append((problem, first, Request(prompts[problem.problem_id], count, seed)))
     return plan
+
+
+def _runs(indices: list[int]) -> Iterator[tuple[int, int]]:
+    """(first, length) of each run of consecutive integers."""
+    i = 0
+    while i < len(indices):
+        j = i
+        while j + 1 < len(indices) and indices[j + 1] == indices[j] + 1:
+            j += 1
+        yield indices[i], j - i + 1
+        i = j + 1
 
 
 def pending_requests(run: RunDir, settings: GenerateSettings, problems: list[Problem], prompts: dict[str, str],
@@ -220,13 +157,12 @@ def generate_samples(run: RunDir, backend: Backend, settings: GenerateSettings, 
                      prompts: dict[str, str], shard: Shard = Shard(), batch_samples: int = 256,
                      progress: bool = True) -> dict[str, float]:
     """Generate every missing sample of this shard's problems (prompts by problem id); returns throughput."""
-    with shard_lock(run, shard):
+    with run.writer_lock(shard.index, shard.count):
         for stale in run.samples_dir.glob(f".{shard.tag}-*.tmp-*") if run.samples_dir.is_dir() else []:
             stale.unlink()  # a temporary part left by a killed process of this shard
         plan = pending_requests(run, settings, problems, prompts, shard)
         todo = sum(r.n for _, _, r in plan)
-        seq = 1 + max((int(p.stem.rsplit("-", 1)[1]) for p in run.sample_parts() if p.stem.startswith(shard.tag + "-")),
-                       default=0)
+        seq = _next_part_number(run, shard)
         samples = tokens = 0
         start = time.perf_counter()
         bar = tqdm(total=todo, desc=f"generating {shard.tag}", unit="sample", disable=not progress or not todo)
@@ -255,6 +191,15 @@ def generate_samples(run: RunDir, backend: Backend, settings: GenerateSettings, 
     return figures
 
 
+def _next_part_number(run: RunDir, shard: Shard) -> int:
+    """Parts are numbered per shard; a number is never reused while its part (or a moved-aside copy) exists."""
+    names = [p.stem for p in run.sample_parts()]
+    names += [p.name.split(".")[0] for p in (run.broken_dir / "samples").glob(f"{shard.tag}-*")]
+    numbers = [int(n[len(shard.tag) + 1:]) for n in names
+               if n.startswith(shard.tag + "-") and n[len(shard.tag) + 1:].isdigit()]
+    return 1 + max(numbers, default=0)
+
+
 def _batches(plan: list, batch_samples: int) -> Iterator[list]:
     """Consecutive requests holding about `batch_samples` samples: the unit written (and at risk) at once."""
     batch, size = [], 0
@@ -269,13 +214,4 @@ def _batches(plan: list, batch_samples: int) -> Iterator[list]:
 
 
 def _record_throughput(run: RunDir, shard: Shard, figures: dict[str, float]) -> None:
-    update_manifest(run, lambda m: m.setdefault("throughput", {}).__setitem__(shard.tag, figures))
-
-
-def update_manifest(run: RunDir, change) -> None:
-    """Read, change and write the manifest under a lock: shards of one run share it."""
-    with open(run.path / ".lock-manifest", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        manifest = run.read_manifest()
-        change(manifest)
-        write_json_atomic(run.manifest, manifest)
+    run.update_manifest(lambda m: m.throughput.__setitem__(shard.tag, figures))
