@@ -75,10 +75,10 @@ def cmd_grade(args) -> int:
     from passk.grade.files import CheckReport, PairFields, grade_pairs, grade_run, open_output
     from passk.rundir import RunDir
 
+    if bool(args.pairs) == bool(args.run_dir):
+        raise ConfigError("give a RUN_DIR to grade, or --pairs FILE (not both)")
     config = _grade_config(args)
     if args.pairs:
-        if args.run_dir:
-            raise ConfigError("give either RUN_DIR or --pairs FILE, not both")
         fields = PairFields(args.gold_field, args.completion_field, args.finish_field)
         out = open_output(args.out or (os.devnull if args.check else None))  # --check alone prints the report only
         try:
@@ -93,8 +93,6 @@ def cmd_grade(args) -> int:
             report.print(gold_field=args.gold_field)
             return 1 if report.mismatches else 0
         return 0
-    if not args.run_dir:
-        raise ConfigError("give a RUN_DIR to grade, or --pairs FILE")
     run = RunDir(args.run_dir).require()
     with run.task_lock("grade"):  # a second grader waits, then finds the parts graded
         counts = grade_run(run, config, progress=not args.quiet)

@@ -69,7 +69,8 @@ def _describe(hint: Any) -> str:
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_describe(a) for a in args)
     if origin in (tuple, list):
-        return f"a list of {_describe(args[0]) if args else 'values'}"
+        plural = {str: "strings", int: "integers", float: "numbers", bool: "booleans"}
+        return f"a list of {plural.get(args[0], 'values') if args else 'values'}"
     names = {str: "a string", int: "an integer", float: "a number", bool: "true or false", dict: "a table",
              type(None): "absent"}
     return names.get(hint, getattr(hint, "__name__", str(hint)))
