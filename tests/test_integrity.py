@@ -308,3 +308,35 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     code, _, err = _passk(["score", str(run.path)], close_stdout=True)  # `passk score RUN | head -0`
     assert code == 2 and "Traceback" not in err and "BrokenPipe" not in err
     assert run.scores_json.exists()
+
+
+# ---- graders and analyses ------------------------------------------------------------------------------------
+
+def test_a_second_grader_waits_for_the_first_then_finds_nothing_to_grade(tmp_path, capsys):
+    import threading
+
+    run = fake_run(tmp_path / "run", {"a.parquet": keys(["p0", "p1", "p2"], range(4))})
+    codes = []
+    with run.task_lock("grade"):  # the first grader
+        second = threading.Thread(target=lambda: codes.append(main(["grade", str(run.path), "--quiet"])))
+        second.start()
+        second.join(timeout=2)
+        assert second.is_alive(), "the second grader should wait"
+        from passk.grade import GradeConfig
+        from passk.grade.files import grade_run
+
+        grade_run(run, GradeConfig(), progress=False)
+    second.join(timeout=60)
+    captured = capsys.readouterr()
+    assert codes == [0] and "nothing new to grade" in captured.out and "waiting for another process" in captured.err
+
+
+def test_a_greedy_run_is_not_analysed_at_an_invented_temperature(tmp_path):
+    from passk.analysis.token_entropy_store import run_temperature
+    from passk.errors import ConfigError
+
+    run = fake_run(tmp_path / "run", {}, temperature=0.0)
+    with pytest.raises(ConfigError, match="sampled greedily"):
+        run_temperature(run, None)
+    assert run_temperature(run, 1.0) == 1.0
+    assert run_temperature(fake_run(tmp_path / "warm", {}, temperature=0.6), None) == 0.6
