@@ -30,8 +30,9 @@ class Template:
     name: str
     text: str  # with a {problem} placeholder
     chat: bool  # wrap in the tokenizer's chat template as one user turn
-    # extraction fallbacks its completions are graded with: none where the template asks for a boxed
-    # answer or an "Answer:" line (not following it is wrong); "bare" where the completion is the answer
+    # the answer form it asks for (passk.grade.extract.ANSWER_FORMS), tried first when grading, and any
+    # extraction rules tried after it: "bare" where the completion is the answer
+    answer_form: str = "boxed"
     extract_fallbacks: tuple[str, ...] = ()
 
     def render(self, problem: str, tokenizer=None) -> str:
@@ -47,7 +48,7 @@ class Template:
 
 BUILTIN = {
     "qwen-boxed": Template("qwen-boxed", "{problem}\n" + BOXED_INSTRUCTION, chat=True),
-    "dapo": Template("dapo", DAPO_TEMPLATE, chat=True),
+    "dapo": Template("dapo", DAPO_TEMPLATE, chat=True, answer_form="answer_line"),
     "raw": Template("raw", "{problem}\n" + BOXED_INSTRUCTION + "\n", chat=False),
     "plain": Template("plain", "{problem}", chat=False, extract_fallbacks=("bare",)),
 }

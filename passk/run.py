@@ -14,7 +14,7 @@ from passk.errors import ConfigError
 from passk.generate.backends import EngineConfig, SamplingConfig, make_backend
 from passk.generate.runner import (GenerateSettings, Shard, generate_samples, model_fingerprint, pending_requests,
                                    prepare_run, update_manifest)
-from passk.grade import ExtractConfig, GradeConfig
+from passk.grade import GradeConfig, extract_config
 from passk.grade.files import grade_run
 from passk.prompts import get_template
 from passk.rundir import RunDir
@@ -92,7 +92,8 @@ def run(config: RunConfig, progress: bool = True) -> dict:
     prepare_run(run_dir, settings, problems, prompts, force=config.force)
     resolved = {**asdict(config), "resolved": {"backend": backend_name, "model_path": model,
                                                "benchmark": data.spec_dict(spec)}}
-    grading = {"extract_fallbacks": list(template.extract_fallbacks), "timeout_s": config.grade_timeout_s}
+    grading = {"answer_form": template.answer_form, "extract_fallbacks": list(template.extract_fallbacks),
+               "timeout_s": config.grade_timeout_s}
     update_manifest(run_dir, lambda m: m.update(run_config=resolved, grading=grading))
     if pending_requests(run_dir, settings, problems, prompts, shard):
         backend = make_backend(backend_name, model, config.engine)
@@ -102,7 +103,7 @@ def run(config: RunConfig, progress: bool = True) -> dict:
             backend.close()
     if config.generate_only:
         return {}
-    grade_run(run_dir, GradeConfig(timeout_s=config.grade_timeout_s, extract=ExtractConfig(template.extract_fallbacks)),
+    grade_run(run_dir, GradeConfig(timeout_s=config.grade_timeout_s, extract=extract_config(template.answer_form, template.extract_fallbacks)),
               progress=progress)
     scores = score_run(run_dir, ScoreConfig(k=config.k or (spec.k if config.n is None else None)))
     write_scores(run_dir, scores)
