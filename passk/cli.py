@@ -30,17 +30,20 @@ def _add_runs_arguments(parser, k_help: str | None = None) -> None:
 
 
 def _grade_config(args):
-    from passk.grade import PAIRS_CONFIG, ExtractConfig, GradeConfig
+    from passk.grade import GradeConfig, extract_config
     from passk.rundir import RunDir
 
-    if args.fallbacks is not None:
-        extract = ExtractConfig(tuple(f for f in args.fallbacks.split(",") if f))
+    if args.answer_form is not None:
+        answer_form = args.answer_form
     elif args.pairs:
-        extract = PAIRS_CONFIG
+        answer_form = "free"
     else:  # what the run's prompt template asked for, as recorded when the run was made
         grading = RunDir(args.run_dir).read_manifest().get("grading", {}) if args.run_dir else {}
-        extract = ExtractConfig(tuple(grading.get("extract_fallbacks", ())))
-    return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache, extract=extract)
+        return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache, policy=args.policy,
+                           extract=extract_config(grading.get("answer_form", "boxed"),
+                                                  tuple(grading.get("extract_fallbacks", ()))))
+    return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache,
+                       extract=extract_config(answer_form), policy=args.policy)
 
 
 def cmd_grade(args) -> int:
@@ -59,7 +62,11 @@ def cmd_grade(args) -> int:
             if out is not sys.stdout:
                 out.close()
         if args.check:
-            report = CheckReport.build(rows, args.group_by)
+            from passk.grade.reference import math_verify_verdicts
+
+            reference = math_verify_verdicts([str(r[fields.completion_of(r)]) for r in rows],
+                                             [str(r[args.gold_field]) for r in rows])
+            report = CheckReport.build(rows, args.group_by, reference)
             if not report.groups:
                 raise PasskError(f"--check needs rows with an `expected` field; {args.pairs} has none")
             report.print(gold_field=args.gold_field)
@@ -67,7 +74,7 @@ def cmd_grade(args) -> int:
         return 0
     if not args.run_dir:
         raise PasskError("give a RUN_DIR to grade, or --pairs FILE")
-    counts = grade_run(RunDir(args.run_dir), config, progress=not args.quiet)
+    counts = grade_run(RunDir(args.run_dir), config, progress=not args.quiet, regrade=args.regrade)
     print(f"graded {sum(counts.values())} new samples: {counts}" if counts else "nothing new to grade")
     return 0
 
@@ -171,10 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--gold-field", default="gold")
     grade.add_argument("--completion-field", default=None, help="default: `completion`, or `pred` where absent")
     grade.add_argument("--finish-field", default="finish_reason")
-    grade.add_argument("--fallbacks", default=None,
-                       help="extraction fallbacks, comma-separated from last_math,bare,last_number "
-                            "(default: all for --pairs; for a run, what its prompt template implies)")
-    grade.add_argument("--timeout", type=float, default=5.0, help="seconds per symbolic comparison")
+    grade.add_argument("--answer-form", choices=["boxed", "answer_line", "bare", "free"], default=None,
+                       help="the answer form the prompt asked for, tried first (default: free for --pairs, "
+                            "which also guesses the last math span or number; for a run, its template's form)")
+    grade.add_argument("--policy", choices=["strict", "lenient"], default="strict",
+                       help="strict: an exact gold needs an exact answer; lenient: also a correctly rounded decimal")
+    grade.add_argument("--regrade", action="store_true", help="regrade every sample part, not only new ones")
+    grade.add_argument("--timeout", type=float, default=5.0, help="CPU seconds per symbolic comparison")
     grade.add_argument("--workers", type=int, default=0, help="worker processes (0: every core)")
     grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
     grade.add_argument("--quiet", action="store_true", help="no progress bars")
