@@ -122,6 +122,9 @@ def run_preset(name: str, out: str, overrides: dict[str, Any], progress: bool = 
     plans = plan(configs)
     print(f"preset {name}: " + "; ".join(f"{p['benchmark']} {p['problems']} x {p['n']}" for p in plans))
     run_configs(configs, progress)
+    if run_options.get("generate_only"):  # a shard job: the same command without --shard/--generate-only reports
+        print(f"preset {name}: samples of shard {run_options.get('shard', '0/1')} written under {out}")
+        return {"plans": plans}
     scores = {c.benchmark: json.loads((Path(c.out) / "scores.json").read_text()) for c in configs}
     summary = {"preset": dataclasses.asdict(preset), "overrides": overrides,
                "run_options": {k: v for k, v in run_options.items() if k != "engine"}, "plans": plans,

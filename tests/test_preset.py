@@ -117,3 +117,18 @@ def test_shipped_presets_load_and_name_real_benchmarks():
     assert [(b.name, b.n) for b in entropy.benchmarks] == [("aime24", 256), ("aime25", 256), ("amc22_23", 128),
                                                           ("math500", 16)]
     assert (entropy.temperature, entropy.top_p) == (0.6, 0.95)
+
+
+@pytest.mark.slow
+def test_sharded_preset_then_one_report(tiny_registry, tiny_model, tmp_path, monkeypatch):
+    out = tmp_path / "sharded"
+    args = ["run", "--preset", "tiny", "--model", str(tiny_model), "--backend", "hf", "--data-dir", str(tiny_registry),
+            "--out", str(out), "--quiet"]
+    for shard in ("0/2", "1/2"):
+        assert main(args + ["--shard", shard, "--generate-only"]) == 0
+    assert not (out / "report.md").exists()
+    import passk.run
+
+    monkeypatch.setattr(passk.run, "make_backend", lambda *a, **k: pytest.fail("every sample was already there"))
+    assert main(args) == 0
+    assert "| problems x n | 3 x 4 | 2 x 2 |" in (out / "report.md").read_text()
