@@ -278,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Commands from other installed packages (trainers adds `train`): passk imports none of them by name.
     from importlib.metadata import entry_points
 
-    for plugin in entry_points(group="passk.commands"):
+    # by name: an environment that still holds the pre-rename `passk` distribution lists each plugin twice
+    for plugin in {ep.name: ep for ep in entry_points(group="passk.commands")}.values():
         plugin.load()(sub)
     return parser
 
