@@ -110,10 +110,11 @@ def cmd_run(args) -> int:
     sampling = dict(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
                     template=args.template)
     if args.preset:
+        from passk.errors import ConfigError
         from passk.preset import run_preset
 
         if args.benchmark or args.data or args.k:
-            raise PasskError("--preset runs its own benchmarks and K; drop --benchmark, --data and --k")
+            raise ConfigError("--preset runs its own benchmarks and K; drop --benchmark, --data and --k")
         run_preset(args.preset, args.out or str(Path("runs") / args.preset),
                    {k: v for k, v in sampling.items() if v is not None}, progress=not args.quiet,
                    dry_run=args.dry_run, **options)
