@@ -108,16 +108,36 @@ def cmd_run(args) -> int:
 
     engine = EngineConfig(tensor_parallel_size=args.tp, gpu_memory_utilization=args.gpu_memory_utilization,
                           max_model_len=args.max_model_len, dtype=args.dtype, enforce_eager=args.enforce_eager)
+    options = dict(
+        data_dir=args.data_dir, model=args.model, backend=args.backend, seed=args.seed, block_size=args.block_size,
+        batch_samples=args.batch_samples, limit=args.limit,
+        problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard, force=args.force,
+        generate_only=args.generate_only, engine=engine, system_prompt=args.system_prompt, chat=args.chat,
+        fewshot=args.fewshot, fewshot_k=args.fewshot_k)
+    sampling = dict(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
+                    template=args.template)
+    if args.preset:
+        from passk.errors import ConfigError
+        from passk.preset import run_preset
+
+        if args.benchmark or args.data or args.k:
+            raise ConfigError("--preset runs its own benchmarks and K; drop --benchmark, --data and --k")
+        run_preset(args.preset, args.out or str(Path("runs") / args.preset),
+                   {k: v for k, v in sampling.items() if v is not None}, progress=not args.quiet,
+                   dry_run=args.dry_run, **options)
+        return 0
     config = RunConfig(
         out=args.out or default_out(args.benchmark, args.data), benchmark=args.benchmark, data_file=args.data,
         problem_field=args.problem_field, answer_field=args.answer_field, id_field=args.id_field,
-        data_dir=args.data_dir, model=args.model, backend=args.backend, n=args.n, temperature=args.temperature,
-        top_p=args.top_p, max_tokens=args.max_tokens, template=args.template,
-        k=_k_list(args.k), seed=args.seed, block_size=args.block_size,
-        batch_samples=args.batch_samples, limit=args.limit,
-        problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard, force=args.force,
-        generate_only=args.generate_only, engine=engine)
+        k=_k_list(args.k), dry_run=args.dry_run, **sampling, **options)
     run(config, progress=not args.quiet)
+    return 0
+
+
+def cmd_list(args) -> int:
+    from passk.catalog import catalog, format_catalog
+
+    print(format_catalog(catalog()))
     return 0
 
 
@@ -165,8 +185,14 @@ def cmd_entropy(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from passk import __version__
+
     parser = argparse.ArgumentParser(prog="passk", description="Pass@K evaluation for math reasoning")
+    parser.add_argument("--version", action="version", version=f"passk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    listing = sub.add_parser("list", help="benchmarks, prompt templates and protocol presets that ship with passk")
+    listing.set_defaults(func=cmd_list)
 
     grade = sub.add_parser("grade", help="grade a run directory, or a JSONL of (gold, completion) pairs")
     grade.add_argument("run_dir", nargs="?", help="run directory whose samples to grade")
@@ -214,7 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--temperature", type=float)
     r.add_argument("--top-p", type=float)
     r.add_argument("--max-tokens", type=int)
-    r.add_argument("--template", help="qwen-boxed, dapo, raw, or a file with a {problem} placeholder")
+    r.add_argument("--template", help="a built-in template (`passk list`) or a file with a {problem} placeholder")
+    r.add_argument("--system-prompt", help="a system turn: the text, or a file holding it (chat templates)")
+    r.add_argument("--chat", action=argparse.BooleanOptionalAction, default=None,
+                   help="wrap the template in the model's chat template (default: as the template says)")
+    r.add_argument("--fewshot", help="JSONL of {problem, solution} examples shown before each problem, in file order")
+    r.add_argument("--fewshot-k", type=int, help="the first K examples of --fewshot (default: all)")
+    r.add_argument("--dry-run", action="store_true",
+                   help="print the first problems' rendered prompts and the context budget; load no model")
+    r.add_argument("--preset", help="a protocol preset (`passk list`): its benchmarks, n, sampling, template, one report")
     r.add_argument("--k", help="comma-separated K list for the scores")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--block-size", type=int, default=16, help="samples per request")
@@ -255,7 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Commands from other installed packages (trainers adds `train`): passk imports none of them by name.
     from importlib.metadata import entry_points
 
-    for plugin in entry_points(group="passk.commands"):
+    # by name: an environment that still holds the pre-rename `passk` distribution lists each plugin twice
+    for plugin in {ep.name: ep for ep in entry_points(group="passk.commands")}.values():
         plugin.load()(sub)
     return parser
 

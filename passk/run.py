@@ -16,7 +16,7 @@ from passk.generate.runner import (GenerateSettings, Shard, generate_samples, mo
                                    prepare_run, update_manifest)
 from passk.grade import GradeConfig, extract_config
 from passk.grade.files import grade_run
-from passk.prompts import get_template
+from passk.prompts import build_template
 from passk.rundir import RunDir
 from passk.score import ScoreConfig, format_table, score_run, write_scores
 
@@ -48,6 +48,11 @@ class RunConfig:
     generate_only: bool = False
     engine: EngineConfig = EngineConfig()
     grade_timeout_s: float = 5.0
+    system_prompt: str | None = None  # prompt options (passk.prompts.build_template)
+    chat: bool | None = None
+    fewshot: str | None = None
+    fewshot_k: int | None = None
+    dry_run: bool = False  # print the rendered prompts and the budget check; load no model
 
     def __post_init__(self):
         if (self.benchmark is None) == (self.data_file is None):
@@ -75,16 +80,19 @@ def run(config: RunConfig, progress: bool = True) -> dict:
     spec = replace(spec, **{k: v for k, v in {"n": config.n, "temperature": config.temperature, "top_p": config.top_p,
                                               "max_tokens": config.max_tokens, "template": config.template}.items()
                             if v is not None})
+    template = build_template(spec.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
     problems, source = data.load_problems(spec, data.data_dir_from_env(config.data_dir), config.data_file)
     problems = data.select(problems, config.limit, list(config.problems) if config.problems else None)
     model = config.model or str(ensure_default_model())
     backend_name = resolve_backend(config.backend)
-    template = get_template(spec.template)
     tokenizer = AutoTokenizer.from_pretrained(model)
     prompts = {p.problem_id: template.render(p.problem, tokenizer) for p in problems}
+    if config.dry_run:
+        from passk.plan import dry_run
+        return dry_run(spec, problems, prompts, tokenizer, model, config.engine.max_model_len)
     settings = GenerateSettings(
         benchmark=spec.name, model=config.model or DEFAULT_NAME, model_fingerprint=model_fingerprint(model),
-        backend=backend_name, template=template.name, template_text=template.text,
+        backend=backend_name, template=template.name, template_text=template.record(),
         sampling=SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens), seed=config.seed,
         block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems), dataset=source)
     run_dir = RunDir(config.out)

@@ -1,7 +1,7 @@
 import pytest
 
 from passk.errors import ConfigError
-from passk.grade.extract import BOXED_CONFIG, PAIRS_CONFIG, ExtractConfig, extract_answer, extract_gold
+from passk.grade.extract import BOXED_CONFIG, PAIRS_CONFIG, ExtractConfig, extract_answer, extract_config, extract_gold
 
 CASES = [
     # (completion, config, answer, rule)
@@ -23,6 +23,8 @@ CASES = [
     ("<think>it is \\boxed{3}</think> done", BOXED_CONFIG, "3", "boxed"),
     ("the result is $x = 3$ here", PAIRS_CONFIG, "x = 3", "last_math"),
     ("-3/4", PAIRS_CONFIG, "-3/4", "bare"),
+    ("<think>so 3</think> <answer> $x = 4$ </answer>", extract_config("answer_tag"), "x = 4", "answer_tag"),
+    (r"<think>so</think> <answer>it is \boxed{4}</answer>", extract_config("answer_tag"), "4", "answer_tag"),
     ("so the total is about 17 apples", PAIRS_CONFIG, "17", "last_number"),
 ]
 

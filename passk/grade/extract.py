@@ -6,6 +6,7 @@ sentence ("Remember to express it in interval notation") is the boxed answer.
 
   boxed         the last \boxed{...} or \fbox{...} (balanced braces), or \boxed 5; boxes that
                 end the text together ("\boxed{1} and \boxed{2}") are one answer, repeats dropped
+  answer_tag    the last <answer>...</answer> (DeepSeek-R1-style prompts), boxed inside it if boxed
   answer_line   the last line that starts "Answer:" (the DAPO template; also Réponse, Respuesta,
                 Antwort, Risposta, Resposta, Ответ, 答案)
   final_answer  the last "the (final) answer is X" / "Final Answer: ... is X"
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 from passk.errors import ConfigError
 
-RULES = ("boxed", "answer_line", "final_answer", "last_math", "bare", "last_number")
+RULES = ("boxed", "answer_tag", "answer_line", "final_answer", "last_math", "bare", "last_number")
 BARE_MAX_CHARS = 120
 
 
@@ -46,9 +47,10 @@ class ExtractConfig:
 ANSWER_FORMS = {
     "boxed": ExtractConfig(("boxed", "answer_line", "final_answer")),
     "answer_line": ExtractConfig(("answer_line", "boxed", "final_answer")),
+    "answer_tag": ExtractConfig(("answer_tag", "boxed", "answer_line", "final_answer")),
     "bare": ExtractConfig(("boxed", "answer_line", "final_answer", "bare")),  # the completion is the answer
     # free-form answers: no prompt says which marker is meant, so the explicit one latest in the text wins
-    "free": ExtractConfig(RULES, compete=3),
+    "free": ExtractConfig(RULES, compete=4),
 }
 BOXED_CONFIG = ANSWER_FORMS["boxed"]
 PAIRS_CONFIG = ANSWER_FORMS["free"]
@@ -81,6 +83,7 @@ _FINAL_ANSWER_RE = re.compile(
     r"|final answer\s*[:：]\s*", re.IGNORECASE)
 _MATH_SPAN_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$((?:[^$\\]|\\.)+?)\$",
                            re.DOTALL)  # an escaped \$ inside math is a dollar sign, not a delimiter
+_ANSWER_TAG_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+")
 _PROSE_RE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}")
 _MATH_CHARS = re.compile(r"[\d\\=+*/^_<>{}|√π∞≤≥±-]")
@@ -96,7 +99,7 @@ _RETRACTION_RE = re.compile(
     r"|\bthat(?:'s| is) not (?:right|correct)\b", re.IGNORECASE)
 _THINK_END = "</think>"
 # A box or a math span is an answer the model marked; a prose marker may be followed by prose.
-_PROSE_MARKER_RULES = frozenset({"answer_line", "final_answer"})
+_PROSE_MARKER_RULES = frozenset({"answer_tag", "answer_line", "final_answer"})
 
 
 def extract_answer(text: str, config: ExtractConfig = BOXED_CONFIG) -> Extraction:
@@ -226,6 +229,15 @@ def _finder_boxed(text: str) -> tuple[int, str | None]:
     return end, answer
 
 
+def _answer_tag(text: str) -> tuple[int, str | None]:
+    matches = list(_ANSWER_TAG_RE.finditer(text))
+    if not matches:
+        return -1, None
+    inside = matches[-1].group(1)
+    boxed = _boxed(inside)[2]
+    return matches[-1].end(), boxed or _strip_math_delims(inside) or None
+
+
 def _answer_line(text: str) -> tuple[int, str | None]:
     matches = list(_ANSWER_LINE_RE.finditer(text))
     if not matches:
@@ -275,5 +287,5 @@ def _strip_math_delims(s: str) -> str:
     return s
 
 
-_FINDERS = {"boxed": _finder_boxed, "answer_line": _answer_line, "final_answer": _final_answer,
+_FINDERS = {"boxed": _finder_boxed, "answer_tag": _answer_tag, "answer_line": _answer_line, "final_answer": _final_answer,
             "last_math": _last_math, "bare": _bare, "last_number": _last_number}
