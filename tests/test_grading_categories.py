@@ -34,6 +34,7 @@ CASES = [
     ("retract-boxed-then-wrong", "7", T + r"\boxed{7}. Hmm, that is not correct.", False, "retracted"),
     ("retract-my-answer-wrong", "9", T + r"\boxed{9} but my answer is wrong.", False, "retracted"),
     ("retract-benign-check", "9", T + r"\boxed{9}. Let me double-check: 3 squared is 9, correct.", True, ""),
+    ("retract-not-in-invented-turn", "9", T + "\\boxed{9}\n\nHuman: I made a mistake in my question.", True, ""),
     # 4. hedges: alternatives offered for one answer
     ("hedge-or-text", "5", T + r"\boxed{x = 3 \text{ or } x = 5}", False, "hedge"),
     ("hedge-comma-equations", "5", T + r"\boxed{x=3, x=5}", False, "hedge"),
@@ -46,6 +47,7 @@ CASES = [
     ("hedge-choices-run-together", "C", T + r"\boxed{CD}", False, ""),
     ("hedge-two-boxes", "5", T + r"it is \boxed{3} or \boxed{5}", False, "hedge"),
     ("hedge-not-a-list-gold", "2, 5", T + r"\boxed{x = 5 \text{ or } x = 2}", True, ""),
+    ("hedge-same-value-twice", r"\frac{1}{2}", T + r"\boxed{1/2 \text{ or } 0.5}", True, ""),
     ("hedge-yes-with-reason", "yes", T + r"\boxed{\text{Yes, no four-digit number appears}}", True, ""),
     ("hedge-no-with-reason", "No", T + r"\boxed{\text{No, such n does not exist}}", True, ""),
     # 5. equation chains

@@ -54,6 +54,9 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
         return Judgement(True)
     gold_items, pred_items = split_top_level(gold), list(dict.fromkeys(split_top_level(pred)))
     if len(gold_items) == 1 and len(pred_items) > 1 and _is_scalar(gold):
+        # "1/2, or 0.5" says one thing twice; "3 or 5" offers alternatives, right or wrong
+        if all((quick_verdict(item, gold, policy) or Judgement(False)).equal for item in pred_items):
+            return Judgement(True)
         return Judgement(False, f"hedge: {len(pred_items)} alternatives for one answer")
     if len(pred_items) == 1 and pred_items[0] != pred:
         pred = pred_items[0]  # "5, 5" is one 5

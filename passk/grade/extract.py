@@ -98,6 +98,8 @@ _RETRACTION_RE = re.compile(
     r"|the (?:above|previous) (?:answer|result|solution))\s+(?:is|was)\s+(?:wrong|incorrect|not correct|a mistake)\b"
     r"|\bthat(?:'s| is) not (?:right|correct)\b", re.IGNORECASE)
 _THINK_END = "</think>"
+RETRACTION_WINDOW = 1000  # characters after the answer where taking it back counts
+_NEW_TURN_RE = re.compile(r"\n\s*(?:Human|User|Assistant|Question|Problem)\s*:|<\|im_start\|>|<\|endoftext\|>")
 # A box or a math span is an answer the model marked; a prose marker may be followed by prose.
 _PROSE_MARKER_RULES = frozenset({"answer_tag", "answer_line", "final_answer"})
 
@@ -155,7 +157,9 @@ def _find(rule: str, text: str) -> tuple[int, str | None]:
 
 
 def _extraction(text: str, end: int, rule: str, answer: str) -> Extraction:
-    retraction = _RETRACTION_RE.search(text, end)
+    after = text[end: end + RETRACTION_WINDOW]
+    turn = _NEW_TURN_RE.search(after)  # a degenerate tail that invents the next dialogue turn is not the model
+    retraction = _RETRACTION_RE.search(after[: turn.start()] if turn else after)
     return Extraction(answer, rule, _all_boxes(text), retraction.group(0) if retraction else "")
 
 
