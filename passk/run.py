@@ -14,9 +14,10 @@ from passk.errors import ConfigError
 from passk.generate.backends import BACKENDS, EngineConfig, SamplingConfig, make_backend
 from passk.generate.runner import (GenerateSettings, Shard, generate_samples, model_fingerprint, pending_requests,
                                    prepare_run)
-from passk.grade import ExtractConfig, GradeConfig
+from passk.grade import GradeConfig, extract_config
 from passk.grade.files import grade_run
-from passk.prompts import get_template
+from passk.plan import model_context
+from passk.prompts import build_template
 from passk.rundir import GradingRecord, RunDir
 from passk.score import ScoreConfig, format_table, score_run, write_scores
 
@@ -52,6 +53,11 @@ class RunConfig:
     generate_only: bool = False
     engine: EngineConfig = EngineConfig()
     grade_timeout_s: float = 5.0
+    system_prompt: str | None = None  # prompt options (passk.prompts.build_template)
+    chat: bool | None = None
+    fewshot: str | None = None
+    fewshot_k: int | None = None
+    dry_run: bool = False  # print the rendered prompts and the budget check; load no model
 
     def __post_init__(self):
         """Every flag checked here, before any file is read or any model loads."""
@@ -114,7 +120,7 @@ def run(config: RunConfig, progress: bool = True) -> dict:
     from passk.generate.default_model import ensure_default_model
 
     spec = resolved_spec(config)
-    template = get_template(spec.template)
+    template = build_template(spec.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
     backend_name = resolve_backend(config.backend)
     if backend_name == "hf" and config.engine.dtype not in HF_DTYPES:
         raise ConfigError(f"--dtype {config.engine.dtype} is not available with the hf backend; use one of {HF_DTYPES}")
@@ -124,10 +130,13 @@ def run(config: RunConfig, progress: bool = True) -> dict:
     model = config.model or str(ensure_default_model())
     tokenizer = load_tokenizer(model)
     prompts = {p.problem_id: template.render(p.problem, tokenizer) for p in problems}
+    if config.dry_run:
+        from passk.plan import dry_run
+        return dry_run(spec, problems, prompts, tokenizer, model, config.engine.max_model_len)
     check_prompt_lengths(prompts, tokenizer, spec.max_tokens, model_context(model, config.engine.max_model_len))
     settings = GenerateSettings(
         benchmark=spec.name, model=config.model or DEFAULT_NAME, model_fingerprint=model_fingerprint(model),
-        backend=backend_name, template=template.name, template_text=template.text,
+        backend=backend_name, template=template.name, template_text=template.record(),
         sampling=SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens), seed=config.seed,
         block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems), dataset=source)
     run_dir = RunDir(config.out)
@@ -143,7 +152,8 @@ def run(config: RunConfig, progress: bool = True) -> dict:
         return {}
     with run_dir.task_lock("grade"):
         grade_run(run_dir, GradeConfig(timeout_s=config.grade_timeout_s,
-                                       extract=ExtractConfig(template.extract_fallbacks)), progress=progress)
+                                       extract=extract_config(template.answer_form, template.extract_fallbacks)),
+                  progress=progress)
     scores = score_run(run_dir, ScoreConfig(k=spec.k))
     write_scores(run_dir, scores)
     from passk.plot import plot_runs
@@ -178,23 +188,6 @@ def load_tokenizer(model: str):
         raise ConfigError(f"--model {model}: cannot load its tokenizer ({str(exc).splitlines()[0][:200]})") from None
 
 
-def model_context(model: str, max_model_len: int | None) -> int | None:
-    """Positions the model can attend to (--max-model-len where given); None where the config does not say."""
-    from transformers import AutoConfig
-
-    if max_model_len:
-        return max_model_len
-    try:
-        config = AutoConfig.from_pretrained(model)
-    except (OSError, ValueError):
-        return None
-    for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
-        value = getattr(config, name, None)
-        if isinstance(value, int) and value > 0:
-            return value
-    return None
-
-
 def check_prompt_lengths(prompts: dict[str, str], tokenizer, max_tokens: int, context: int | None) -> None:
     """Refuse, before generating, a prompt whose tokens plus max_tokens exceed the model's context."""
     if context is None:
@@ -223,7 +216,7 @@ def _record_run(manifest, config: RunConfig, spec: data.BenchmarkSpec, model: st
                   if key not in {"name", "temperature", "top_p", "max_tokens", "n", "template", "k"}}
     manifest.run_config = {**{key: v for key, v in asdict(config).items() if key not in in_settings},
                            "model_path": model, "k": list(spec.k), "definition": definition}
-    manifest.grading = GradingRecord(tuple(template.extract_fallbacks), config.grade_timeout_s)
+    manifest.grading = GradingRecord(template.answer_form, tuple(template.extract_fallbacks), config.grade_timeout_s)
 
 
 def default_out(benchmark: str | None, data_file: str | None) -> str:

@@ -54,6 +54,7 @@ GRADE_SCHEMA = pa.schema([
     ("benchmark", pa.string()), ("problem_id", pa.string()), ("sample_idx", pa.int64()),
     ("status", pa.string()), ("correct", pa.bool_()), ("extracted", pa.string()), ("extract_rule", pa.string()),
     ("method", pa.string()), ("answer_key", pa.string()), ("num_tokens", pa.int64()),
+    ("detail", pa.string()), ("grader", pa.string()), ("policy", pa.string()),  # why; what graded it
 ])
 PROBLEM_FIELDS = ("benchmark", "problem_id", "gold")
 PART_SUFFIXES = (".parquet", ".jsonl")
@@ -63,6 +64,7 @@ Key = tuple[str, str, int]  # (benchmark, problem_id, sample_idx)
 @dataclass(frozen=True)
 class GradingRecord:
     """How the run's samples are graded, as the prompt template implies; `passk grade RUN` reads it."""
+    answer_form: str = "boxed"
     extract_fallbacks: tuple[str, ...] = ()
     timeout_s: float = 5.0
 
@@ -85,7 +87,8 @@ class Manifest:
             return cls(
                 settings=GenerateSettings.from_dict(data["settings"]) if data.get("settings") else None,
                 run_config=data.get("run_config") or {},
-                grading=GradingRecord(tuple(grading.get("extract_fallbacks", ())), float(grading.get("timeout_s", 5.0))),
+                grading=GradingRecord(grading.get("answer_form", "boxed"), tuple(grading.get("extract_fallbacks", ())),
+                                      float(grading.get("timeout_s", 5.0))),
                 history=data.get("history") or [], throughput=data.get("throughput") or {},
                 created=data.get("created", ""), merged_from=data.get("merged_from") or [])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
