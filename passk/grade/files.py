@@ -125,7 +125,8 @@ class CheckReport:
                     counts["mv_false_positive"] += mv and not expected
             if row["correct"] != expected:
                 report.mismatches.append(row)
-            if mv and not row["correct"] and named_reason(row["status"], row["detail"], row["method"]) is None:
+            # below Math-Verify: it accepts a row labelled right, and passk rejects it without saying why
+            if mv and expected and not row["correct"] and named_reason(row["status"], row["detail"], row["method"]) is None:
                 report.below_reference.append(row)
         return report
 
@@ -138,7 +139,7 @@ class CheckReport:
                   + f"\n  gold:      {str(row[gold_field])[:160]!r}\n  extracted: {str(row['extracted'])[:160]!r}"
                   + (f"\n  caveat:    {row['caveat']}" if row.get("caveat") else ""), file=stream)
         for row in self.below_reference:
-            print(f"BELOW MATH-VERIFY id={row.get('id', '?')} (it accepts; passk rejects with no named reason) "
+            print(f"BELOW MATH-VERIFY id={row.get('id', '?')} (labelled right; it accepts; passk rejects with no named reason) "
                   f"status={row['status']} extracted={str(row['extracted'])[:80]!r}", file=stream)
         with_mv = any("mv_agree" in c for c in self.groups.values())
         header = f"\n{'group':<24} {'rows':>6} {'agreement':>10} {'false+':>7} {'false-':>7}"
@@ -151,7 +152,7 @@ class CheckReport:
                 line += f" {c['mv_agree'] / c['rows']:>12.1%} {c['mv_false_positive']:>11}"
             print(line, file=stream)
         if with_mv:
-            print(f"rows where math-verify accepts and passk rejects without a named reason: "
+            print(f"rows labelled right where math-verify accepts and passk rejects without a named reason: "
                   f"{len(self.below_reference)}", file=stream)
 
 
