@@ -132,3 +132,72 @@ def test_misuse_is_one_line_before_anything_is_written(server, tiny_problems, tm
     assert "--sampling-options" in capsys.readouterr().err
     for run in (out, tmp_path / "closed", tmp_path / "key"):
         assert not RunDir(run).sample_parts()
+
+
+class FlakyServer:
+    """An OpenAI-shaped completions server on loopback that is not vLLM: no /version, one sample per request,
+    a 503 on its first completion call; it records the requests and how many were in flight at once."""
+
+    def __init__(self, model: str):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.model, self.bodies, self.in_flight, self.max_in_flight = model, [], 0, 0
+        lock, outer = threading.Lock(), self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self, code, body):
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                if self.path == "/v1/models":
+                    self.answer(200, {"object": "list", "data": [{"id": outer.model, "object": "model"}]})
+                else:
+                    self.answer(404, {"error": {"message": "not found"}})
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                with lock:
+                    outer.bodies.append(body)
+                    first = len(outer.bodies) == 1
+                    outer.in_flight += 1
+                    outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
+                time.sleep(0.02)
+                with lock:
+                    outer.in_flight -= 1
+                if first:
+                    return self.answer(503, {"error": {"message": "warming up"}})
+                self.answer(200, {"id": "x", "object": "text_completion", "created": 0, "model": outer.model,
+                                  "choices": [{"index": 0, "text": f" seed {body['seed']}", "finish_reason": "stop"}],
+                                  "usage": {"prompt_tokens": 1, "completion_tokens": 3, "total_tokens": 4}})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_other_servers_get_one_sample_per_request_with_retries_and_bounded_concurrency(tiny_problems, tmp_path):
+    server = FlakyServer("served-model")
+    try:
+        out = tmp_path / "run"
+        assert main(run_args((server.url, "served-model"), tiny_problems, out, "--template", "raw",
+                             "--concurrency", "3", "--top-k", "7")) == 0
+    finally:
+        server.httpd.shutdown()
+    rows = rows_of(out)
+    assert len(rows) == 20 and len({r[:2] for r in rows}) == 20
+    assert all(r[4] == f" seed {r[2]}" and r[3] == 3 for r in rows)  # each sample from its own request and seed
+    assert len(server.bodies) == 21 and all(b["n"] == 1 for b in server.bodies)  # one retry after the 503
+    assert all(b["top_k"] == 7 and b["max_tokens"] == 12 for b in server.bodies)
+    assert 1 < server.max_in_flight <= 3
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["model_fingerprint"] == "served:served-model"
+    assert manifest["engine"]["s0of1"]["samples_per_request"] == "1"
