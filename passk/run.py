@@ -18,7 +18,7 @@ from passk import data
 from passk.errors import ConfigError, PasskError
 from passk.generate.backends import EngineConfig, SamplingConfig, check_options, make_backend
 from passk.generate.openai_backend import ServerConfig
-from passk.generate.runner import (GenerateSettings, Shard, generate_samples, model_fingerprint, pending_requests,
+from passk.generate.runner import (GenerateSettings, Job, Shard, generate_jobs, model_fingerprint, pending_requests,
                                    prepare_run, update_manifest)
 from passk.grade import ExtractConfig, GradeConfig
 from passk.grade.files import grade_run
@@ -98,7 +98,8 @@ def resolve_backend(name: str) -> str:
     return "vllm" if importlib.util.find_spec("vllm") is not None else "hf"
 
 
-ENGINE_KEYS = ("model", "tokenizer", "backend", "engine", "server", "shard", "data_parallel")
+ENGINE_KEYS = ("model", "tokenizer", "backend", "engine", "server", "shard", "data_parallel", "batch_samples",
+               "part_seconds")
 
 
 def run(config: RunConfig, progress: bool = True) -> dict:
@@ -106,7 +107,8 @@ def run(config: RunConfig, progress: bool = True) -> dict:
 
 
 def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir: str | None = None) -> list[dict]:
-    """Run several benchmarks (each its own run directory) on one engine load; scores per config, in order.
+    """Run several benchmarks (each its own run directory) on one engine load, every request of every
+    benchmark in flight at once; scores per config, in order.
 
     Every run directory is made or checked before the engine loads, so a bad flag or a refused
     resume costs nothing. With `summary_dir`, a combined report.md and passk.png go there."""
@@ -198,7 +200,7 @@ def _tokenizer(name: str, engine: EngineConfig):
 
 
 def _generate(prepared: list[Prepared], shard: Shard, backend_name: str, progress: bool, backend=None) -> None:
-    """Fill this shard of every run directory, loading the engine once (and not at all if nothing is missing)."""
+    """Fill this shard of every run directory at once, loading the engine once (not at all if nothing is missing)."""
     todo = [p for p in prepared if pending_requests(p.run_dir, p.settings, p.problems, p.prompts, shard)]
     if not todo:
         return
@@ -209,8 +211,8 @@ def _generate(prepared: list[Prepared], shard: Shard, backend_name: str, progres
         engine = backend.describe()
         for p in todo:
             update_manifest(p.run_dir, lambda m: m.setdefault("engine", {}).__setitem__(shard.tag, engine))
-            generate_samples(p.run_dir, backend, p.settings, p.problems, p.prompts, shard, p.config.batch_samples,
-                             progress, p.config.part_seconds)
+        generate_jobs([Job(p.run_dir, p.settings, p.problems, p.prompts) for p in todo], backend, shard,
+                      c.batch_samples, progress, c.part_seconds)
     finally:
         if owned:
             backend.close()

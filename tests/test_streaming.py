@@ -10,7 +10,8 @@ import pytest
 from passk.data import Problem
 from passk.errors import PasskError
 from passk.generate.backends import Completion, SamplingConfig
-from passk.generate.runner import GenerateSettings, generate_samples, plan_requests, prepare_run, request_seed
+from passk.generate.runner import (GenerateSettings, Job, generate_jobs, generate_samples, plan_requests, prepare_run,
+                                   request_seed)
 from passk.rundir import RunDir
 
 PROBLEMS = [Problem("toy", f"p{i}", f"question {i}", str(i)) for i in range(3)]
@@ -24,7 +25,8 @@ class Scripted:
     def __init__(self, pause=0.0, tail=()):
         self.pause, self.tail, self.seen = pause, tail, []
 
-    def stream(self, requests, sampling):
+    def stream(self, requests):
+        self.calls = getattr(self, "calls", 0) + 1
         self.seen = list(requests)
         for i, r in enumerate(requests):
             for j in range(r.n):
@@ -82,8 +84,8 @@ def test_a_backend_that_doubles_or_drops_samples_is_caught_and_what_came_back_is
     assert len(rows(run)) == 12  # every sample before the fault was written
 
     class Short(Scripted):
-        def stream(self, requests, sampling):
-            for batch in super().stream(requests, sampling):
+        def stream(self, requests):
+            for batch in super().stream(requests):
                 yield [x for x in batch if x[:2] != (1, 3)]
 
     short = RunDir(tmp_path / "short")
@@ -93,3 +95,23 @@ def test_a_backend_that_doubles_or_drops_samples_is_caught_and_what_came_back_is
     assert len(rows(short)) == 11
     generate_samples(short, Scripted(), s, PROBLEMS, PROMPTS, progress=False)  # the rerun asks for the one missing
     assert rows(short) == rows(run)
+
+
+def test_several_runs_share_one_stream_and_each_sample_lands_in_its_own_run(tmp_path):
+    import json
+    from dataclasses import replace
+
+    alpha, beta = settings(), replace(settings(n=2), benchmark="beta", sampling=SamplingConfig(max_tokens=9))
+    beta_problems = [replace(p, benchmark="beta") for p in PROBLEMS[:2]]
+    jobs = [Job(RunDir(tmp_path / "alpha"), alpha, PROBLEMS, PROMPTS),
+            Job(RunDir(tmp_path / "beta"), beta, beta_problems, PROMPTS)]
+    for job in jobs:
+        prepare_run(job.run, job.settings, job.problems, job.prompts)
+    backend = Scripted()
+    figures = generate_jobs(jobs, backend, progress=False)
+    assert backend.calls == 1 and len(backend.seen) == 3 + 2  # every request of both benchmarks in flight at once
+    assert {r.sampling.max_tokens for r in backend.seen} == {4096, 9}  # each with its own benchmark's sampling
+    assert len(rows(jobs[0].run)) == 12 and len(rows(jobs[1].run)) == 4
+    assert {r["benchmark"] for p in jobs[1].run.sample_parts() for r in pq.read_table(p).to_pylist()} == {"beta"}
+    assert [f["samples"] for f in figures] == [12, 4] and figures[1]["in_flight_with"] == ["toy"]
+    assert json.loads(jobs[1].run.manifest.read_text())["throughput"]["s0of1"]["samples"] == 4

@@ -70,9 +70,9 @@ def test_samples_stream_out_as_they_finish_with_every_request_in_flight(tiny_mod
         import json
         from passk.generate.backends import EngineConfig, Request, SamplingConfig, make_backend
         backend = make_backend("vllm", {str(tiny_model)!r}, EngineConfig())
-        requests = [Request("What is " + str(i) + "?", 4, 100 * i) for i in range(6)]
+        requests = [Request("What is " + str(i) + "?", 4, 100 * i, SamplingConfig(1.0, 1.0, 24, stop=tuple("0123456789"))) for i in range(6)]
         batches = [[(i, j, c.num_tokens, c.finish_reason) for i, j, c in done]
-                   for done in backend.stream(requests, SamplingConfig(1.0, 1.0, 24, stop=tuple("0123456789")))]
+                   for done in backend.stream(requests)]
         print("BATCHES " + json.dumps(batches))
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)

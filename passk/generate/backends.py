@@ -1,7 +1,7 @@
 """Generation backends behind one interface: requests in, finished samples streamed out.
 
-A `Request` asks for `n` samples of one prompt; sample j of it is drawn with seed
-`seed + j` (vLLM's own rule for the children of an n > 1 request), so any subset of a
+A `Request` asks for `n` samples of one prompt with its sampling settings; sample j of it
+is drawn with seed `seed + j` (vLLM's own rule for the children of an n > 1 request), so any subset of a
 request's samples can be regenerated alone with the same seeds. `stream` takes every
 request at once and yields the samples as they finish, in batches (an empty batch is a
 heartbeat, so the caller can write on a clock); there is no barrier between requests.
@@ -84,6 +84,7 @@ class Request:
     prompt: str
     n: int
     seed: int  # of sample 0; sample j uses seed + j
+    sampling: SamplingConfig
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ Finished = tuple[int, int, Completion]
 class Backend(Protocol):
     name: str
 
-    def stream(self, requests: list[Request], sampling: SamplingConfig) -> Iterator[list[Finished]]: ...
+    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]: ...
 
     def describe(self) -> dict[str, Any]: ...  # what the manifest records about the engine actually used
 
@@ -209,12 +210,12 @@ class VLLMBackend:
                               stop=list(sampling.stop) or None, max_tokens=sampling.max_tokens, seed=seed,
                               **sampling.options)
 
-    def stream(self, requests: list[Request], sampling: SamplingConfig) -> Iterator[list[Finished]]:
+    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
         # One engine request per sample with seed + j: what vLLM itself does with the children of an
         # n > 1 request, but each sample comes back the step it finishes instead of with its siblings.
         owners = [(i, j) for i, r in enumerate(requests) for j in range(r.n)]
         ids = self.llm.enqueue([requests[i].prompt for i, _ in owners],
-                               [self.sampling_params(sampling, requests[i].seed + j) for i, j in owners],
+                               [self.sampling_params(requests[i].sampling, requests[i].seed + j) for i, j in owners],
                                use_tqdm=False)
         # enqueue answers vLLM's internal ids ("<counter>-<random>"); outputs carry the counter
         owner_of = {rid.split("-", 1)[0]: (owner, rid) for rid, owner in zip(ids, owners)}
@@ -264,13 +265,14 @@ class HFBackend:
     def describe(self) -> dict[str, Any]:
         return {"device": self.device, "dtype": str(self.model.dtype), "resolved_revision": self.revision}
 
-    def stream(self, requests: list[Request], sampling: SamplingConfig) -> Iterator[list[Finished]]:
+    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
         for i, request in enumerate(requests):
-            yield [(i, j, c) for j, c in enumerate(self._one(request, sampling))]
+            yield [(i, j, c) for j, c in enumerate(self._one(request))]
 
-    def _one(self, request: Request, sampling: SamplingConfig) -> list[Completion]:
+    def _one(self, request: Request) -> list[Completion]:
         import torch
 
+        sampling = request.sampling
         ids = self.tokenizer(request.prompt, return_tensors="pt", add_special_tokens=False).input_ids.to(self.device)
         sample = sampling.temperature > 0
         knobs = {"temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": sampling.top_k or None,

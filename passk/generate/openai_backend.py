@@ -133,7 +133,8 @@ class OpenAIBackend:
         return [Completion(c.text, count, "length" if c.finish_reason == "length" else "stop")
                 for c, count in zip(choices, counts)]
 
-    def _request(self, request: Request, sampling: SamplingConfig) -> list[Completion]:
+    def _request(self, request: Request) -> list[Completion]:
+        sampling = request.sampling
         if self.n_per_request and request.n > 1:
             try:
                 return self._call(request.prompt, request.n, request.seed, sampling)
@@ -142,14 +143,14 @@ class OpenAIBackend:
                     self.n_per_request = False  # from now on: one sample per request, seeds seed + j
         return [c for j in range(request.n) for c in self._call(request.prompt, 1, request.seed + j, sampling)]
 
-    def stream(self, requests: list[Request], sampling: SamplingConfig) -> Iterator[list[Finished]]:
+    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
         # A work item is a request, or a single sample of one where the server takes one sample per request.
         items = [(i, 0, r) for i, r in enumerate(requests)] if self.n_per_request else \
-            [(i, j, Request(r.prompt, 1, r.seed + j)) for i, r in enumerate(requests) for j in range(r.n)]
+            [(i, j, Request(r.prompt, 1, r.seed + j, r.sampling)) for i, r in enumerate(requests) for j in range(r.n)]
         failures: list[str] = []
         pool = ThreadPoolExecutor(max_workers=self.server.concurrency, thread_name_prefix="passk-openai")
         try:
-            pending: dict[Future, tuple[int, int]] = {pool.submit(self._request, r, sampling): (i, j)
+            pending: dict[Future, tuple[int, int]] = {pool.submit(self._request, r): (i, j)
                                                       for i, j, r in items}
             while pending:
                 done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)

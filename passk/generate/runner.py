@@ -21,7 +21,7 @@ import platform
 import shutil
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -215,7 +215,8 @@ def plan_requests(problems: list[Problem], prompts: dict[str, str], settings: Ge
             block_seed = request_seed(settings.seed, problem.benchmark, problem.problem_id, start)
             missing = [i for i in range(start, stop) if (problem.benchmark, problem.problem_id, i) not in present]
             for first, count in _runs(missing):
-                plan.append((problem, first, Request(prompts[problem.problem_id], count, block_seed + first - start)))
+                plan.append((problem, first, Request(prompts[problem.problem_id], count, block_seed + first - start,
+                                                     settings.sampling)))
     return plan
 
 
@@ -238,53 +239,80 @@ def pending_requests(run: RunDir, settings: GenerateSettings, problems: list[Pro
     return plan_requests(shard.take(problems), prompts, settings, existing_samples(run))
 
 
+@dataclass(frozen=True)
+class Job:
+    """One run directory's part of a generation: its settings, problems and rendered prompts (by problem id)."""
+    run: RunDir
+    settings: GenerateSettings
+    problems: list[Problem]
+    prompts: dict[str, str]
+
+
 def generate_samples(run: RunDir, backend: Backend, settings: GenerateSettings, problems: list[Problem],
                      prompts: dict[str, str], shard: Shard = Shard(), part_samples: int = 256,
                      progress: bool = True, part_seconds: float = 60.0) -> dict[str, float]:
-    """Generate every missing sample of this shard's problems (prompts by problem id); returns throughput.
+    """Generate every missing sample of this shard's problems; returns throughput."""
+    return generate_jobs([Job(run, settings, problems, prompts)], backend, shard, part_samples, progress,
+                         part_seconds)[0]
 
-    All pending requests go to the backend at once; finished samples are written as a part every
-    `part_samples` samples or `part_seconds` seconds, whichever comes first, and when generation stops
-    for any reason (so an error loses nothing that came back)."""
-    with shard_lock(run, shard):
-        for stale in run.samples_dir.glob(f".{shard.tag}-*.tmp-*") if run.samples_dir.is_dir() else []:
-            stale.unlink()  # a temporary part left by a killed process of this shard
-        plan = pending_requests(run, settings, problems, prompts, shard)
-        todo = sum(r.n for _, _, r in plan)
-        writer = _PartWriter(run, shard)
+
+def generate_jobs(jobs: list[Job], backend: Backend, shard: Shard = Shard(), part_samples: int = 256,
+                  progress: bool = True, part_seconds: float = 60.0) -> list[dict[str, float]]:
+    """Generate every missing sample of this shard of every job (benchmark); throughput per job.
+
+    All pending requests of all jobs go to the backend at once, so no benchmark waits for another's
+    long tail; finished samples are written to their run as a part every `part_samples` samples or
+    `part_seconds` seconds, whichever comes first, and when generation stops for any reason (so an
+    error loses nothing that came back)."""
+    with ExitStack() as locks:
+        for job in jobs:
+            locks.enter_context(shard_lock(job.run, shard))
+            for stale in job.run.samples_dir.glob(f".{shard.tag}-*.tmp-*") if job.run.samples_dir.is_dir() else []:
+                stale.unlink()  # a temporary part left by a killed process of this shard
+        plan = [(k, item) for k, job in enumerate(jobs)
+                for item in pending_requests(job.run, job.settings, job.problems, job.prompts, shard)]
+        todo = sum(r.n for _, (_, _, r) in plan)
+        writers = [_PartWriter(job.run, shard) for job in jobs]
         seen: set[tuple[int, int]] = set()
-        start = last_write = time.perf_counter()
-        bar = tqdm(total=todo, desc=f"generating {settings.benchmark} {shard.tag}", unit="sample",
-                   disable=not progress or not todo)
+        start = time.perf_counter()
+        names = ",".join(dict.fromkeys(job.settings.benchmark for job in jobs))
+        bar = tqdm(total=todo, desc=f"generating {names} {shard.tag}", unit="sample", disable=not progress or not todo)
         try:
-            for finished in backend.stream([r for _, _, r in plan], settings.sampling) if plan else ():
+            for finished in backend.stream([r for _, (_, _, r) in plan]) if plan else ():
                 for i, j, c in finished:
-                    problem, first, request = plan[i]
+                    k, (problem, first, request) = plan[i]
                     if not 0 <= j < request.n or (i, j) in seen:
                         raise PasskError(f"backend {backend.name} returned sample {j} of a request of {request.n} "
                                          f"(problem {problem.problem_id}) twice or out of range")
                     seen.add((i, j))
-                    writer.add({"benchmark": problem.benchmark, "problem_id": problem.problem_id,
-                                "sample_idx": first + j, "completion": c.text, "finish_reason": c.finish_reason,
-                                "num_tokens": c.num_tokens, "seed": request.seed + j})
+                    writers[k].add({"benchmark": problem.benchmark, "problem_id": problem.problem_id,
+                                    "sample_idx": first + j, "completion": c.text, "finish_reason": c.finish_reason,
+                                    "num_tokens": c.num_tokens, "seed": request.seed + j})
                 if finished:
                     bar.update(len(finished))
-                    bar.set_postfix_str(f"{writer.tokens / (time.perf_counter() - start):,.0f} tok/s", refresh=False)
-                now = time.perf_counter()
-                if len(writer.rows) >= part_samples or (writer.rows and now - last_write >= part_seconds):
-                    writer.write()
-                    last_write = now
+                    tokens = sum(w.tokens for w in writers)
+                    bar.set_postfix_str(f"{tokens / (time.perf_counter() - start):,.0f} tok/s", refresh=False)
+                for writer in writers:
+                    if len(writer.rows) >= part_samples or (writer.rows and writer.age() >= part_seconds):
+                        writer.write()
         finally:
-            writer.write()  # whatever came back is whole samples: keep it, whatever stopped the loop
+            for writer in writers:  # whatever came back is whole samples: keep it, whatever stopped the loop
+                writer.write()
             bar.close()
         if len(seen) != todo:
             raise PasskError(f"backend {backend.name} returned {len(seen)} of {todo} samples; "
                              f"run again to generate the rest")
         elapsed = time.perf_counter() - start
-        figures = {"samples": writer.samples, "tokens": writer.tokens, "seconds": round(elapsed, 3),
-                   "samples_per_s": writer.samples / elapsed if elapsed and writer.samples else 0.0,
-                   "tokens_per_s": writer.tokens / elapsed if elapsed and writer.samples else 0.0}
-        _record_throughput(run, shard, figures)
+        figures = []
+        for job, writer in zip(jobs, writers):
+            f = {"samples": writer.samples, "tokens": writer.tokens, "seconds": round(elapsed, 3),
+                 "samples_per_s": writer.samples / elapsed if elapsed and writer.samples else 0.0,
+                 "tokens_per_s": writer.tokens / elapsed if elapsed and writer.samples else 0.0}
+            if len(jobs) > 1:  # the engine's time was shared: its figures over every benchmark in flight
+                f["in_flight_with"] = [j.settings.benchmark for j in jobs if j is not job]
+                f["engine_tokens_per_s"] = sum(w.tokens for w in writers) / elapsed if elapsed else 0.0
+            _record_throughput(job.run, shard, f)
+            figures.append(f)
     return figures
 
 
@@ -294,6 +322,7 @@ class _PartWriter:
     def __init__(self, run: RunDir, shard: Shard):
         self.run, self.shard, self.rows = run, shard, []
         self.samples = self.tokens = 0
+        self.last_write = time.perf_counter()
         self.seq = 1 + max((int(p.stem.rsplit("-", 1)[1]) for p in run.sample_parts()
                             if p.stem.startswith(shard.tag + "-")), default=0)
 
@@ -302,11 +331,15 @@ class _PartWriter:
         self.samples += 1
         self.tokens += row["num_tokens"]
 
+    def age(self) -> float:
+        return time.perf_counter() - self.last_write
+
     def write(self) -> None:
         if self.rows:
             write_part(self.run.samples_dir / f"{self.shard.tag}-{self.seq:06d}.parquet", self.rows, SAMPLE_SCHEMA)
             self.seq += 1
             self.rows = []
+        self.last_write = time.perf_counter()
 
 
 def _record_throughput(run: RunDir, shard: Shard, figures: dict[str, float]) -> None:
