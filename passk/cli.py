@@ -30,17 +30,20 @@ def _add_runs_arguments(parser, k_help: str | None = None) -> None:
 
 
 def _grade_config(args):
-    from passk.grade import PAIRS_CONFIG, ExtractConfig, GradeConfig
+    from passk.grade import GradeConfig, extract_config
     from passk.rundir import RunDir
 
-    if args.fallbacks is not None:
-        extract = ExtractConfig(tuple(f for f in args.fallbacks.split(",") if f))
+    if args.answer_form is not None:
+        answer_form = args.answer_form
     elif args.pairs:
-        extract = PAIRS_CONFIG
+        answer_form = "free"
     else:  # what the run's prompt template asked for, as recorded when the run was made
         grading = RunDir(args.run_dir).read_manifest().get("grading", {}) if args.run_dir else {}
-        extract = ExtractConfig(tuple(grading.get("extract_fallbacks", ())))
-    return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache, extract=extract)
+        return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache, policy=args.policy,
+                           extract=extract_config(grading.get("answer_form", "boxed"),
+                                                  tuple(grading.get("extract_fallbacks", ()))))
+    return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache,
+                       extract=extract_config(answer_form), policy=args.policy)
 
 
 def cmd_grade(args) -> int:
@@ -59,7 +62,11 @@ def cmd_grade(args) -> int:
             if out is not sys.stdout:
                 out.close()
         if args.check:
-            report = CheckReport.build(rows, args.group_by)
+            from passk.grade.reference import math_verify_verdicts
+
+            reference = math_verify_verdicts([str(r[fields.completion_of(r)]) for r in rows],
+                                             [str(r[args.gold_field]) for r in rows])
+            report = CheckReport.build(rows, args.group_by, reference)
             if not report.groups:
                 raise PasskError(f"--check needs rows with an `expected` field; {args.pairs} has none")
             report.print(gold_field=args.gold_field)
@@ -67,7 +74,7 @@ def cmd_grade(args) -> int:
         return 0
     if not args.run_dir:
         raise PasskError("give a RUN_DIR to grade, or --pairs FILE")
-    counts = grade_run(RunDir(args.run_dir), config, progress=not args.quiet)
+    counts = grade_run(RunDir(args.run_dir), config, progress=not args.quiet, regrade=args.regrade)
     print(f"graded {sum(counts.values())} new samples: {counts}" if counts else "nothing new to grade")
     return 0
 
@@ -123,24 +130,43 @@ def cmd_run(args) -> int:
                           options=_json_flag("--engine-options", args.engine_options) or {})
     server = ServerConfig(base_url=args.base_url, api_key_env=args.api_key_env, concurrency=args.concurrency,
                           timeout_s=args.request_timeout, max_retries=args.max_retries, n_mode=args.n_mode)
+    options = dict(
+        data_dir=args.data_dir, model=args.model, tokenizer=args.tokenizer, backend=args.backend, seed=args.seed,
+        block_size=args.block_size, batch_samples=args.batch_samples, part_seconds=args.part_seconds,
+        limit=args.limit, problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard,
+        data_parallel=args.data_parallel, force=args.force, generate_only=args.generate_only, engine=engine,
+        server=server, top_k=args.top_k, min_p=args.min_p, repetition_penalty=args.repetition_penalty,
+        stop=tuple(args.stop or ()), sampling_options=_json_flag("--sampling-options", args.sampling_options) or {},
+        system_prompt=args.system_prompt, chat=args.chat, fewshot=args.fewshot, fewshot_k=args.fewshot_k)
+    sampling = dict(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
+                    template=args.template)
+    if args.preset:
+        from passk.errors import ConfigError
+        from passk.preset import run_preset
+
+        if args.benchmark or args.data or args.k:
+            raise ConfigError("--preset runs its own benchmarks and K; drop --benchmark, --data and --k")
+        run_preset(args.preset, args.out or str(Path("runs") / args.preset),
+                   {k: v for k, v in sampling.items() if v is not None}, progress=not args.quiet,
+                   dry_run=args.dry_run, **options)
+        return 0
     names = args.benchmark.split(",") if args.benchmark else []
     config = RunConfig(
         out=args.out or default_out(args.benchmark, args.data), benchmark=names[0] if names else None,
         data_file=args.data, problem_field=args.problem_field, answer_field=args.answer_field, id_field=args.id_field,
-        data_dir=args.data_dir, model=args.model, tokenizer=args.tokenizer, backend=args.backend, n=args.n,
-        temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, top_k=args.top_k,
-        min_p=args.min_p, repetition_penalty=args.repetition_penalty, stop=tuple(args.stop or ()),
-        sampling_options=_json_flag("--sampling-options", args.sampling_options) or {}, template=args.template,
-        k=_k_list(args.k), seed=args.seed, block_size=args.block_size, batch_samples=args.batch_samples,
-        part_seconds=args.part_seconds, limit=args.limit,
-        problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard,
-        data_parallel=args.data_parallel, force=args.force, generate_only=args.generate_only, engine=engine,
-        server=server)
+        k=_k_list(args.k), dry_run=args.dry_run, **sampling, **options)
     if len(names) > 1:  # one engine load for all: PARENT/NAME per benchmark, a combined report in PARENT
         parent = args.out or "runs"
         run_benchmarks(per_benchmark(config, names, parent), progress=not args.quiet, summary_dir=parent)
     else:
         run_benchmarks([config], progress=not args.quiet)
+    return 0
+
+
+def cmd_list(args) -> int:
+    from passk.catalog import catalog, format_catalog
+
+    print(format_catalog(catalog()))
     return 0
 
 
@@ -188,8 +214,14 @@ def cmd_entropy(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from passk import __version__
+
     parser = argparse.ArgumentParser(prog="passk", description="Pass@K evaluation for math reasoning")
+    parser.add_argument("--version", action="version", version=f"passk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    listing = sub.add_parser("list", help="benchmarks, prompt templates and protocol presets that ship with passk")
+    listing.set_defaults(func=cmd_list)
 
     grade = sub.add_parser("grade", help="grade a run directory, or a JSONL of (gold, completion) pairs")
     grade.add_argument("run_dir", nargs="?", help="run directory whose samples to grade")
@@ -201,10 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--gold-field", default="gold")
     grade.add_argument("--completion-field", default=None, help="default: `completion`, or `pred` where absent")
     grade.add_argument("--finish-field", default="finish_reason")
-    grade.add_argument("--fallbacks", default=None,
-                       help="extraction fallbacks, comma-separated from last_math,bare,last_number "
-                            "(default: all for --pairs; for a run, what its prompt template implies)")
-    grade.add_argument("--timeout", type=float, default=5.0, help="seconds per symbolic comparison")
+    grade.add_argument("--answer-form", choices=["boxed", "answer_line", "bare", "free"], default=None,
+                       help="the answer form the prompt asked for, tried first (default: free for --pairs, "
+                            "which also guesses the last math span or number; for a run, its template's form)")
+    grade.add_argument("--policy", choices=["strict", "lenient"], default="strict",
+                       help="strict: an exact gold needs an exact answer; lenient: also a correctly rounded decimal")
+    grade.add_argument("--regrade", action="store_true", help="regrade every sample part, not only new ones")
+    grade.add_argument("--timeout", type=float, default=5.0, help="CPU seconds per symbolic comparison")
     grade.add_argument("--workers", type=int, default=0, help="worker processes (0: every core)")
     grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
     grade.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -245,7 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--temperature", type=float)
     r.add_argument("--top-p", type=float)
     r.add_argument("--max-tokens", type=int)
-    r.add_argument("--template", help="qwen-boxed, dapo, raw, or a file with a {problem} placeholder")
+    r.add_argument("--template", help="a built-in template (`passk list`) or a file with a {problem} placeholder")
+    r.add_argument("--system-prompt", help="a system turn: the text, or a file holding it (chat templates)")
+    r.add_argument("--chat", action=argparse.BooleanOptionalAction, default=None,
+                   help="wrap the template in the model's chat template (default: as the template says)")
+    r.add_argument("--fewshot", help="JSONL of {problem, solution} examples shown before each problem, in file order")
+    r.add_argument("--fewshot-k", type=int, help="the first K examples of --fewshot (default: all)")
+    r.add_argument("--dry-run", action="store_true",
+                   help="print the first problems' rendered prompts and the context budget; load no model")
+    r.add_argument("--preset", help="a protocol preset (`passk list`): its benchmarks, n, sampling, template, one report")
     r.add_argument("--k", help="comma-separated K list for the scores")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--block-size", type=int, default=16, help="samples per request")
@@ -303,7 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Commands from other installed packages (trainers adds `train`): passk imports none of them by name.
     from importlib.metadata import entry_points
 
-    for plugin in entry_points(group="passk.commands"):
+    # by name: an environment that still holds the pre-rename `passk` distribution lists each plugin twice
+    for plugin in {ep.name: ep for ep in entry_points(group="passk.commands")}.values():
         plugin.load()(sub)
     return parser
 

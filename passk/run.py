@@ -20,9 +20,9 @@ from passk.generate.backends import EngineConfig, SamplingConfig, check_options,
 from passk.generate.openai_backend import ServerConfig
 from passk.generate.runner import (GenerateSettings, Job, Shard, generate_jobs, model_fingerprint, pending_requests,
                                    prepare_run, update_manifest)
-from passk.grade import ExtractConfig, GradeConfig
+from passk.grade import GradeConfig, extract_config
 from passk.grade.files import grade_run
-from passk.prompts import Template, get_template
+from passk.prompts import Template, build_template
 from passk.rundir import RunDir
 from passk.score import ScoreConfig, format_table, score_run, write_scores
 
@@ -63,6 +63,11 @@ class RunConfig:
     engine: EngineConfig = EngineConfig()
     server: ServerConfig = ServerConfig()
     grade_timeout_s: float = 5.0
+    system_prompt: str | None = None  # prompt options (passk.prompts.build_template)
+    chat: bool | None = None
+    fewshot: str | None = None
+    fewshot_k: int | None = None
+    dry_run: bool = False  # print the rendered prompts and the budget check; load no model
 
     def __post_init__(self):
         if (self.benchmark is None) == (self.data_file is None):
@@ -108,7 +113,7 @@ def run(config: RunConfig, progress: bool = True) -> dict:
 
 def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir: str | None = None) -> list[dict]:
     """Run several benchmarks (each its own run directory) on one engine load, every request of every
-    benchmark in flight at once; scores per config, in order.
+    benchmark in flight at once; scores per config, in order (with `dry_run`, each plan).
 
     Every run directory is made or checked before the engine loads, so a bad flag or a refused
     resume costs nothing. With `summary_dir`, a combined report.md and passk.png go there."""
@@ -122,6 +127,8 @@ def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir:
         raise ConfigError(f"two benchmarks would write the same run directory: {outs}")
     backend_name = resolve_backend(first.backend)
     shard = Shard.parse(first.shard)
+    if first.dry_run:  # the prompts and the budget of each; nothing written, no model loaded
+        return [_prepare(c, backend_name) for c in configs]
     # a server is asked whether it serves the model before any run directory records it
     served = make_backend(backend_name, _model_path(first), first.engine, first.server) \
         if backend_name == "openai" else None
@@ -153,7 +160,7 @@ def _model_path(config: RunConfig) -> str:
     return config.model or str(ensure_default_model())
 
 
-def _prepare(config: RunConfig, backend_name: str) -> Prepared:
+def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
     from passk.generate.default_model import NAME as DEFAULT_NAME
 
     spec = data.get_spec(config.benchmark) if config.benchmark else data.custom_spec(
@@ -161,12 +168,16 @@ def _prepare(config: RunConfig, backend_name: str) -> Prepared:
     spec = replace(spec, **{k: v for k, v in {"n": config.n, "temperature": config.temperature, "top_p": config.top_p,
                                               "max_tokens": config.max_tokens, "template": config.template}.items()
                             if v is not None})
+    template = build_template(spec.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
     problems, source = data.load_problems(spec, data.data_dir_from_env(config.data_dir), config.data_file)
     problems = data.select(problems, config.limit, list(config.problems) if config.problems else None)
     model = _model_path(config)
-    template = get_template(spec.template)
-    tokenizer = _tokenizer(config.tokenizer or model, config.engine) if template.chat else None
+    tokenizer = _tokenizer(config.tokenizer or model, config.engine) if template.chat or config.dry_run else None
     prompts = {p.problem_id: template.render(p.problem, tokenizer) for p in problems}
+    if config.dry_run:
+        from passk.plan import dry_run
+
+        return dry_run(spec, problems, prompts, tokenizer, model, config.engine.max_model_len)
     try:
         sampling = SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens, config.top_k, config.min_p,
                                   config.repetition_penalty, tuple(config.stop), dict(config.sampling_options))
@@ -177,14 +188,15 @@ def _prepare(config: RunConfig, backend_name: str) -> Prepared:
     settings = GenerateSettings(
         benchmark=spec.name, model=config.model or DEFAULT_NAME,
         model_fingerprint=f"served:{model}" if served else model_fingerprint(model),
-        backend=backend_name, template=template.name, template_text=template.text, sampling=sampling, seed=config.seed,
-        block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems), dataset=source,
-        engine={} if backend_name == "openai" else config.engine.sample_affecting())
+        backend=backend_name, template=template.name, template_text=template.record(), sampling=sampling,
+        seed=config.seed, block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems),
+        dataset=source, engine={} if backend_name == "openai" else config.engine.sample_affecting())
     run_dir = RunDir(config.out)
     prepare_run(run_dir, settings, problems, prompts, force=config.force)
     resolved = {**asdict(config), "resolved": {"backend": backend_name, "model_path": model,
                                                "benchmark": data.spec_dict(spec)}}
-    grading = {"extract_fallbacks": list(template.extract_fallbacks), "timeout_s": config.grade_timeout_s}
+    grading = {"answer_form": template.answer_form, "extract_fallbacks": list(template.extract_fallbacks),
+               "timeout_s": config.grade_timeout_s}
     update_manifest(run_dir, lambda m: m.update(run_config=resolved, grading=grading))
     return Prepared(config, run_dir, settings, problems, prompts, template, spec.k, model)
 
@@ -266,8 +278,8 @@ def _score(p: Prepared, progress: bool) -> dict:
     from passk.report import write_report
 
     config = p.config
-    grade_run(p.run_dir, GradeConfig(timeout_s=config.grade_timeout_s,
-                                     extract=ExtractConfig(p.template.extract_fallbacks)), progress=progress)
+    grade_run(p.run_dir, GradeConfig(timeout_s=config.grade_timeout_s, extract=extract_config(
+        p.template.answer_form, p.template.extract_fallbacks)), progress=progress)
     scores = score_run(p.run_dir, ScoreConfig(k=config.k or (p.spec_k if config.n is None else None)))
     write_scores(p.run_dir, scores)
     plot_runs([p.run_dir.scores_json], [p.settings.model], p.run_dir.plot_png)

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from passk.analysis.patterns import count_reflective
 from passk.errors import ConfigError, PasskError
-from passk.grade import ExtractConfig, GradeConfig, Grader
+from passk.grade import GradeConfig, Grader, extract_config
 from passk.jsonl import write_json_atomic
 from passk.prompts import get_template
 from trainers import core
@@ -109,7 +109,7 @@ class Trainer:
         self.tasks = TaskSource(config.task, config.seed, config.problem_field, config.answer_field, config.data_dir,
                                 config.holdout)
         self.template = get_template(config.template)
-        self.grader = Grader(GradeConfig(extract=ExtractConfig(self.template.extract_fallbacks)))
+        self.grader = Grader(GradeConfig(extract=extract_config(self.template.answer_form, self.template.extract_fallbacks)))
         self.rollout = self._make_rollout(model_path)
         self.step = 0
         self.shuffle = torch.Generator().manual_seed(config.seed)

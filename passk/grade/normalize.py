@@ -8,12 +8,14 @@ Conventions (also in docs/grading.md):
 - Thousands separators are read only in groups of three digits ("1,000", "1\\,000", "1{,}000").
 - A bare comma list is an unordered collection of answers ("1, 2" equals "2, 1");
   parentheses or brackets make it an ordered tuple or an interval.
-- \\ln is written \\log: an unsubscripted log is the natural logarithm.
+- Logarithms are read as Math-Verify reads them: \\ln is natural, \\log_b has base b, and \\log
+  without a base is base 10, so \\ln 2 and \\log_{10} 2 differ.
 - Word answers compare case-insensitively ("No" equals "no").
 - A percent "p%" equals both p and p/100.
 - Exact numbers (integers, fractions, finite decimals) compare exactly: 27.0 = 27, 0.50 = 1/2.
-  A decimal prediction of a gold that has no finite decimal form (1/3, 40 pi) is accepted when it is
-  the gold correctly rounded to the decimals the prediction gives, with at least 3 significant digits.
+  An exact gold needs an exact answer (policy `strict`): 0.333 does not answer 1/3. A decimal gold of
+  3+ significant digits is the exact answer rounded, so 10/3 answers 3.33333333. Policy `lenient`
+  also accepts a decimal that is the exact gold correctly rounded (3+ significant digits).
 - A mixed number is an integer followed by a proper fraction: 2\\frac{1}{2} and 3128 1/2 mean 2.5 and 3128.5.
 - Choice answers: "\\text{(C)}", "(C)", "\\textbf{(C)} 12" and "C" all mean choice C.
 """
@@ -31,14 +33,21 @@ _ESCAPE_REPAIRS = (("\x0c", "\\f"), ("\x08", "\\b"), ("\x0b", "\\v"), ("\x07", "
 _TAB_OR_CR_BEFORE_COMMAND = re.compile(r"[\t\r](?=(?:ext|imes|heta|frac|au|o\b|ight|ho|m\b))")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-_TEXT_COMMANDS = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorname|mathit|rm)\s*\{([^{}]*)\}")
+_TEXT_COMMANDS = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mbox|operatorname|mathit|rm|mathcal|mathscr|"
+                            r"mathsf|mathtt|boldsymbol|bm)\s*\{([^{}]*)\}")
 _SPACING = re.compile(r"(?<!\\)\\[,;: ]|\\q?quad|~")
 _NEGATIVE_SPACE = re.compile(r"(?<!\\)\\!")
-_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree")
+_DEGREE_SIGN = r"(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)"
+# a degree sign ending a number is dropped ("30^\circ" is 30); inside an expression it is pi/180
+_DEGREES_ENDING_NUMBER = re.compile(rf"(?<=[\d.}}])\s*{_DEGREE_SIGN}(?=\s*(?:$|,|\)|\]|\\text))")
+_DEGREES = re.compile(_DEGREE_SIGN)
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _FRAC_HALF_SHORT = re.compile(r"\\frac\s*(\d)\s*\{")
 _FRAC_DEN_SHORT = re.compile(r"\\frac\s*(\{[^{}]*\})\s*(\d)")
-_LEADING_VAR = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=|\\in)\s*(?!.*=)")
+# "x = 5" answers 5; "y = 2x + 1" is an equation (its right side has a free letter) and stays one
+_LEADING_VAR = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=|\\in)\s*(?!.*=)(?!.*(?<![\\a-zA-Z])[a-zA-Z](?![a-zA-Z]))")
+# words after a number are its unit or a label: "10 weeks", "17 \text{ any text}"
+_TRAILING_WORDS = re.compile(r"(?<=[\d}])\s*(?:\\(?:text\w*|mbox|mathrm)\{\s*[A-Za-z][A-Za-z .]*\}|\s[A-Za-z]{2,}(?: [A-Za-z]+){0,2})\s*\.?$")
 _UNIT_WORDS = (
     "degrees", "degree", "deg", "units", "unit", "sq units", "square units", "cm", "m", "km", "mm", "inches",
     "inch", "feet", "foot", "ft", "meters", "meter", "miles", "mile", "hours", "hour", "minutes", "minute",
@@ -46,16 +55,20 @@ _UNIT_WORDS = (
     "pounds", "points", "students", "people", "ways", "years", "year", "sq ft",
 )
 # a unit needs a space or a \text{} wrapper: "10 m" is 10 metres but "10m" may be 10 times m
-_TRAILING_UNIT = re.compile(r"(?<=[\d}.])(?:\s*\\(?:text|mbox|mathrm|textbf)\{\s*~?|\s+)(?:"
+_TRAILING_UNIT = re.compile(r"(?<=[\d}.])(?:\s*\\(?:text\w*|mbox|mathrm)\{\s*~?|\s+)(?:"
                             + "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
                             + r")\b\s*\}?\s*(?:\^\s*\{?\d\}?)?\s*$", re.IGNORECASE)
 _PERCENT_WORD = re.compile(r"\s*(?:\\text\{\s*)?(?:pct|percent)\b\}?\s*$", re.IGNORECASE)
-_LIST_CONJUNCTION = re.compile(r"\s*(?:,\s*)?\\text\{\s*(?:and|or)\s*\}\s*|(?<=[\d}])\s+(?:and|or)\s+(?=[-\d\\])")
+_LIST_CONJUNCTION = re.compile(r"\s*(?:,\s*)?\\text\{\s*(?:and|or)\s*\}\s*|\s*,?\s*\\(?:lor|vee)\s*"
+                               r"|(?<=[\w})])\s*,?\s+(?:and|or)\s+(?=[-\w\\(])")
 _MATRIX_ENV = re.compile(r"\\(begin|end)\{[bBvV]?matrix\}")
-_YES_NO = re.compile(r"^(yes|no)(?![A-Za-z])", re.IGNORECASE)
+# "No, such n does not exist" answers no; "yes, no" and "yes or no" are a hedge
+_YES_NO = re.compile(r"^(yes|no)(?![A-Za-z])(?!\s*(?:,|/|\band\b|\bor\b)\s*(?:yes|no)\s*(?:[.,;]|$))",
+                     re.IGNORECASE)
 _TUPLE_JOIN = re.compile(r"\)\s*(?:[;；]\s*)?\(")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
-_CHOICE_PREFIX = re.compile(r"^(?:\\textbf\{|\\text\{|\\mathrm\{)?\(([A-E])\)\}?")
+# "\textbf{(C)} 12" is choice C; "(C) or (D)" is not one choice
+_CHOICE_PREFIX = re.compile(r"^(?:\\textbf\{|\\text\{|\\mathrm\{)?\(([A-E])\)\}?(?!.*(?:\([A-Ea-e]\)|\b[A-E]\b))")
 _SPACE_NOT_BETWEEN_WORDS = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")
 
@@ -73,14 +86,16 @@ def normalize_answer(s: str) -> str:
     s = repair_escapes(s).strip()
     s = _strip_delims(s)
     s = s.replace("\\left", "").replace("\\right", "").replace("\\displaystyle", "")
-    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\dbinom", "\\binom").replace("\\ln", "\\log")
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\dbinom", "\\binom")
     s = _MATRIX_ENV.sub(r"\\\1{pmatrix}", s)
     s = _LIST_CONJUNCTION.sub(", ", s)
     s = _PERCENT_WORD.sub("%", s)
-    s = s.replace("{,}", "").replace("\\%", "%").replace("\\$", "")
+    s = re.sub(r",\\!\s*", ",", s).replace("{,}", "").replace("\\%", "%").replace("\\$", "")  # 11,\!111 is 11,111
     s = _NEGATIVE_SPACE.sub("", _SPACING.sub(" ", s))
-    s = _DEGREES.sub("", s)
+    s = _DEGREES_ENDING_NUMBER.sub("", s)
+    s = _DEGREES.sub(r"\\cdot\\frac{\\pi}{180}", s)  # sin(90^\circ - x) is sin(pi/2 - x)
     s = _TRAILING_UNIT.sub("", s).strip()
+    s = _TRAILING_WORDS.sub("", s).strip()
     s = _TEXT_COMMANDS.sub(r"\1", s)
     s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
     s = _FRAC_HALF_SHORT.sub(r"\\frac{\1}{", s)
@@ -183,24 +198,37 @@ def parse_number(s: str) -> Number | None:
     return None
 
 
-def numbers_equal(pred: Number, gold: Number) -> bool:
-    """Numeric equality under the conventions above (percent, exact values, rounded decimals)."""
+POLICIES = ("strict", "lenient")
+
+
+def numbers_equal(pred: Number, gold: Number, policy: str = "strict") -> tuple[bool, str]:
+    """(equal, detail) under the conventions above; detail names a policy rejection."""
     gold_values = [gold.value] + ([gold.value / 100] if gold.percent else [])
     pred_values = [pred.value] + ([pred.value / 100] if pred.percent else [])
-    return any(_value_equal(p, pred, g) for p in pred_values for g in gold_values)
+    if any(p == g or _at_gold_precision(p, pred, g, gold) for p in pred_values for g in gold_values):
+        return True, ""
+    if any(rounded_decimal_of(p, pred, g) for p in pred_values for g in gold_values):
+        if policy == "lenient":
+            return True, "lenient: a correctly rounded decimal of an exact answer"
+        return False, "policy: a rounded decimal of an exact answer (strict; --policy lenient accepts it)"
+    return False, ""
 
 
-def _value_equal(p: Fraction, pred: Number, g: Fraction) -> bool:
-    if p == g:
-        return True
-    if pred.decimals is None or pred.decimals == 0 or _has_finite_decimal(g):
+def _at_gold_precision(p: Fraction, pred: Number, g: Fraction, gold: Number) -> bool:
+    """A decimal gold is the exact answer rounded: 3.33333333 is answered by 10/3."""
+    if not gold.decimals or pred.decimals is not None or gold.significant_digits < 3:
         return False
-    if pred.significant_digits < 3:
+    return round(p, gold.decimals) == g
+
+
+def rounded_decimal_of(p: Fraction, pred: Number, g: Fraction) -> bool:
+    """0.333 for 1/3: a decimal (3+ significant digits) that is the exact gold correctly rounded."""
+    if not pred.decimals or has_finite_decimal(g) or pred.significant_digits < 3:
         return False
     return round(g, pred.decimals) == p
 
 
-def _has_finite_decimal(x: Fraction) -> bool:
+def has_finite_decimal(x: Fraction) -> bool:
     den = x.denominator
     for prime in (2, 5):
         while den % prime == 0:
