@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from passk.errors import InputError
 from passk.grade.engine import GradeConfig, Grader, Verdict
+from passk.grade.normalize import normalize_gold
 from passk.grade.reference import named_reason
 from passk.jsonl import read_jsonl
 from passk.rundir import GRADE_SCHEMA, RunDir, read_sample_part, write_part
@@ -50,7 +51,8 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
     block: list[dict[str, Any]] = []
     with Grader(config) as grader, tqdm(desc="grading", unit="row", disable=not progress) as bar:
         def flush():
-            verdicts = grader.grade([str(r[fields.completion_of(r)]) for r in block], [_gold_text(r[fields.gold]) for r in block],
+            golds = [normalize_gold(r[fields.gold], "list" if isinstance(r[fields.gold], list) else "plain") for r in block]
+            verdicts = grader.grade([str(r[fields.completion_of(r)]) for r in block], golds,
                                     [r.get(fields.finish_reason) for r in block])
             for row, verdict in zip(block, verdicts):
                 row.update(verdict_fields(verdict))
@@ -87,14 +89,6 @@ def _is_gold(gold: Any) -> bool:
     if isinstance(gold, (list, tuple)):
         return bool(gold) and all(_is_gold(g) for g in gold)
     return isinstance(gold, str) or isinstance(gold, (int, float)) and not isinstance(gold, bool)
-
-
-def _gold_text(gold: Any) -> str:
-    if isinstance(gold, (list, tuple)):
-        return ", ".join(map(str, gold))
-    if isinstance(gold, float) and gold.is_integer():
-        return str(int(gold))
-    return str(gold)
 
 
 @dataclass
