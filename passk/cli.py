@@ -133,18 +133,42 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def _json_flag(flag: str, text: str | None) -> dict | None:
+    import json
+
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PasskError(f"{flag}: not JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise PasskError(f"{flag}: must be a JSON object, got {text!r}")
+    return value
+
+
 def cmd_run(args) -> int:
     from passk.generate.backends import EngineConfig
-    from passk.run import RunConfig, default_out, run
+    from passk.generate.openai_backend import ServerConfig
+    from passk.run import RunConfig, default_out, per_benchmark, run_benchmarks
 
     engine = EngineConfig(tensor_parallel_size=args.tp, gpu_memory_utilization=args.gpu_memory_utilization,
-                          max_model_len=args.max_model_len, dtype=args.dtype, enforce_eager=args.enforce_eager)
+                          max_model_len=args.max_model_len, dtype=args.dtype, enforce_eager=args.enforce_eager,
+                          trust_remote_code=args.trust_remote_code, revision=args.revision,
+                          max_num_seqs=args.max_num_seqs, max_num_batched_tokens=args.max_num_batched_tokens,
+                          enable_prefix_caching=args.enable_prefix_caching, kv_cache_dtype=args.kv_cache_dtype,
+                          quantization=args.quantization, hf_overrides=_json_flag("--hf-overrides", args.hf_overrides),
+                          options=_json_flag("--engine-options", args.engine_options) or {})
+    server = ServerConfig(base_url=args.base_url, api_key_env=args.api_key_env, concurrency=args.concurrency,
+                          timeout_s=args.request_timeout, max_retries=args.max_retries, n_mode=args.n_mode)
     options = dict(
-        data_dir=args.data_dir, model=args.model, backend=args.backend, seed=args.seed, block_size=args.block_size,
-        batch_samples=args.batch_samples, limit=args.limit,
-        problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard, force=args.force,
-        generate_only=args.generate_only, engine=engine, system_prompt=args.system_prompt, chat=args.chat,
-        fewshot=args.fewshot, fewshot_k=args.fewshot_k)
+        data_dir=args.data_dir, model=args.model, tokenizer=args.tokenizer, backend=args.backend, seed=args.seed,
+        block_size=args.block_size, batch_samples=args.batch_samples, part_seconds=args.part_seconds,
+        limit=args.limit, problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard,
+        data_parallel=args.data_parallel, force=args.force, generate_only=args.generate_only, engine=engine,
+        server=server, top_k=args.top_k, min_p=args.min_p, repetition_penalty=args.repetition_penalty,
+        stop=tuple(args.stop or ()), sampling_options=_json_flag("--sampling-options", args.sampling_options) or {},
+        system_prompt=args.system_prompt, chat=args.chat, fewshot=args.fewshot, fewshot_k=args.fewshot_k)
     sampling = dict(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
                     template=args.template)
     if args.preset:
@@ -157,11 +181,16 @@ def cmd_run(args) -> int:
                    {k: v for k, v in sampling.items() if v is not None}, progress=not args.quiet,
                    dry_run=args.dry_run, **options)
         return 0
+    names = args.benchmark.split(",") if args.benchmark else []
     config = RunConfig(
-        out=args.out or default_out(args.benchmark, args.data), benchmark=args.benchmark, data_file=args.data,
-        problem_field=args.problem_field, answer_field=args.answer_field, id_field=args.id_field,
+        out=args.out or default_out(args.benchmark, args.data), benchmark=names[0] if names else None,
+        data_file=args.data, problem_field=args.problem_field, answer_field=args.answer_field, id_field=args.id_field,
         k=_k_list(args.k), dry_run=args.dry_run, **sampling, **options)
-    run(config, progress=not args.quiet)
+    if len(names) > 1:  # one engine load for all: PARENT/NAME per benchmark, a combined report in PARENT
+        parent = args.out or "runs"
+        run_benchmarks(per_benchmark(config, names, parent), progress=not args.quiet, summary_dir=parent)
+    else:
+        run_benchmarks([config], progress=not args.quiet)
     return 0
 
 
@@ -274,14 +303,25 @@ def build_parser() -> argparse.ArgumentParser:
     plot.set_defaults(func=cmd_plot)
 
     r = sub.add_parser("run", help="generate, grade, score, plot and report: one command")
-    r.add_argument("--benchmark", help="a benchmark definition in benchmarks/ (math500, aime24, ...)")
+    r.add_argument("--benchmark", help="benchmark definition(s) in benchmarks/ (math500, aime24, ...); several, "
+                                       "comma-separated, share one engine load and go to OUT/NAME")
     r.add_argument("--data", help="any JSONL/JSON/parquet file of problems instead of --benchmark")
     r.add_argument("--problem-field", default="problem")
     r.add_argument("--answer-field", default="answer")
     r.add_argument("--id-field", default="", help="default: the row index")
     r.add_argument("--data-dir", help="local benchmark mirror with MANIFEST.json (default: $PASSK_DATA_DIR, else the hub)")
     r.add_argument("--model", help="hub id or local path (default: the embedded SmolLM2-135M-Instruct)")
-    r.add_argument("--backend", default="auto", choices=["auto", "vllm", "hf"])
+    r.add_argument("--backend", default="auto", choices=["auto", "vllm", "hf", "openai"])
+    r.add_argument("--tokenizer", help="tokenizer that renders chat prompts (default: the model's)")
+    r.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="openai backend: the server's /v1 URL")
+    r.add_argument("--api-key-env", help="openai backend: variable holding the API key (default: OPENAI_API_KEY "
+                                         "where set, else none)")
+    r.add_argument("--concurrency", type=int, default=64, help="openai backend: requests in flight")
+    r.add_argument("--request-timeout", type=float, default=1800.0, help="openai backend: seconds per request")
+    r.add_argument("--max-retries", type=int, default=6, help="openai backend: retries with exponential backoff")
+    r.add_argument("--n-mode", default="auto", choices=["auto", "split"],
+                   help="openai backend: n samples per request where the server gives per-sample token counts (vLLM), "
+                        "or always one sample per request with seeds seed+j")
     r.add_argument("--out", help="run directory (default: runs/BENCHMARK)")
     r.add_argument("--n", type=int, help="samples per problem (default: the benchmark's)")
     r.add_argument("--temperature", type=float)
@@ -300,16 +340,33 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--block-size", type=int, default=16, help="samples per request")
     r.add_argument("--batch-samples", type=int, default=256, help="samples per written part (lost at most on a crash)")
+    r.add_argument("--part-seconds", type=float, default=60.0, help="... or write a part at least this often")
     r.add_argument("--limit", type=int, help="the first N problems")
     r.add_argument("--problems", help="comma-separated problem ids")
     r.add_argument("--shard", default="0/1", help="i/N: this process fills problems with index %% N == i")
     r.add_argument("--force", action="store_true", help="delete the run's samples and start afresh")
     r.add_argument("--generate-only", action="store_true", help="stop after generation (shard jobs)")
+    r.add_argument("--data-parallel", type=int, default=1,
+                   help="N processes, one engine (one GPU) each, on shards of the same run directory")
     r.add_argument("--tp", type=int, default=1, help="vLLM tensor_parallel_size")
     r.add_argument("--gpu-memory-utilization", type=float)
     r.add_argument("--max-model-len", type=int)
     r.add_argument("--dtype", default="auto")
     r.add_argument("--enforce-eager", action=argparse.BooleanOptionalAction, default=None)
+    r.add_argument("--trust-remote-code", action="store_true")
+    r.add_argument("--revision", help="model revision (branch, tag or commit); the commit is recorded")
+    r.add_argument("--max-num-seqs", type=int)
+    r.add_argument("--max-num-batched-tokens", type=int)
+    r.add_argument("--enable-prefix-caching", action=argparse.BooleanOptionalAction, default=None)
+    r.add_argument("--kv-cache-dtype")
+    r.add_argument("--quantization")
+    r.add_argument("--hf-overrides", help="JSON object of model config overrides")
+    r.add_argument("--engine-options", help="JSON object of any other vllm.EngineArgs keywords")
+    r.add_argument("--top-k", type=int, default=0, help="0: off")
+    r.add_argument("--min-p", type=float, default=0.0)
+    r.add_argument("--repetition-penalty", type=float, default=1.0)
+    r.add_argument("--stop", action="append", help="a stop string (repeat the flag for several)")
+    r.add_argument("--sampling-options", help="JSON object of any other sampling keywords of the backend")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_run)
 

@@ -106,9 +106,9 @@ def plan(configs: list) -> list[dict]:
 
 
 def run_configs(configs: list, progress: bool = True) -> list[dict]:
-    from passk.run import run
+    from passk.run import run_benchmarks
 
-    return [run(config, progress=progress) for config in configs]
+    return run_benchmarks(configs, progress)  # one engine load, every benchmark's requests in flight at once
 
 
 def run_preset(name: str, out: str, overrides: dict[str, Any], progress: bool = True, dry_run: bool = False,
@@ -127,7 +127,7 @@ def run_preset(name: str, out: str, overrides: dict[str, Any], progress: bool = 
         return {"plans": plans}
     scores = {c.benchmark: json.loads((Path(c.out) / "scores.json").read_text()) for c in configs}
     summary = {"preset": dataclasses.asdict(preset), "overrides": overrides,
-               "run_options": {k: v for k, v in run_options.items() if k != "engine"}, "plans": plans,
+               "run_options": {k: v for k, v in run_options.items() if k not in ("engine", "server")}, "plans": plans,
                "benchmarks": {b: s["benchmarks"][b] for b, s in scores.items()}}
     for block in summary["benchmarks"].values():
         block.pop("problems", None)  # per-problem detail stays in each run's scores.json

@@ -1,23 +1,29 @@
-"""`passk run`: a model and a benchmark to a Pass@K table, plot and report.
+"""`passk run`: a model and benchmarks to Pass@K tables, plots and reports.
 
-generate (resumable, shardable) -> grade -> score -> plot -> report.md, all in one run directory.
+generate (resumable, shardable) -> grade -> score -> plot -> report.md, one run directory per
+benchmark. Several benchmarks share one engine load (`run_benchmarks`); `data_parallel` N
+starts N processes, one engine each (one GPU each where there are GPUs), on shards of the
+same run directories.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import asdict, dataclass, replace
+import multiprocessing
+import os
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from passk import data, metrics
-from passk.errors import ConfigError
-from passk.generate.backends import BACKENDS, EngineConfig, SamplingConfig, make_backend
-from passk.generate.runner import (GenerateSettings, Shard, generate_samples, model_fingerprint, pending_requests,
+from passk.errors import ConfigError, PasskError
+from passk.generate.backends import BACKENDS, EngineConfig, SamplingConfig, check_options, make_backend
+from passk.generate.openai_backend import ServerConfig
+from passk.generate.runner import (GenerateSettings, Job, Shard, generate_jobs, model_fingerprint, pending_requests,
                                    prepare_run)
 from passk.grade import GradeConfig, extract_config
 from passk.grade.files import grade_run
 from passk.plan import model_context
-from passk.prompts import build_template
+from passk.prompts import Template, build_template
 from passk.rundir import GradingRecord, RunDir
 from passk.score import ScoreConfig, format_table, score_run, write_scores
 
@@ -35,23 +41,32 @@ class RunConfig:
     answer_field: str = "answer"
     id_field: str = ""
     data_dir: str | None = None
-    model: str | None = None  # None: the embedded default
+    model: str | None = None  # None: the embedded default; with the openai backend, the served model's name
+    tokenizer: str | None = None  # renders chat prompts; None: the model's
     backend: str = "auto"  # auto: vllm where it imports, else hf
     n: int | None = None  # None: the benchmark's default, likewise below
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
+    top_k: int = 0
+    min_p: float = 0.0
+    repetition_penalty: float = 1.0
+    stop: tuple[str, ...] = ()
+    sampling_options: dict = field(default_factory=dict)
     template: str | None = None
     k: tuple[int, ...] | None = None
     seed: int = 0
     block_size: int = 16
-    batch_samples: int = 256
+    batch_samples: int = 256  # samples per written part
+    part_seconds: float = 60.0  # ... or a part at least this often while samples come back
     limit: int | None = None
     problems: tuple[str, ...] | None = None
     shard: str = "0/1"
+    data_parallel: int = 1
     force: bool = False
     generate_only: bool = False
     engine: EngineConfig = EngineConfig()
+    server: ServerConfig = ServerConfig()
     grade_timeout_s: float = 5.0
     system_prompt: str | None = None  # prompt options (passk.prompts.build_template)
     chat: bool | None = None
@@ -66,8 +81,10 @@ class RunConfig:
         problems = [f"--{flag} must be >= {low}, got {value}" for flag, value, low in (
             ("n", self.n, 1), ("max-tokens", self.max_tokens, 1), ("temperature", self.temperature, 0),
             ("block-size", self.block_size, 1), ("batch-samples", self.batch_samples, 1), ("limit", self.limit, 1),
-            ("tp", self.engine.tensor_parallel_size, 1), ("max-model-len", self.engine.max_model_len, 1))
-            if value is not None and value < low]
+            ("data-parallel", self.data_parallel, 1), ("tp", self.engine.tensor_parallel_size, 1),
+            ("max-model-len", self.engine.max_model_len, 1)) if value is not None and value < low]
+        if self.part_seconds <= 0:
+            problems.append(f"--part-seconds must be > 0, got {self.part_seconds}")
         if self.top_p is not None and not 0 < self.top_p <= 1:
             problems.append(f"--top-p must be in (0, 1], got {self.top_p}")
         gpu = self.engine.gpu_memory_utilization
@@ -80,18 +97,22 @@ class RunConfig:
         if self.problems is not None and not all(self.problems):
             problems.append("--problems has an empty id")
         if self.backend not in ("auto", *BACKENDS):
-            problems.append(f"--backend must be auto, {' or '.join(BACKENDS)}, got {self.backend!r}")
+            problems.append(f"--backend must be auto or one of {BACKENDS}, got {self.backend!r}")
         if self.engine.dtype not in VLLM_DTYPES:
             problems.append(f"--dtype must be one of {VLLM_DTYPES}, got {self.engine.dtype!r}")
         if self.grade_timeout_s <= 0:
             problems.append(f"grade timeout must be > 0 s, got {self.grade_timeout_s}")
+        if self.data_parallel > 1 and self.shard != "0/1":
+            problems.append("--data-parallel splits the run into its own shards: give it or --shard, not both")
+        if self.data_parallel > 1 and self.backend == "openai":
+            problems.append("--data-parallel starts local engines; with --backend openai raise --concurrency")
         if problems:
             raise ConfigError("; ".join(problems))
         Shard.parse(self.shard)
         for flag, path, want_dir in (("--data", self.data_file, False), ("--data-dir", self.data_dir, True)):
             if path is not None and not (Path(path).is_dir() if want_dir else Path(path).is_file()):
                 raise ConfigError(f"{flag} {path}: no such {'directory' if want_dir else 'file'}")
-        if self.model is not None:
+        if self.model is not None and self.backend != "openai":  # a served model's name is no path
             check_model_argument(self.model)
 
 
@@ -109,61 +130,220 @@ def check_model_argument(model: str) -> None:
         raise ConfigError(f"--model {model}: no such directory (and not a hub id of the form org/name)")
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """One benchmark ready to generate: its run directory made (or checked for resuming)."""
+    config: RunConfig
+    run_dir: RunDir
+    settings: GenerateSettings
+    problems: list
+    prompts: dict
+    template: Template
+    spec_k: tuple[int, ...]
+    model: str  # what the backend loads: a path, a hub id, or the served model's name
+
+
 def resolve_backend(name: str) -> str:
     if name != "auto":
         return name
     return "vllm" if importlib.util.find_spec("vllm") is not None else "hf"
 
 
+ENGINE_KEYS = ("model", "tokenizer", "backend", "engine", "server", "shard", "data_parallel", "batch_samples",
+               "part_seconds")
+
+
 def run(config: RunConfig, progress: bool = True) -> dict:
-    from passk.generate.default_model import NAME as DEFAULT_NAME
+    return run_benchmarks([config], progress)[0]
+
+
+def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir: str | None = None) -> list[dict]:
+    """Run several benchmarks (each its own run directory) on one engine load, every request of every
+    benchmark in flight at once; scores per config, in order (with `dry_run`, each plan).
+
+    Every run directory is made or checked before the engine loads, so a bad flag or a refused
+    resume costs nothing. With `summary_dir`, a combined report.md and passk.png go there."""
+    first = configs[0]
+    for c in configs[1:]:
+        differing = [k for k in ENGINE_KEYS if getattr(c, k) != getattr(first, k)]
+        if differing:
+            raise ConfigError(f"benchmarks run on one engine must share {differing}")
+    outs = [c.out for c in configs]
+    if len(set(outs)) != len(outs):
+        raise ConfigError(f"two benchmarks would write the same run directory: {outs}")
+    backend_name = resolve_backend(first.backend)
+    shard = Shard.parse(first.shard)
+    if first.dry_run:  # the prompts and the budget of each; nothing written, no model loaded
+        return [_prepare(c, backend_name) for c in configs]
+    # a server is asked whether it serves the model before any run directory records it
+    served = make_backend(backend_name, _model_path(first), first.engine, first.server) \
+        if backend_name == "openai" else None
+    try:
+        prepared = [_prepare(c, backend_name) for c in configs]
+        if first.data_parallel > 1:
+            _generate_data_parallel(prepared, first, backend_name, progress)
+        else:
+            _generate(prepared, shard, backend_name, progress, served)
+    finally:
+        if served is not None:
+            served.close()
+    if first.generate_only:
+        return [{} for _ in configs]
+    results = [_score(p, progress) for p in prepared]
+    if summary_dir:
+        _write_summary(Path(summary_dir), prepared, results)
+    return results
+
+
+def per_benchmark(config: RunConfig, names: list[str], parent: str) -> list[RunConfig]:
+    """The same run for each named benchmark, each in its own run directory PARENT/NAME."""
+    return [replace(config, benchmark=name, data_file=None, out=str(Path(parent) / name)) for name in names]
+
+
+def _model_path(config: RunConfig) -> str:
     from passk.generate.default_model import ensure_default_model
+
+    return config.model or str(ensure_default_model())
+
+
+def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
+    from passk.generate.default_model import NAME as DEFAULT_NAME
 
     spec = resolved_spec(config)
     template = build_template(spec.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
-    backend_name = resolve_backend(config.backend)
     if backend_name == "hf" and config.engine.dtype not in HF_DTYPES:
         raise ConfigError(f"--dtype {config.engine.dtype} is not available with the hf backend; use one of {HF_DTYPES}")
-    shard = Shard.parse(config.shard)
     problems, source = data.load_problems(spec, data.data_dir_from_env(config.data_dir), config.data_file)
     problems = data.select(problems, config.limit, list(config.problems) if config.problems else None)
-    model = config.model or str(ensure_default_model())
-    tokenizer = load_tokenizer(model)
+    model = _model_path(config)
+    local = backend_name != "openai"  # a local model's tokenizer also measures the prompts against its context
+    tokenizer = _tokenizer(config.tokenizer or model, config.engine) if template.chat or config.dry_run or local \
+        else None
     prompts = {p.problem_id: template.render(p.problem, tokenizer) for p in problems}
     if config.dry_run:
         from passk.plan import dry_run
+
         return dry_run(spec, problems, prompts, tokenizer, model, config.engine.max_model_len)
-    check_prompt_lengths(prompts, tokenizer, spec.max_tokens, model_context(model, config.engine.max_model_len))
+    if local:
+        check_prompt_lengths(prompts, tokenizer, spec.max_tokens, model_context(model, config.engine.max_model_len))
+    try:
+        sampling = SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens, config.top_k, config.min_p,
+                                  config.repetition_penalty, tuple(config.stop), dict(config.sampling_options))
+    except ValueError as exc:
+        raise ConfigError(f"sampling: {exc}") from None
+    check_options(backend_name, config.engine, sampling)  # before the run directory records them
+    served = backend_name == "openai" and not Path(model).is_dir()
     settings = GenerateSettings(
-        benchmark=spec.name, model=config.model or DEFAULT_NAME, model_fingerprint=model_fingerprint(model),
-        backend=backend_name, template=template.name, template_text=template.record(),
-        sampling=SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens), seed=config.seed,
-        block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems), dataset=source)
+        benchmark=spec.name, model=config.model or DEFAULT_NAME,
+        model_fingerprint=f"served:{model}" if served else model_fingerprint(model),
+        backend=backend_name, template=template.name, template_text=template.record(), sampling=sampling,
+        seed=config.seed, block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems),
+        dataset=source, engine={} if backend_name == "openai" else config.engine.sample_affecting())
     run_dir = RunDir(config.out)
     prepare_run(run_dir, settings, problems, prompts, force=config.force)
     run_dir.update_manifest(lambda m: _record_run(m, config, spec, model, template))
-    if pending_requests(run_dir, settings, problems, prompts, shard):
-        backend = make_backend(backend_name, model, config.engine)
-        try:
-            generate_samples(run_dir, backend, settings, problems, prompts, shard, config.batch_samples, progress)
-        finally:
+    return Prepared(config, run_dir, settings, problems, prompts, template, spec.k, model)
+
+
+def _tokenizer(name: str, engine: EngineConfig):
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(name, trust_remote_code=engine.trust_remote_code, revision=engine.revision)
+    except OSError as exc:
+        raise ConfigError(f"cannot load the tokenizer of {name!r} to render chat prompts "
+                          f"(--tokenizer names another; --template raw needs none): {str(exc).splitlines()[0]}") from None
+
+
+def _generate(prepared: list[Prepared], shard: Shard, backend_name: str, progress: bool, backend=None) -> None:
+    """Fill this shard of every run directory at once, loading the engine once (not at all if nothing is missing)."""
+    todo = [p for p in prepared if pending_requests(p.run_dir, p.settings, p.problems, p.prompts, shard)]
+    if not todo:
+        return
+    c = todo[0].config
+    owned = backend is None
+    backend = backend or make_backend(backend_name, todo[0].model, c.engine, c.server)
+    try:
+        engine = backend.describe()
+        for p in todo:
+            p.run_dir.update_manifest(lambda m: m.engine.__setitem__(shard.tag, engine))
+        generate_jobs([Job(p.run_dir, p.settings, p.problems, p.prompts) for p in todo], backend, shard,
+                      c.batch_samples, progress, c.part_seconds)
+    finally:
+        if owned:
             backend.close()
-    if config.generate_only:
-        return {}
-    with run_dir.task_lock("grade"):
-        grade_run(run_dir, GradeConfig(timeout_s=config.grade_timeout_s,
-                                       extract=extract_config(template.answer_form, template.extract_fallbacks)),
-                  progress=progress)
-    scores = score_run(run_dir, ScoreConfig(k=spec.k))
-    write_scores(run_dir, scores)
+
+
+def _generate_data_parallel(prepared: list[Prepared], config: RunConfig, backend_name: str, progress: bool) -> None:
+    """N processes, each one engine on shard i/N of every run directory; on GPUs each gets its own devices."""
+    count = config.data_parallel
+    devices = _visible_gpus()
+    per = config.engine.tensor_parallel_size
+    if devices and len(devices) < count * per:
+        raise ConfigError(f"--data-parallel {count} x --tp {per} needs {count * per} GPUs; {len(devices)} visible")
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter per engine: no CUDA or vLLM state shared
+    procs = []
+    saved = os.environ.get("CUDA_VISIBLE_DEVICES")
+    try:
+        for i in range(count):
+            if devices:
+                os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(devices[i * per:(i + 1) * per])
+            proc = context.Process(target=_generate_shard, args=(prepared, Shard(i, count), backend_name,
+                                                                  progress and i == 0), name=f"passk-dp{i}")
+            proc.start()
+            procs.append(proc)
+    finally:
+        if devices:
+            os.environ.pop("CUDA_VISIBLE_DEVICES", None) if saved is None else os.environ.__setitem__(
+                "CUDA_VISIBLE_DEVICES", saved)
+    for proc in procs:
+        proc.join()
+    failed = [f"shard {i}/{count} (exit code {p.exitcode})" for i, p in enumerate(procs) if p.exitcode != 0]
+    if failed:
+        raise PasskError(f"data-parallel generation failed in {', '.join(failed)}; the samples written are kept, "
+                         f"run the same command again to generate the rest")
+
+
+def _generate_shard(prepared: list[Prepared], shard: Shard, backend_name: str, progress: bool) -> None:
+    _generate(prepared, shard, backend_name, progress)
+
+
+def _visible_gpus() -> list[str]:
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    return [d for d in visible.split(",") if d] if visible else [str(i) for i in range(torch.cuda.device_count())]
+
+
+def _score(p: Prepared, progress: bool) -> dict:
     from passk.plot import plot_runs
     from passk.report import write_report
 
-    plot_runs([run_dir.scores_json], [settings.model], run_dir.plot_png)
-    write_report(run_dir, scores)
+    config = p.config
+    with p.run_dir.task_lock("grade"):  # another process grading this run finishes first
+        grade_run(p.run_dir, GradeConfig(timeout_s=config.grade_timeout_s, extract=extract_config(
+            p.template.answer_form, p.template.extract_fallbacks)), progress=progress)
+    scores = score_run(p.run_dir, ScoreConfig(k=p.spec_k))
+    write_scores(p.run_dir, scores)
+    plot_runs([p.run_dir.scores_json], [p.settings.model], p.run_dir.plot_png)
+    write_report(p.run_dir, scores)
     print(format_table(scores))
-    print(f"wrote {run_dir.scores_json}, {run_dir.plot_png} and {run_dir.report_md}")
+    print(f"wrote {p.run_dir.scores_json}, {p.run_dir.plot_png} and {p.run_dir.report_md}")
     return scores
+
+
+def _write_summary(folder: Path, prepared: list[Prepared], results: list[dict]) -> None:
+    """One report and one plot over every benchmark of the command."""
+    from passk.plot import plot_runs
+    from passk.report import write_report
+
+    summary = RunDir(folder)
+    combined = {"benchmarks": {name: b for scores in results for name, b in scores["benchmarks"].items()}}
+    plot_runs([p.run_dir.scores_json for p in prepared], [p.settings.benchmark for p in prepared], summary.plot_png)
+    write_report(summary, combined)
+    print(f"wrote {summary.report_md} and {summary.plot_png} over {len(prepared)} benchmarks")
 
 
 def resolved_spec(config: RunConfig) -> data.BenchmarkSpec:
@@ -177,15 +357,6 @@ def resolved_spec(config: RunConfig) -> data.BenchmarkSpec:
     overrides = {"n": config.n, "temperature": config.temperature, "top_p": config.top_p,
                  "max_tokens": config.max_tokens, "template": config.template}
     return replace(spec, k=tuple(k), **{key: v for key, v in overrides.items() if v is not None})
-
-
-def load_tokenizer(model: str):
-    from transformers import AutoTokenizer
-
-    try:
-        return AutoTokenizer.from_pretrained(model)
-    except OSError as exc:  # a missing or incomplete model directory, an unreachable hub id
-        raise ConfigError(f"--model {model}: cannot load its tokenizer ({str(exc).splitlines()[0][:200]})") from None
 
 
 def check_prompt_lengths(prompts: dict[str, str], tokenizer, max_tokens: int, context: int | None) -> None:
@@ -210,8 +381,9 @@ def check_prompt_lengths(prompts: dict[str, str], tokenizer, max_tokens: int, co
 
 def _record_run(manifest, config: RunConfig, spec: data.BenchmarkSpec, model: str, template) -> None:
     """The options of this `passk run` that are not sample settings, each once (sampling lives in settings)."""
-    in_settings = {"benchmark", "model", "backend", "n", "temperature", "top_p", "max_tokens", "template", "seed",
-                   "block_size", "k", "grade_timeout_s", "problem_field", "answer_field", "id_field", "data_file"}
+    in_settings = {"benchmark", "model", "backend", "n", "temperature", "top_p", "max_tokens", "top_k", "min_p",
+                   "repetition_penalty", "stop", "sampling_options", "template", "seed", "block_size", "k",
+                   "grade_timeout_s", "problem_field", "answer_field", "id_field", "data_file"}
     definition = {key: v for key, v in data.spec_dict(spec).items()
                   if key not in {"name", "temperature", "top_p", "max_tokens", "n", "template", "k"}}
     manifest.run_config = {**{key: v for key, v in asdict(config).items() if key not in in_settings},

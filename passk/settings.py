@@ -16,7 +16,7 @@ from passk.generate.backends import SamplingConfig
 
 # Settings that change what the samples are; a resume or a merge must match them all. n may grow.
 SAMPLE_SETTINGS = ("benchmark", "model", "model_fingerprint", "backend", "template", "template_text", "sampling",
-                   "seed", "block_size", "problem_ids", "dataset")
+                   "seed", "block_size", "problem_ids", "dataset", "engine")
 # Settings worth naming when runs are compared (problem ids are compared problem by problem instead).
 COMPARED_SETTINGS = ("model", "model_fingerprint", "backend", "template", "template_text", "sampling", "n", "seed",
                      "dataset")
@@ -36,6 +36,7 @@ class GenerateSettings:
     n: int
     problem_ids: tuple[str, ...]
     dataset: dict = field(default_factory=dict)
+    engine: dict = field(default_factory=dict)  # EngineConfig.sample_affecting(): the engine options that change samples
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -45,7 +46,7 @@ class GenerateSettings:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "GenerateSettings":
         known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in known and v is not None}  # absent: the default
         values["sampling"] = SamplingConfig(**data["sampling"])
         values["problem_ids"] = tuple(data["problem_ids"])
         return cls(**values)
