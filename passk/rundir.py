@@ -38,6 +38,7 @@ GRADE_SCHEMA = pa.schema([
     ("benchmark", pa.string()), ("problem_id", pa.string()), ("sample_idx", pa.int64()),
     ("status", pa.string()), ("correct", pa.bool_()), ("extracted", pa.string()), ("extract_rule", pa.string()),
     ("method", pa.string()), ("answer_key", pa.string()), ("num_tokens", pa.int64()),
+    ("detail", pa.string()), ("grader", pa.string()), ("policy", pa.string()),  # why; what graded it
 ])
 PROBLEM_FIELDS = ("benchmark", "problem_id", "gold")
 

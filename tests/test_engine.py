@@ -2,6 +2,7 @@ import time
 
 import pytest
 
+from passk.errors import ConfigError
 from passk.grade import STATUSES, Grader, GradeConfig
 
 
@@ -12,9 +13,9 @@ def grader():
 
 
 def test_every_status_and_order(grader):
-    completions = [r"\boxed{4}", r"\boxed{5}", "no answer here", r"\boxed{4}", r"\boxed{2^{\frac{1}{2^{1000}}}}",
+    completions = [r"\boxed{4}", r"\boxed{5}", "no answer here", r"\boxed{4}", r"\boxed{(a+b+c+d+e)^{12}}",
                    r"\boxed{" + "9^{" * 3 + "9" + "}" * 3 + "}"]
-    golds = ["4", "4", "4", "4", "1", "7"]
+    golds = ["4", "4", "4", "4", "(a+b+c+d+e)^{11}(a+b+c+d+f)", "7"]
     finish = ["stop", "stop", "stop", "length", "stop", "stop"]
     verdicts = grader.grade(completions, golds, finish)
     assert [v.status for v in verdicts] == ["correct", "incorrect", "no_answer", "truncated", "timeout", "error"]
@@ -54,5 +55,33 @@ def test_disk_cache_survives_between_graders(tmp_path):
 
 
 def test_bad_config_is_refused():
-    with pytest.raises(ValueError, match="timeout_s"):
+    with pytest.raises(ConfigError, match="timeout_s"):
         GradeConfig(timeout_s=0)
+    with pytest.raises(ConfigError, match="policy"):
+        GradeConfig(policy="generous")
+
+
+def test_timeout_is_cpu_time_so_load_does_not_decide(tmp_path):
+    """A comparison that needs more CPU than allowed times out on an idle and on a loaded machine alike,
+    and one that needs less never times out because of load (the wall-clock backstop is generous)."""
+    import multiprocessing
+
+    slow = (r"\boxed{(a+b+c+d+e)^{12}}", "(a+b+c+d+e)^{11}(a+b+c+d+f)")
+    quick = (r"\boxed{\frac{\sqrt{8}}{2}}", r"\sqrt{2}")
+    burners = [multiprocessing.Process(target=_burn, args=(8.0,)) for _ in range(4)]
+    for b in burners:
+        b.start()
+    try:
+        with Grader(GradeConfig(workers=2, timeout_s=1.0)) as g:
+            loaded = g.grade([slow[0], quick[0]], [slow[1], quick[1]])
+    finally:
+        for b in burners:
+            b.terminate()
+    assert [v.status for v in loaded] == ["timeout", "correct"]
+    assert "CPU" in loaded[0].detail
+
+
+def _burn(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass

@@ -1,6 +1,7 @@
 import pytest
 
-from passk.grade.extract import BOXED_CONFIG, PAIRS_CONFIG, ExtractConfig, extract_answer, extract_gold
+from passk.errors import ConfigError
+from passk.grade.extract import BOXED_CONFIG, PAIRS_CONFIG, ExtractConfig, extract_answer, extract_config, extract_gold
 
 CASES = [
     # (completion, config, answer, rule)
@@ -13,14 +14,18 @@ CASES = [
     ("work\nAnswer: 42", BOXED_CONFIG, "42", "answer_line"),
     ("work\n**Answer:** $x^2$", BOXED_CONFIG, "x^2", "answer_line"),
     ("Final Answer: The final answer is $10,455$. I hope it is correct.", BOXED_CONFIG, "10,455", "final_answer"),
-    (r"so \boxed{255}. Final Answer: The final answer is $10455$.", BOXED_CONFIG, "10455", "final_answer"),
+    (r"so \boxed{255}. Final Answer: The final answer is $10455$.", BOXED_CONFIG, "255", "boxed"),  # form asked for
+    (r"so \boxed{255}. Final Answer: The final answer is $10455$.", PAIRS_CONFIG, "10455", "final_answer"),
     ("Final Answer: The volume of the box is 120.", BOXED_CONFIG, "120", "final_answer"),
-    ("So, the answer is $3$.", BOXED_CONFIG, "3", "final_answer"),
-    ("The answer is 1.5.", BOXED_CONFIG, "1.5", "final_answer"),
+    ("So, the answer is $3$.", BOXED_CONFIG, "3", "answer_is"),
+    ("The answer is 1.5.", BOXED_CONFIG, "1.5", "answer_is"),
     ("<think>maybe \\boxed{3}</think> so \\boxed{4}", BOXED_CONFIG, "4", "boxed"),
-    ("<think>it is \\boxed{3}</think> done", BOXED_CONFIG, "3", "boxed"),
+    ("<think>it is \\boxed{3}</think> done", PAIRS_CONFIG, "3", "boxed"),  # no prompt: the thinking counts
+    ("<think>it is \\boxed{3}</think> done", BOXED_CONFIG, None, "none"),  # a prompt's answer follows it
     ("the result is $x = 3$ here", PAIRS_CONFIG, "x = 3", "last_math"),
     ("-3/4", PAIRS_CONFIG, "-3/4", "bare"),
+    ("<think>so 3</think> <answer> $x = 4$ </answer>", extract_config("answer_tag"), "x = 4", "answer_tag"),
+    (r"<think>so</think> <answer>it is \boxed{4}</answer>", extract_config("answer_tag"), "4", "answer_tag"),
     ("so the total is about 17 apples", PAIRS_CONFIG, "17", "last_number"),
 ]
 
@@ -37,20 +42,36 @@ def test_no_answer_without_fallbacks_and_unclosed_boxes():
 
 
 def test_last_number_is_off_unless_asked():
-    assert extract_answer("so 17", ExtractConfig(fallbacks=("last_number",))).answer == "17"
+    assert extract_answer("so 17", ExtractConfig(("boxed", "last_number"))).answer == "17"
     assert extract_answer("so 17", BOXED_CONFIG).answer is None
 
 
-def test_unknown_fallback_is_refused():
-    with pytest.raises(ValueError, match="unknown extraction fallback"):
-        ExtractConfig(fallbacks=("guess",))
+def test_unknown_rule_is_refused():
+    with pytest.raises(ConfigError, match="unknown extraction rule"):
+        ExtractConfig(("guess",))
 
 
 @pytest.mark.parametrize("gold,answer", [
     (r"so $f(0) = -1$. The solutions are $n = \boxed{1,-2}.$", "1,-2"),
     (r"The only solution is \((p, q) = (3, 2)\).", "(p, q) = (3, 2)"),
     ("$1$ and $2$ and $3$", "1, 2, 3"),
+    (r"The integers are \( n = 3 \) and \( n = 4 \).", "n = 3, n = 4"),
     ("42", "42"),
 ])
 def test_gold_extraction(gold, answer):
     assert extract_gold(gold) == answer
+
+
+@pytest.mark.parametrize("completion,answer", [
+    ("\\boxed{7}\nHuman: what is 2+3?\nAssistant: \\boxed{5}", "7"),
+    ("\\boxed{7}<|im_end|>\n<|im_start|>user\nNext\\boxed{5}", "7"),
+    ("Question: restated first.\nSo \\boxed{7}", "7"),
+    ("so \\boxed{7}<|eot_id|>junk \\boxed{5}", "7"),
+])
+def test_the_models_turn_ends_where_it_invents_the_next(completion, answer):
+    assert extract_answer(completion, BOXED_CONFIG).answer == answer
+
+
+def test_unclosed_think_is_no_answer():
+    found = extract_answer("<think>\nMaybe \\boxed{5}? Let me verify", BOXED_CONFIG)
+    assert found.answer is None and "unclosed" in found.note

@@ -80,3 +80,12 @@ def test_bootstrap_ci_is_fixed_by_the_seed_and_brackets_the_mean():
 def test_default_k_list():
     assert metrics.default_k_list(16) == [1, 2, 4, 8, 16]
     assert metrics.default_k_list(12) == [1, 2, 4, 8, 12]
+
+
+def test_pass_at_k_keeps_the_broadcast_shape():
+    n = np.array([[8], [16], [32], [64], [1024]])
+    k = np.arange(1, 9)[None, :]
+    out = metrics.pass_at_k(n, np.array([[1], [2], [3], [4], [5]]), k)
+    assert out.shape == (5, 8)
+    assert out[2, 3] == pytest.approx(metrics.pass_at_k(32, 3, 4))
+    assert metrics.pass_at_k(np.array([[10]]), 1, 1).shape == (1, 1)

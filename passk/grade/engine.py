@@ -3,11 +3,12 @@
 Every input comes back as a `Verdict`, in order. Work is shared: verdicts are
 memoized by (canonical answer, canonical gold), so 1024 samples with a handful of
 distinct answers cost a handful of comparisons. Comparisons that quick checks cannot
-settle run in a pool of worker processes (every core) under a wall-clock limit that
-is enforced by killing the worker; a chunk of comparisons that times out or kills its
-worker is re-run one comparison at a time, each with one retry, so one hostile
-answer never blocks or poisons the others. An optional SQLite cache keeps verdicts
-between runs, keyed by a fingerprint of the grader's own code and library versions.
+settle run in a pool of worker processes (every core), each comparison under a limit
+of CPU time (so a verdict does not depend on how busy the machine is), with a generous
+wall-clock backstop enforced by killing the worker; a chunk whose worker died or hung
+is re-run one comparison at a time, each with one retry, so one hostile answer never
+blocks or poisons the others. An optional SQLite cache keeps verdicts between runs,
+keyed by a fingerprint of the grader's own code, library versions and policy.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import os
+import signal
 import sqlite3
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -23,9 +25,10 @@ from typing import Iterable, Sequence
 
 from tqdm.auto import tqdm
 
-from passk.grade.equivalence import Refused, check_sane, quick_verdict, symbolic_verdict
-from passk.grade.extract import BOXED_CONFIG, ExtractConfig, extract_answer, extract_gold, last_right_hand_side
-from passk.grade.normalize import normalize_answer
+from passk.errors import ConfigError
+from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_top_level, symbolic_verdict
+from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, extract_answer, extract_gold
+from passk.grade.normalize import POLICIES, normalize_answer
 
 STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
 TRUNCATED_FINISH_REASONS = frozenset({"length"})
@@ -35,16 +38,19 @@ CORRECT_CLASS = "<equivalent to gold>"
 
 @dataclass(frozen=True)
 class GradeConfig:
-    timeout_s: float = 5.0
+    timeout_s: float = 5.0  # CPU seconds per comparison
     workers: int = 0  # 0: every core
     cache_path: str | None = None
     extract: ExtractConfig = field(default_factory=lambda: BOXED_CONFIG)
+    policy: str = "strict"  # "lenient" also credits correctly rounded decimals of exact answers
 
     def __post_init__(self):
-        if self.timeout_s <= 0:
-            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        if not self.timeout_s > 0:
+            raise ConfigError(f"timeout_s must be > 0, got {self.timeout_s}")
         if self.workers < 0:
-            raise ValueError(f"workers must be >= 0, got {self.workers}")
+            raise ConfigError(f"workers must be >= 0, got {self.workers}")
+        if self.policy not in POLICIES:
+            raise ConfigError(f"unknown grading policy {self.policy!r}; choose from {list(POLICIES)}")
 
 
 @dataclass(frozen=True)
@@ -53,14 +59,16 @@ class Verdict:
     extracted: str | None
     extract_rule: str
     method: str = ""  # which check decided: quick, math_verify, sympy, refused, ...
-    detail: str = ""
+    detail: str = ""  # why, where more than equality decided: hedge, retracted, false chain, policy
     canonical: str | None = None  # the canonical answer that was compared
 
     @property
     def answer_key(self) -> str | None:
-        """The answer's equivalence class for majority voting; None casts no vote."""
+        """The answer's equivalence class for majority voting; None casts no vote (nor does a hedge)."""
         if self.status == "correct":
             return CORRECT_CLASS
+        if self.detail.startswith("hedge"):
+            return None
         return self.canonical if self.status in ("incorrect", "timeout", "error") else None
 
     @property
@@ -76,7 +84,7 @@ class _Decision:  # what a comparison of two canonical answers concluded
 
 
 def grader_fingerprint() -> str:
-    """Changes whenever the grading code or the libraries it calls change."""
+    """Changes whenever the grading code or the libraries it calls change (the policy is recorded beside it)."""
     from importlib.metadata import version
 
     digest = hashlib.sha256(f"math-verify {version('math-verify')} sympy {version('sympy')}".encode())
@@ -92,7 +100,7 @@ class Grader:
         self.config = config
         self._memo: dict[tuple[str, str], _Decision] = {}
         self._pool = None
-        self._cache = _DiskCache(config.cache_path) if config.cache_path else None
+        self._cache = _DiskCache(config.cache_path, config.policy) if config.cache_path else None
         self.counters = {"comparisons": 0, "distinct": 0, "memo_hits": 0, "symbolic": 0, "cache_hits": 0}
 
     def __enter__(self) -> "Grader":
@@ -100,6 +108,11 @@ class Grader:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        """What made these verdicts: recorded with every grade, compared by score and compare."""
+        return {"grader": grader_fingerprint(), "policy": self.config.policy}
 
     def close(self) -> None:
         if self._pool is not None:
@@ -118,21 +131,30 @@ class Grader:
         extractions = [extract_answer(c, self.config.extract) for c in completions]
         keys: list[tuple[str, str] | None] = []
         for extraction, gold, reason in zip(extractions, golds, finish_reasons):
-            if extraction.answer is None or reason in TRUNCATED_FINISH_REASONS:
+            if extraction.answer is None or extraction.retracted or extraction.conflict \
+                    or reason in TRUNCATED_FINISH_REASONS:
                 keys.append(None)
             else:
-                keys.append(_key(extraction.answer, gold))
+                keys.append(_key(extraction, gold))
         self._decide({k for k in keys if k is not None}, progress)
         verdicts = []
         for extraction, key, reason in zip(extractions, keys, finish_reasons):
             if reason in TRUNCATED_FINISH_REASONS:
                 verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
                                         detail=f"finish_reason={reason}"))
+            elif extraction.retracted:
+                verdicts.append(Verdict("no_answer", extraction.answer, extraction.rule,
+                                        detail=f"retracted: {extraction.retracted!r} after the answer"))
+            elif extraction.conflict:  # two different finals: no credit and no vote
+                verdicts.append(Verdict("incorrect", extraction.answer, extraction.rule, "extract",
+                                        f"hedge: a later stated answer differs: {extraction.conflict[:80]!r}"))
             elif key is None:
-                verdicts.append(Verdict("no_answer", None, extraction.rule))
+                verdicts.append(Verdict("no_answer", None, extraction.rule, detail=extraction.note))
             else:
                 d = self._memo[key]
-                verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, d.detail, key[0]))
+                detail = d.detail or ("turn: text after the model's own turn was ignored"
+                                      if extraction.turn_cut and d.status != "correct" else "")
+                verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, detail, key[0]))
         self.counters["comparisons"] += sum(k is not None for k in keys)
         return verdicts
 
@@ -149,9 +171,9 @@ class Grader:
             except Refused as exc:
                 self._memo[key] = _Decision("error", "refused", str(exc))
                 continue
-            quick = quick_verdict(*key)
+            quick = quick_verdict(*key, self.config.policy)
             if quick is not None:
-                self._memo[key] = _Decision("correct" if quick else "incorrect", "quick")
+                self._memo[key] = _Decision("correct" if quick.equal else "incorrect", "quick", quick.detail)
             else:
                 pending.append(key)
         if self._cache is not None and pending:
@@ -173,9 +195,10 @@ class Grader:
         from pebble import ProcessExpired
 
         pool = self._get_pool()
-        timeout = self.config.timeout_s
+        cpu_limit, policy = self.config.timeout_s, self.config.policy
         chunks = [keys[i: i + CHUNK_SIZE] for i in range(0, len(keys), CHUNK_SIZE)]
-        futures = {pool.schedule(_symbolic_chunk, args=(chunk,), timeout=timeout * 2): chunk for chunk in chunks}
+        futures = {pool.schedule(_symbolic_chunk, args=(chunk, cpu_limit, policy),
+                                 timeout=_wall_backstop(cpu_limit, len(chunk))): chunk for chunk in chunks}
         decided: dict[tuple[str, str], _Decision] = {}
         retry: list[tuple[str, str]] = []
         bar = tqdm(total=len(keys), desc="symbolic checks", unit="pair", disable=not progress)
@@ -190,13 +213,14 @@ class Grader:
         for _attempt in range(2):  # each pair of a failed chunk alone, then one retry
             if not retry:
                 break
-            singles = {pool.schedule(_symbolic_chunk, args=([key],), timeout=timeout): key for key in retry}
+            singles = {pool.schedule(_symbolic_chunk, args=([key], cpu_limit, policy),
+                                     timeout=_wall_backstop(cpu_limit, 1)): key for key in retry}
             retry = []
             for future, key in singles.items():
                 try:
                     decided[key] = future.result()[0]
                 except FutureTimeout:
-                    decided[key] = _Decision("timeout", "symbolic", f"over {timeout:g} s")
+                    decided[key] = _Decision("timeout", "symbolic", "hung past the wall-clock backstop")
                     retry.append(key)
                 except (ProcessExpired, OSError) as exc:
                     decided[key] = _Decision("error", "symbolic", f"worker died: {exc}")
@@ -211,11 +235,15 @@ class Grader:
         return self._pool
 
 
-def _key(answer: str, gold: str) -> tuple[str, str]:
+def _key(extraction: Extraction, gold: str) -> tuple[str, str]:
     """The memo key; every verdict is a function of it alone."""
     gold = _canonical_gold(gold)
-    if "=" not in gold:  # "x = 5 + 5 + 1 = 11" answers "11" with its last right-hand side
-        answer = last_right_hand_side(answer)
+    answer = extraction.answer
+    parts = len(split_top_level(gold))
+    if parts > 1 and len(extraction.boxes) >= parts > len(split_top_level(normalize_answer(answer))):
+        answer = ", ".join(extraction.boxes[-parts:])  # "(a) \boxed{3} ... (b) \boxed{5}" answers "3, 5"
+    elif parts == 1 and extraction.rule == "boxed" and len(extraction.finals) > 1:
+        answer = ", ".join(extraction.finals)  # "if ordered \boxed{12}; if not \boxed{6}": alternatives
     return normalize_answer(answer), gold
 
 
@@ -224,27 +252,47 @@ def _canonical_gold(gold: str) -> str:
     return normalize_answer(extract_gold(gold))
 
 
-def _symbolic_chunk(keys: list[tuple[str, str]]) -> list[_Decision]:
+def _wall_backstop(cpu_limit: float, pairs: int) -> float:
+    """Wall-clock seconds after which a worker is killed: only for code that ignores the CPU-time
+    signal (a long C call); generous, so that load never decides a verdict."""
+    return 4 * cpu_limit * pairs + 30
+
+
+class _CpuTimeExceeded(BaseException):
+    """A BaseException, so that libraries that turn every Exception into "not equal" let it through."""
+
+
+def _on_cpu_limit(signum, frame):
+    raise _CpuTimeExceeded
+
+
+def _symbolic_chunk(keys: list[tuple[str, str]], cpu_limit: float, policy: str) -> list[_Decision]:
     """Runs in a worker process: a Python exception is a deterministic error, not retried."""
+    signal.signal(signal.SIGPROF, _on_cpu_limit)
     out = []
     for pred, gold in keys:
+        signal.setitimer(signal.ITIMER_PROF, cpu_limit)  # CPU time of this process, not wall clock
         try:
-            equal, method = symbolic_verdict(pred, gold)
-            out.append(_Decision("correct" if equal else "incorrect", method))
+            judgement, method = symbolic_verdict(pred, gold, policy)
+            out.append(_Decision("correct" if judgement.equal else "incorrect", method, judgement.detail))
+        except _CpuTimeExceeded:
+            out.append(_Decision("timeout", "symbolic", f"over {cpu_limit:g} s of CPU time"))
         except Refused as exc:
             out.append(_Decision("error", "refused", str(exc)))
         except Exception as exc:  # noqa: BLE001 - a failed comparison is data, not a crash
             out.append(_Decision("error", "symbolic", f"{type(exc).__name__}: {exc}"[:300]))
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
     return out
 
 
 class _DiskCache:
-    def __init__(self, path: str):
+    def __init__(self, path: str, policy: str):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT, pred TEXT, gold TEXT, "
                          "status TEXT, method TEXT, detail TEXT, PRIMARY KEY (fingerprint, pred, gold))")
-        self._fingerprint = grader_fingerprint()
+        self._fingerprint = f"{grader_fingerprint()}-{policy}"
 
     def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], _Decision]:
         found = {}
@@ -259,6 +307,11 @@ class _DiskCache:
         self._db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?)",
                              [(self._fingerprint, p, g, d.status, d.method, d.detail) for (p, g), d in decided.items()])
         self._db.commit()
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        """What made these verdicts: recorded with every grade, compared by score and compare."""
+        return {"grader": grader_fingerprint(), "policy": self.config.policy}
 
     def close(self) -> None:
         self._db.close()

@@ -10,11 +10,16 @@
 
 from __future__ import annotations
 
+import ast
 import logging
+import operator
 import re
+from fractions import Fraction
 from functools import cache
+from typing import NamedTuple
 
-from passk.grade.normalize import choice_letter, normalize_answer, numbers_equal, parse_number
+from passk.grade.normalize import (DECIMAL_GOLD_DIGITS, choice_letter, has_finite_decimal, normalize_answer,
+                                   numbers_equal, parse_number)
 
 MAX_ANSWER_CHARS = 1000
 MAX_BRACE_DEPTH = 30
@@ -39,42 +44,167 @@ class Refused(Exception):
     """An input too absurd to hand to sympy; the message says why."""
 
 
-def quick_verdict(pred: str, gold: str) -> bool | None:
+class Judgement(NamedTuple):
+    equal: bool
+    detail: str = ""  # why, where a rule beyond plain equality decided (hedge, false chain, policy)
+
+
+def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | None:
     """Decide from canonical strings and plain numbers alone; None means 'ask sympy'."""
     if pred == gold:
-        return True
-    gold_choice, pred_choice = choice_letter(gold), choice_letter(pred)
+        return Judgement(True)
+    approximation = _APPROXIMATION.fullmatch(pred)
+    if approximation and not _UNCERTAIN.search(gold):  # "\\frac{1}{3} \\approx 0.333": the exact side answers
+        exact, decimal = approximation.groups()
+        value = arithmetic_value(exact)
+        if value is None:
+            return None
+        if round(value, len(decimal.split(".")[1])) != parse_number(decimal).value:
+            return Judgement(False, "false equation chain: the approximation is not the value")
+        pred = normalize_answer(exact)
+    elif _UNCERTAIN.search(pred) and not _UNCERTAIN.search(gold):
+        return Judgement(False, "hedge: an approximate or uncertain answer")
+    gold_prefixed, pred_prefixed = _CHOICE_WITH_VALUE.match(gold), _CHOICE_WITH_VALUE.match(pred)
+    if pred_prefixed and not gold_prefixed and not choice_letter(gold):
+        pred = pred[pred_prefixed.end():]  # "(C)12" answers 12 where the gold is the value, not the letter
+    if pred.startswith("\\{") and gold.startswith("(") and len(split_top_level(gold)) == 1 and ")(" not in gold:
+        return Judgement(False)  # a set is neither an ordered pair nor an interval
+    gold_items, pred_items = split_top_level(gold), list(dict.fromkeys(split_top_level(pred)))
+    if len(gold_items) == 1 and len(pred_items) > 1 and _is_scalar(gold):
+        # "1/2, or 0.5" says one thing twice; "3 or 5" offers alternatives, right or wrong
+        if all((quick_verdict(item, gold, policy) or Judgement(False)).equal for item in pred_items):
+            return Judgement(True)
+        return Judgement(False, f"hedge: {len(pred_items)} alternatives for one answer")
+    if len(pred_items) == 1 and pred_items[0] != pred:
+        pred = pred_items[0]  # "5, 5" is one 5
+    if len(pred_items) == 1 and has_top_level_equals(pred) and not has_top_level_equals(gold):
+        chain = _quick_chain(pred)
+        if chain is None:
+            return None
+        if not chain[0]:
+            return Judgement(False, chain[1])
+        pred = chain[1]
+    gold_choice = choice_letter(gold)
     if gold_choice:
-        return pred_choice == gold_choice if pred_choice or parse_number(pred) is None else None
+        pred_choice = choice_letter(pred) or choice_letter(pred.upper() if len(pred) <= 3 else pred)
+        return Judgement(pred_choice == gold_choice) if pred_choice or parse_number(pred) is None else None
     gold_num, pred_num = parse_number(gold), parse_number(pred)
     if gold_num is not None and pred_num is not None:
-        return numbers_equal(pred_num, gold_num)
-    gold_items, pred_items = split_top_level(gold), split_top_level(pred)
+        return Judgement(*numbers_equal(pred_num, gold_num, policy))
     if len(gold_items) > 1 or len(pred_items) > 1:
-        return _unordered_equal(pred_items, gold_items)
+        return _unordered_equal(pred_items, gold_items, policy)
     return None
 
 
-def _unordered_equal(pred_items: list[str], gold_items: list[str]) -> bool | None:
+# "\approx 5", "5?", "probably 5": a guess, whatever its value
+_UNCERTAIN = re.compile(r"\\approx|\\sim(?![a-z])|≈|\?|\b(?:approx(?:imately)?|about|around|roughly|probably|maybe|"
+                        r"perhaps|possibly|likely|guess|i think|i believe|not sure|unsure)\b", re.IGNORECASE)
+_APPROXIMATION = re.compile(r"([^≈]+?)\s*(?:\\approx|≈)\s*(-?\d+\.\d+)")
+_CHOICE_WITH_VALUE = re.compile(r"^\([A-E]\)(?=.)")
+
+
+def _is_scalar(gold: str) -> bool:
+    """One value: not a list, tuple, interval, set or matrix, whose parts a list answer could be."""
+    return "," not in gold and "&" not in gold and "\\\\" not in gold
+
+
+def _unordered_equal(pred_items: list[str], gold_items: list[str], policy: str) -> Judgement | None:
     if len(pred_items) != len(gold_items):
-        return None if _any_symbolic(pred_items + gold_items) else False
+        return None if _any_symbolic(pred_items + gold_items) else Judgement(False)
     remaining = list(gold_items)
     for item in pred_items:
-        match = next((g for g in remaining if quick_verdict(item, g)), None)
+        match = next((g for g in remaining if (quick_verdict(item, g, policy) or Judgement(False)).equal), None)
         if match is None:
-            return None if _any_symbolic(pred_items + gold_items) else False
+            return None if _any_symbolic(pred_items + gold_items) else Judgement(False)
         remaining.remove(match)
-    return True
+    return Judgement(True)
 
 
 def _any_symbolic(items: list[str]) -> bool:
     return any(parse_number(i) is None and choice_letter(i) is None for i in items)
 
 
+_EQUALS = re.compile(r"(?<![<>!:=\\])=(?!=)")
+_NAME = re.compile(r"^(?:[A-Za-z](?:_\{?\w+\}?)?|[A-Z]{2,3}|[A-Za-z]\([^()]*\)|\\angle ?[A-Z]{2,3})$")
+
+
+def equation_sides(s: str) -> list[str]:
+    """'a = b = c' -> ['a', 'b', 'c']; an '=' inside braces or brackets (\\sum_{n=1}) is not a side."""
+    sides, depth, start = [], 0, 0
+    for match in re.finditer(r"[{(\[]|[})\]]|" + _EQUALS.pattern, s):
+        token = match.group(0)
+        if token in "{([":
+            depth += 1
+        elif token in "})]":
+            depth -= 1
+        elif depth == 0:
+            sides.append(s[start:match.start()].strip())
+            start = match.end()
+    return sides + [s[start:].strip()]
+
+
+def has_top_level_equals(s: str) -> bool:
+    return "=" in s and len(equation_sides(s)) > 1
+
+
+def _quick_chain(pred: str) -> tuple[bool, str] | None:
+    """'x = 5 + 6 = 11' -> (True, '11'); '2+2=5' -> (False, why); None when sympy must evaluate a side.
+
+    The last side answers only where the chain holds: every side that is a number agrees."""
+    sides = equation_sides(pred)
+    if not sides[-1]:
+        return False, "an equation with no right-hand side"
+    values = []
+    for side in sides:
+        if _NAME.match(side):
+            continue
+        value = arithmetic_value(side)
+        if value is None:
+            return None
+        values.append(value)
+    if any(v != values[0] for v in values):
+        return False, "false equation chain: its sides are not equal"
+    named = [side for side in sides if not _NAME.match(side)]  # "5 = x" answers 5
+    return True, normalize_answer(named[-1] if named else sides[-1])
+
+
+def arithmetic_value(s: str) -> Fraction | None:
+    """The exact value of plain arithmetic ('5 \\times 6 + \\frac{1}{2}', '2^{10}'), else None."""
+    number = parse_number(normalize_answer(s))
+    if number is not None:
+        return number.value if not number.percent else None
+    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", s)
+    text = re.sub(r"\\(?:times|cdot)", "*", text).replace("^", "**").replace("{", "(").replace("}", ")")
+    if not re.fullmatch(r"[\d\s.+\-*/()]+", text):
+        return None
+    try:
+        return _evaluate(ast.parse(text, mode="eval").body)
+    except (SyntaxError, ZeroDivisionError, ValueError, OverflowError, RecursionError):
+        return None
+
+
+def _evaluate(node: ast.AST) -> Fraction | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return Fraction(str(node.value))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        value = _evaluate(node.operand)
+        return None if value is None else (value if isinstance(node.op, ast.UAdd) else -value)
+    if not isinstance(node, ast.BinOp):
+        return None
+    left, right = _evaluate(node.left), _evaluate(node.right)
+    if left is None or right is None:
+        return None
+    if isinstance(node.op, ast.Pow):  # small integer powers only: 2^{10^{10}} is not arithmetic to do here
+        if right.denominator != 1 or abs(right) > 64 or abs(left) > 10 ** 12:
+            return None
+        return left ** int(right)
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+    op = ops.get(type(node.op))
+    return None if op is None else op(left, right)
+
+
 def split_top_level(s: str) -> list[str]:
     """Split a bare comma list ('1, 2, 3' or '7, -2 and -5') at depth 0; tuples stay whole."""
-    if s[:1] in "([{" or s.startswith("\\{"):
-        return [s]
     s = re.sub(r",?\s*(?:\\text\{\s*and\s*\}|\band\b)\s*", ",", s)
     items, depth, start = [], 0, 0
     for i, ch in enumerate(s):
@@ -105,8 +235,8 @@ def check_sane(s: str) -> None:
         raise Refused("an exponent of 6 or more digits")
     if re.search(r"\d{400}", s):
         raise Refused("a number of more than 400 digits")
-    if re.search(r"\d\s*!\s*!|\d{4,}\s*!", s):
-        raise Refused("a huge factorial")
+    if re.search(r"\d\s*!\s*!|\d{4,}\s*!|[({][^(){}]*(?:\^|\d{4})[^(){}]*[)}]\s*!", s):
+        raise Refused("a huge factorial")  # 10000!, (10^6)!, {2^{20}}!
 
 
 def _exponent_depth(s: str) -> int:
@@ -137,37 +267,155 @@ def _exponent_depth(s: str) -> int:
     return deepest
 
 
-def symbolic_verdict(pred: str, gold: str) -> tuple[bool, str]:
-    """(equivalent, rule) from math-verify, then sympy; may be slow: run it under a timeout.
+def symbolic_verdict(pred: str, gold: str, policy: str = "strict") -> tuple[Judgement, str]:
+    """(judgement, method) from math-verify, then sympy; may be slow: run it under a timeout.
 
     The caller has passed both sides through `check_sane`."""
-    from math_verify import parse, verify
+    from math_verify import verify
 
-    config = _math_verify_config()
-    gold_parsed = parse(f"${gold}$", config, parsing_timeout=None)
-    pred_parsed = parse(f"${pred}$", config, parsing_timeout=None)
+    approximation = _APPROXIMATION.fullmatch(pred)
+    if approximation:  # quick_verdict could not evaluate the exact side: sympy does
+        exact, decimal = approximation.groups()
+        exact_parsed, number = _parse(exact), parse_number(decimal)
+        if not exact_parsed or not _rounds_to(exact_parsed[0], number):
+            return Judgement(False, "false equation chain: the approximation is not the value"), "sympy"
+        pred = exact
+    gold_parsed, pred_parsed = _parse(gold), _parse(pred)
+    if len(split_top_level(pred)) == 1 and has_top_level_equals(pred) and not has_top_level_equals(gold):
+        held = _chain_holds(pred)
+        if not held:
+            return Judgement(False, "false equation chain: its sides are not equal"), "sympy"
+        named = [side for side in equation_sides(pred) if not _NAME.match(side)]  # "5 = x" answers 5
+        pred_parsed = _parse(named[-1] if named else equation_sides(pred)[-1])
     if gold_parsed and pred_parsed:
-        if verify(gold_parsed, pred_parsed, timeout_seconds=None):
-            return True, "math_verify"
-        return _rounded_decimal_equal(pred, gold_parsed), "math_verify"
+        if verify(gold_parsed, pred_parsed, timeout_seconds=None, allow_set_relation_comp=True):
+            return _policy_on_decimals(pred, gold_parsed, policy), "math_verify"
+        if policy == "lenient" and _rounded_decimal_equal(pred, gold_parsed):
+            return Judgement(True, "lenient: a correctly rounded decimal of an exact answer"), "math_verify"
+        if _exact_at_decimal_gold(pred_parsed, gold) or _complex_equal(pred_parsed, gold_parsed, gold):
+            return Judgement(True), "math_verify"
+        return Judgement(False), "math_verify"
     verdict = _sympy_plain(pred, gold)
     if verdict is not None:
-        return verdict, "sympy"
-    return False, "unparsed"
+        return Judgement(verdict), "sympy"
+    return Judgement(False), "unparsed"
+
+
+def _parse(answer: str) -> list:
+    """math-verify's reading of one canonical answer; a finite sum or product is evaluated first."""
+    from math_verify import parse
+
+    series = _SERIES.fullmatch(answer)
+    if series:
+        return [_series_value(*series.groups())]
+    if "\\sum" in answer or "\\prod" in answer:
+        raise Refused("a sum or product that is not one finite series with integer bounds")
+    return parse(f"${answer}$", _math_verify_config(), parsing_timeout=None)
+
+
+_SERIES = re.compile(r"\\(sum|prod)_\{?\s*([a-zA-Z])\s*=\s*(-?\d+)\s*\}?\s*\^\s*(\{(?:[^{}]|\{[^{}]*\})+\}|\d)\s*(.+)")
+MAX_SERIES_TERMS = 10_000
+
+
+def _series_value(kind: str, var: str, low: str, high: str, body: str):
+    """\\sum_{n=1}^{3} n = 6, evaluated term by term; a series of more than 10,000 terms is refused."""
+    import sympy
+    from math_verify import parse
+
+    high_value = arithmetic_value(high[1:-1] if high.startswith("{") else high)
+    if high_value is None or high_value.denominator != 1:
+        raise Refused(f"a {kind} whose upper bound {high} is not an integer")
+    count = int(high_value) - int(low) + 1
+    if count > MAX_SERIES_TERMS:
+        raise Refused(f"a {kind} of {count} terms (limit {MAX_SERIES_TERMS})")
+    parsed = parse(f"${body.strip()}$", _math_verify_config(), parsing_timeout=None)
+    if not parsed or not isinstance(parsed[0], sympy.Expr):
+        raise Refused(f"a {kind} whose terms could not be read")
+    symbol = next((s for s in parsed[0].free_symbols if s.name == var), sympy.Symbol(var))
+    terms = [parsed[0].subs(symbol, k) for k in range(int(low), int(high_value) + 1)]
+    return sympy.Add(*terms) if kind == "sum" else sympy.Mul(*terms)
+
+
+_IMAGINARY_UNIT = re.compile(r"(?<![\\a-zA-Z])i(?![a-zA-Z])")
+
+
+def _complex_equal(pred_parsed: list, gold_parsed: list, gold: str) -> bool:
+    """i(2-i) answers 1+2i: where the gold uses i as a number, i is the imaginary unit on both sides."""
+    import sympy
+
+    gold_expr, pred_expr = gold_parsed[0], pred_parsed[0]
+    if not _IMAGINARY_UNIT.search(gold) or not all(isinstance(e, sympy.Expr) for e in (gold_expr, pred_expr)):
+        return False
+
+    def unit(expr):
+        return expr.subs({s: sympy.I for s in expr.free_symbols if s.name == "i"})
+
+    return sympy.simplify(sympy.expand(unit(gold_expr) - unit(pred_expr))) == 0
+
+
+def _chain_holds(pred: str) -> bool:
+    """Every side of 'a = b = c' that is a number has the same value, and no two neighbouring sides
+    differ by a nonzero number ('\\sin^2 x + \\cos^2 x = 2')."""
+    import sympy
+
+    exprs = []
+    for side in equation_sides(pred):
+        parsed = _parse(side) if side else []
+        exprs.append(parsed[0] if parsed and isinstance(parsed[0], sympy.Expr) else None)
+    values = [e for e in exprs if e is not None and e.is_number]
+    if not all(abs(complex((v - values[0]).evalf(30))) < 1e-12 for v in values[1:]):
+        return False
+    for a, b in zip(exprs, exprs[1:]):
+        if a is not None and b is not None and not (a.is_number and b.is_number):
+            difference = sympy.simplify(a - b)
+            if difference.is_number and difference != 0:
+                return False
+    return True
+
+
+def _policy_on_decimals(pred: str, gold_parsed: list, policy: str) -> Judgement:
+    """math-verify rounds to 6 places, so 3.14159265 answers pi for it; under strict, an exact gold
+    needs an exact answer."""
+    number = parse_number(pred)
+    gold_expr = gold_parsed[0]
+    if number is None or not number.decimals or policy == "lenient" or not _is_exact_irrational(gold_expr):
+        return Judgement(True)
+    return Judgement(False, "policy: a rounded decimal of an exact answer (strict; --policy lenient accepts it)")
+
+
+def _is_exact_irrational(expr) -> bool:
+    """pi, sqrt(2), 1/3: exact values with no finite decimal form."""
+    from sympy import Expr, Float, Rational
+
+    if not isinstance(expr, Expr) or not expr.is_number or expr.has(Float):
+        return False
+    return not (isinstance(expr, Rational) and has_finite_decimal(Fraction(int(expr.p), int(expr.q))))
+
+
+def _exact_at_decimal_gold(pred_parsed: list, gold: str) -> bool:
+    """A decimal gold of 3+ significant digits is the exact answer rounded: 10/3 answers 3.33333333."""
+    number = parse_number(gold)
+    if number is None or not number.decimals or number.significant_digits < DECIMAL_GOLD_DIGITS or not pred_parsed:
+        return False
+    return _rounds_to(pred_parsed[0], number)
 
 
 def _rounded_decimal_equal(pred: str, gold_parsed: list) -> bool:
-    """A decimal prediction (125.663) of an irrational gold (40 pi), correctly rounded: see normalize."""
+    """A decimal prediction (125.664) of an irrational gold (40 pi), correctly rounded (lenient only)."""
     number = parse_number(pred)
     if number is None or not number.decimals or number.significant_digits < 3:
         return False
+    return _rounds_to(gold_parsed[0], number)
+
+
+def _rounds_to(exact, decimal) -> bool:
+    """Is the exact real value, rounded to the decimal's places, that decimal?"""
     from sympy import Expr, Float, Rational
 
-    gold_expr = gold_parsed[0]
-    if not isinstance(gold_expr, Expr) or not gold_expr.is_number or not gold_expr.is_real:
+    if not isinstance(exact, Expr) or not exact.is_number or not exact.is_real or exact.has(Float):
         return False
-    gold_value = gold_expr.evalf(number.decimals + 30)
-    return abs(Rational(number.value) - gold_value) <= Float(0.5) * Rational(1, 10 ** number.decimals)
+    value = exact.evalf(decimal.decimals + 30)
+    return abs(Rational(decimal.value) - value) <= Float(0.5) * Rational(1, 10 ** decimal.decimals)
 
 
 def _sympy_plain(pred: str, gold: str) -> bool | None:

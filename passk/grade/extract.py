@@ -1,116 +1,245 @@
 r"""Find the final answer in a completion.
 
-Primary rules look for an explicit final answer; when several find one, the one
-latest in the text wins (a model that boxes an intermediate result and then writes
-"The final answer is 42" means 42):
+The answer form the prompt asked for wins: an `ExtractConfig` lists its rules in order of
+preference and the first that finds an answer decides. A boxed answer followed by a prose
+sentence ("Remember to express it in interval notation") is the boxed answer.
 
-  boxed         the last \boxed{...} or \fbox{...} (balanced braces), or \boxed 5;
-                boxes that end the text together ("\boxed{1} and \boxed{2}") are joined
-  answer_line   "Answer: X" on the last non-empty line (the DAPO template)
-  final_answer  the last "the (final) answer is X" / "Final Answer: ... is X"
-
-Fallbacks run in order when no primary rule finds anything, and are opt-in
-(`ExtractConfig`): a model asked to box its answer that did not is usually wrong,
-and a last-number guess would hand it free points.
-
+  boxed         the last \boxed{...} or \fbox{...} (balanced braces), or \boxed 5; boxes that
+                end the text together ("\boxed{1} and \boxed{2}") are one answer, repeats dropped
+  answer_tag    the last <answer>...</answer> (DeepSeek-R1-style prompts), boxed inside it if boxed
+  answer_line   the last line that starts "Answer:" (the DAPO template; also Réponse, Respuesta,
+                Antwort, Risposta, Resposta, Ответ, 答案)
+  final_answer  the last "the final answer is X" / "Final Answer: ... is X"
+  answer_is     the last "the answer is X" (a weaker marker: an aside may use it)
   last_math     the last $...$, $$...$$, \(...\) or \[...\] span
   bare          the whole text, when it is one short line that is not prose
   last_number   the last number in the text
 
-When a completion has a closing </think>, the text after it is searched first.
+Words without mathematics ("the answer cannot be wrong") are never an answer. When a
+completion has a closing </think>, the text after it is searched first. An answer that
+the completion takes back afterwards ("Wait, I made an error") is recorded as retracted.
 The verdict records the rule's name, so a surprising grade can be traced back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
-FALLBACK_RULES = ("last_math", "bare", "last_number")
+from passk.errors import ConfigError
+
+RULES = ("boxed", "answer_tag", "answer_line", "final_answer", "answer_is", "last_math", "bare", "last_number")
 BARE_MAX_CHARS = 120
 
 
 @dataclass(frozen=True)
 class ExtractConfig:
-    fallbacks: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ("boxed", "answer_line", "final_answer", "answer_is")
+    compete: int = 1  # the first `compete` rules compete: the answer latest in the text wins
 
     def __post_init__(self):
-        unknown = [r for r in self.fallbacks if r not in FALLBACK_RULES]
-        if unknown:
-            raise ValueError(f"unknown extraction fallback(s) {unknown}; choose from {list(FALLBACK_RULES)}")
+        unknown = [r for r in self.rules if r not in RULES]
+        if unknown or not self.rules:
+            raise ConfigError(f"unknown extraction rule(s) {unknown or '(none given)'}; choose from {list(RULES)}")
 
 
-BOXED_CONFIG = ExtractConfig()
-PAIRS_CONFIG = ExtractConfig(fallbacks=FALLBACK_RULES)  # free-form answers: no template to hold them to
+# What each prompt's answer form is graded with: its own form first, explicit answer markers after.
+# Guessing rules (last_math, last_number) only where no form was asked for.
+ANSWER_FORMS = {
+    "boxed": ExtractConfig(("boxed", "answer_line", "final_answer", "answer_is")),
+    "answer_line": ExtractConfig(("answer_line", "boxed", "final_answer", "answer_is")),
+    "answer_tag": ExtractConfig(("answer_tag", "boxed", "answer_line", "final_answer", "answer_is")),
+    "bare": ExtractConfig(("boxed", "answer_line", "final_answer", "answer_is", "bare")),  # the completion is the answer
+    # free-form answers: no prompt says which marker is meant, so the explicit one latest in the text wins
+    "free": ExtractConfig(RULES, compete=4),
+}
+BOXED_CONFIG = ANSWER_FORMS["boxed"]
+PAIRS_CONFIG = ANSWER_FORMS["free"]
+
+
+def extract_config(answer_form: str, extra_rules: tuple[str, ...] = ()) -> ExtractConfig:
+    """The rules a prompt's completions are graded with: its answer form's, then any extra ones it names."""
+    if answer_form not in ANSWER_FORMS:
+        raise ConfigError(f"unknown answer form {answer_form!r}; choose from {sorted(ANSWER_FORMS)}")
+    form = ANSWER_FORMS[answer_form]
+    return ExtractConfig(tuple(dict.fromkeys(form.rules + tuple(extra_rules))), form.compete)
 
 
 @dataclass(frozen=True)
 class Extraction:
     answer: str | None
     rule: str  # the rule that found it, or "none"
+    boxes: tuple[str, ...] = ()  # every distinct box, in order (a multi-part gold may need several)
+    finals: tuple[str, ...] = ()  # the distinct boxes of the last paragraph: several are alternatives
+    retracted: str = ""  # the words that took the answer back, if any
+    conflict: str = ""  # a later explicit answer that differs from this one
+    note: str = ""  # why there is no answer, where there is a reason beyond "none was found"
+    turn_cut: bool = False  # text after the model's own turn (an invented next turn) was ignored
 
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
 _BOX_SEPARATOR_RE = re.compile(
     r"(?:\s|[,;$.]|\\[\[\]()]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b)*")
-_ANSWER_LINE_RE = re.compile(r"^[\s*#]*answer[\s*]*[:：][\s*]*(.+?)\s*$", re.IGNORECASE)
-_FINAL_ANSWER_RE = re.compile(r"(?:final answer|the answer)(?:\s+is)?\s*[:：]?\s*", re.IGNORECASE)
+_MARKERS = r"(?:answer|r[ée]ponse|respuesta|antwort|risposta|resposta|ответ|答案|最终答案)"
+_ANSWER_LINE_RE = re.compile(rf"^[\s*#]*{_MARKERS}[\s*]*[:：][\s*]*(.+?)\s*$",
+                             re.IGNORECASE | re.MULTILINE)
+_IS = r"[*\s]*(?:(?:is|est|es|ist|是)[*\s]*[:：]?|[:：=])[*\s]*"
+_FINAL_ANSWER_RE = re.compile(rf"final answer{_IS}|final answer of\s+|(?:la r[ée]ponse|la respuesta|die antwort) final\w*{_IS}"
+                              r"|最终答案[是:：]\s*", re.IGNORECASE)
+_ANSWER_IS_RE = re.compile(rf"(?:the answer|la r[ée]ponse|la respuesta|die antwort|答案){_IS}", re.IGNORECASE)
 _MATH_SPAN_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$((?:[^$\\]|\\.)+?)\$",
                            re.DOTALL)  # an escaped \$ inside math is a dollar sign, not a delimiter
-_TOP_LEVEL_EQUALS = re.compile(r"(?<![<>!:=\\])=(?!=)")
+_ANSWER_TAG_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+")
 _PROSE_RE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}")
-_THINK_END = "</think>"
+_MATH_CHARS = re.compile(r"[\d\\=+*/^_<>{}|√π∞≤≥±-]")
+_FUNCTION_WORDS = frozenset(
+    "a an the be is are was were should cannot can must will would not in of to this that it its we you your "
+    "express remember answer form notation simplest final correct wrong sure hope please put within boxed "
+    "above below so therefore thus".split())
+# Taking an answer back: a first-person admission of error after it, with no new answer following.
+# Remarks about a pitfall ("it is incorrect to add the cases", "this is wrong since ...") are not.
+_RETRACTION_RE = re.compile(
+    r"\b(?:I|we)(?:\s+have|'ve)?\s+made\s+(?:an?\s+)?(?:error|mistake)s?\b(?![^.\n]*\b(?:corrected|fixed)\b)|\b(?:I|we)\s+(?:was|were)\s+wrong\b"
+    r"|\bmy (?:mistake|bad)\b|\boops\b|\bno,?\s+wait\b|\bcorrection\s*:|\bcan(?:'t|not) be (?:right|correct)\b"
+    r"|(?:\b(?:wait|hmm+|oh|but|actually|no)[,.!]?\s+|(?:(?<=\n)|(?<=[.!?] )|^)[ \t]*)(?:this|that|it)(?:'s|\s+is|\s+was)\s+"
+    r"(?:wrong|incorrect|not (?:right|correct)|a mistake)\b(?![ \t]+(?:to|since|because|if|when|for|as)\b)"
+    r"|\b(?:my|the) (?:previous |earlier |above )?(?:answer|result|calculation|solution|reasoning)"
+    r"\s+(?:is|was)\s+(?:wrong|incorrect|not correct)\b", re.IGNORECASE)
+_THINK_START, _THINK_END = "<think>", "</think>"
+RETRACTION_WINDOW = 1000  # characters after the answer where taking it back counts
+FINAL_PARAGRAPH_CHARS = 300  # boxes this close to the last one are its alternatives ("Case 1: ... Case 2: ...")
+# The model's turn ends at an end-of-turn token, or where it starts inventing the next turn of the dialogue;
+# text markers ("Human:", "Question:") count as a new turn only after an answer was given.
+_END_OF_TURN_RE = re.compile(r"<\|(?:im_end|endoftext|eot_id|end_of_text|end)\|>|</s>|<｜end▁of▁sentence｜>"
+                             r"|<\|im_start\|>|\[INST\]|<｜User｜>|<\|user\|>|<\|start_header_id\|>")
+_INVENTED_TURN_RE = re.compile(r"\n[ \t]*(?:#+[ \t]*)?(?:Human|User|Question|Problem|Instruction|Q)[ \t]*[:：]")
+_ANSWER_SIGN_RE = re.compile(r"\\boxed|\\fbox|answer|</think>", re.IGNORECASE)
+_ALTERNATIVE_RE = re.compile(r"\b(?:(?:is|are) also (?:plausible|possible|correct|valid)|alternatively|or possibly"
+                             r"|or perhaps|(?:might|could|may) also be|would be \S+ instead)\b", re.IGNORECASE)
+_CAUSAL_RE = re.compile(r"\b(?:since|because|as|so|which|where|thus|hence|therefore|that is|i\.e)\b", re.IGNORECASE)
+# A box or a math span is an answer the model marked; a prose marker may be followed by prose.
+_PROSE_MARKER_RULES = frozenset({"answer_tag", "answer_line", "final_answer", "answer_is"})
 
 
 def extract_answer(text: str, config: ExtractConfig = BOXED_CONFIG) -> Extraction:
+    turn = model_turn(text)
+    found = _extract_turn(turn, config)
+    return dataclasses.replace(found, turn_cut=True) if len(turn) < len(text.rstrip()) else found
+
+
+def _extract_turn(text: str, config: ExtractConfig) -> Extraction:
     if _THINK_END in text:
-        found = _extract(text.rsplit(_THINK_END, 1)[1], config)
-        if found.answer is not None:
+        after = text.rsplit(_THINK_END, 1)[1]
+        if config.compete == 1:  # a prompt's answer comes after the thinking
+            return _extract(after, config)
+        found = _extract(after, ExtractConfig(config.rules[:config.compete], config.compete))
+        if found.answer is not None:  # no prompt: an explicit answer after the thinking, else anywhere
             return found
+    elif _THINK_START in text:
+        return Extraction(None, "none", note="unclosed <think>: the reasoning never ended")
     return _extract(text, config)
+
+
+def model_turn(text: str) -> str:
+    """The completion up to the end of the model's own turn."""
+    end = _END_OF_TURN_RE.search(text)
+    if end:
+        text = text[:end.start()]
+    for turn in _INVENTED_TURN_RE.finditer(text):
+        if _ANSWER_SIGN_RE.search(text, 0, turn.start()):
+            return text[:turn.start()]
+    return text
 
 
 def extract_gold(gold: str) -> str:
     """A reference answer as one answer: its boxes if it is a worked solution, its last math
     span if it is a sentence around one, else itself."""
-    _, boxed = _boxed(gold)
+    _, _, boxed = _boxed(gold)
     if boxed:
         return boxed
-    spans = _math_spans(gold)
+    spans = list(_MATH_SPAN_RE.finditer(gold))
     if spans:
         outside = _MATH_SPAN_RE.sub(" ", gold)
-        if _BOX_SEPARATOR_RE.fullmatch(outside):  # "$1$ and $2$ and $3$"
-            return ", ".join(spans)
-        if _PROSE_RE.search(outside):  # "The only solution is \((p, q) = (3, 2)\)."
-            return spans[-1]
+        if _BOX_SEPARATOR_RE.fullmatch(outside) or _PROSE_RE.search(outside):
+            # "$1$ and $2$"; "The only solution is \((p, q) = (3, 2)\)."; "... are \(n = 3\) and \(n = 4\)."
+            last = [spans[-1]]
+            for span in reversed(spans[:-1]):
+                if not _BOX_SEPARATOR_RE.fullmatch(gold[span.end(): last[0].start()]):
+                    break
+                last.insert(0, span)
+            return ", ".join(s for s in (_span_text(m) for m in last) if s)
     return gold
 
 
-def last_right_hand_side(answer: str) -> str:
-    """'5 \times 6 \times 4 = 120' -> '120': used when the gold itself is not an equation."""
-    parts = _TOP_LEVEL_EQUALS.split(answer)
-    return parts[-1].strip() if len(parts) > 1 and parts[-1].strip() else answer
+def _span_text(match: re.Match) -> str:
+    return next(g for g in match.groups() if g is not None).strip()
+
+
+_NO_FORM_NOTE = "policy: no answer in the form the prompt asked for, nor after an answer marker"
 
 
 def _extract(text: str, config: ExtractConfig) -> Extraction:
-    found = [(pos, rule, answer) for rule, finder in _PRIMARY for pos, answer in [finder(text)] if answer]
+    found = [(end, rule, answer) for rule in config.rules[:config.compete]
+             for end, answer in [_find(rule, text)] if answer]
     if found:
-        _, rule, answer = max(found)
-        return Extraction(answer, rule)
-    for rule in config.fallbacks:
-        answer = _FALLBACKS[rule](text)
+        end, rule, answer = max(found)
+        return _extraction(text, end, rule, answer, _later_conflict(text, end, answer, config))
+    for rule in config.rules[config.compete:]:
+        end, answer = _find(rule, text)
         if answer:
-            return Extraction(answer, rule)
-    return Extraction(None, "none")
+            return _extraction(text, end, rule, answer, _later_conflict(text, end, answer, config))
+    return Extraction(None, "none", note=_NO_FORM_NOTE if config.compete == 1 else "")
+
+
+def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> str:
+    """Where the prompt asked for one form, an explicit answer stated after it that differs makes two finals;
+    so does an alternative offered after it ("(though D is also plausible)")."""
+    if config.compete != 1:
+        return ""
+    alternative = _ALTERNATIVE_RE.search(text, end, end + RETRACTION_WINDOW)
+    if alternative:
+        return alternative.group(0)
+    from passk.grade.normalize import normalize_answer
+
+    for rule in _EXPLICIT_RULES + ("answer_is",):
+        later_end, later = _find(rule, text)
+        if later and later_end > end and normalize_answer(later) != normalize_answer(answer):
+            return later
+    return ""
+
+
+def _find(rule: str, text: str) -> tuple[int, str | None]:
+    end, answer = _FINDERS[rule](text)
+    if answer and rule in _PROSE_MARKER_RULES and _words_without_math(answer):
+        return -1, None
+    return end, answer
+
+
+def _extraction(text: str, end: int, rule: str, answer: str, conflict: str = "") -> Extraction:
+    retraction = _RETRACTION_RE.search(text[end: end + RETRACTION_WINDOW])
+    return Extraction(answer, rule, _all_boxes(text), _final_boxes(text), retraction.group(0) if retraction else "",
+                      conflict)
+
+
+def _words_without_math(answer: str) -> bool:
+    """'cannot be wrong', 'in interval notation)': prose, not an answer; 'odd', '(C)', 'yes' are answers."""
+    plain = re.sub(r"\\(?:text|textbf|mathrm|mbox)\{([^{}]*)\}", r"\1", answer)
+    if _MATH_CHARS.search(plain):
+        return False
+    words = [w for w in re.findall(r"[^\W\d_]+", plain) if len(w) > 1]  # "A, B, C" are letters, not prose
+    if not words:
+        return not re.search(r"[^\W\d_]", plain)
+    return len(words) > 3 or any(w.lower() in _FUNCTION_WORDS for w in words)
 
 
 def last_boxed(text: str) -> str | None:
     """Content of the last box (trailing boxes joined); None when absent or never closed."""
-    return _boxed(text)[1]
+    return _boxed(text)[2]
 
 
-def _boxed(text: str) -> tuple[int, str | None]:
+def _box_spans(text: str) -> list[tuple[int, int, str]]:
     boxes = []  # (start, end, content) of each box, in order
     for match in _BOX_RE.finditer(text):
         start = match.end()
@@ -125,14 +254,38 @@ def _boxed(text: str) -> tuple[int, str | None]:
             token = re.match(r"\s+([^\s$]+)", rest)  # "\boxed 5": the argument is the next token
             if token:
                 boxes.append((match.start(), start + token.end(), token.group(1).rstrip(".")))
+    return [b for b in boxes if b[2]]
+
+
+def _boxed(text: str) -> tuple[int, int, str | None]:
+    """(start, end, answer) of the last group of boxes; a repeated box counts once."""
+    boxes = _box_spans(text)
     if not boxes:
-        return -1, None
+        return -1, -1, None
     group = [boxes[-1]]
     for box in reversed(boxes[:-1]):
         if not _BOX_SEPARATOR_RE.fullmatch(text[box[1]: group[0][0]]):
             break
         group.insert(0, box)
-    return group[0][0], ", ".join(content for _, _, content in group)
+    contents = list(dict.fromkeys(content for _, _, content in group))  # "\boxed{6}\boxed{6}" is one 6
+    return group[0][0], boxes[-1][1], ", ".join(contents)
+
+
+def _all_boxes(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(content for _, _, content in _box_spans(text)))
+
+
+def _final_boxes(text: str) -> tuple[str, ...]:
+    """'If ordered, \\boxed{12}; if not, \\boxed{6}.': the boxes of the final paragraph, distinct."""
+    boxes = _box_spans(text)
+    if not boxes:
+        return ()
+    group = [boxes[-1]]
+    for box in reversed(boxes[:-1]):
+        if group[-1][0] - box[1] > FINAL_PARAGRAPH_CHARS:
+            break
+        group.insert(0, box)
+    return tuple(dict.fromkeys(content for _, _, content in group))
 
 
 def _balanced(text: str, open_at: int) -> str | None:
@@ -148,57 +301,91 @@ def _balanced(text: str, open_at: int) -> str | None:
     return None
 
 
+def _finder_boxed(text: str) -> tuple[int, str | None]:
+    _, end, answer = _boxed(text)
+    return end, answer
+
+
+def _answer_tag(text: str) -> tuple[int, str | None]:
+    matches = list(_ANSWER_TAG_RE.finditer(text))
+    if not matches:
+        return -1, None
+    inside = matches[-1].group(1)
+    boxed = _boxed(inside)[2]
+    return matches[-1].end(), boxed or _strip_math_delims(inside) or None
+
+
 def _answer_line(text: str) -> tuple[int, str | None]:
-    stripped = text.rstrip()
-    last_line_at = stripped.rfind("\n") + 1
-    match = _ANSWER_LINE_RE.match(stripped[last_line_at:])
-    return last_line_at, (_strip_math_delims(match.group(1)) if match else None)
+    matches = list(_ANSWER_LINE_RE.finditer(text))
+    if not matches:
+        return -1, None
+    return matches[-1].end(), _strip_math_delims(matches[-1].group(1))
 
 
 def _final_answer(text: str) -> tuple[int, str | None]:
-    matches = list(_FINAL_ANSWER_RE.finditer(text))
+    return _after_marker(text, _FINAL_ANSWER_RE)
+
+
+def _answer_is(text: str) -> tuple[int, str | None]:
+    return _after_marker(text, _ANSWER_IS_RE)
+
+
+def _after_marker(text: str, marker: re.Pattern) -> tuple[int, str | None]:
+    end, answer = _marked_answer(text, marker)
+    boxed = _boxed(answer)[2] if answer and "\\boxed" in answer else None
+    return end, boxed or answer  # "**Final Answer:** \\[\\boxed{5}\\]" answers 5
+
+
+def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
+    matches = list(marker.finditer(text))
     if not matches:
         return -1, None
-    at, rest = matches[-1].start(), text[matches[-1].end():]
+    at = matches[-1].end()
+    rest = text[at:]
     span = _MATH_SPAN_RE.match(rest)
-    if span:
-        return at, next(g for g in span.groups() if g is not None).strip()
+    if span:  # "$x = 5$ or $x = 7$": spans joined by anything but a reason are all part of the answer
+        spans, end = [_span_text(span)], span.end()
+        for following in _MATH_SPAN_RE.finditer(rest, span.end()):
+            gap = rest[end: following.start()]
+            if re.search(r"\.(?:\s|$)|\n|:", gap) or _CAUSAL_RE.search(gap):
+                break
+            spans.append(_span_text(following))
+            end = following.end()
+        return at + end, ", ".join(dict.fromkeys(spans))
     # up to the end of the sentence: a period followed by a space or the end, not a decimal point
     sentence = re.split(r"\.(?:\s|$)|\n", rest, maxsplit=1)[0]
+    end = at + len(sentence)
     # "Final Answer: The volume of $ABCD$ is 120." -> what follows the last " is "
     sentence = re.split(r"\s(?:is|are|equals)\s", sentence)[-1]
-    return at, _strip_math_delims(sentence) or None
+    return end, _strip_math_delims(sentence) or None
 
 
-def _math_spans(text: str) -> list[str]:
-    spans = [next(g for g in m.groups() if g is not None).strip() for m in _MATH_SPAN_RE.finditer(text)]
-    return [s for s in spans if s]
+def _last_math(text: str) -> tuple[int, str | None]:
+    matches = [m for m in _MATH_SPAN_RE.finditer(text) if _span_text(m)]
+    return (matches[-1].end(), _span_text(matches[-1])) if matches else (-1, None)
 
 
-def _last_math(text: str) -> str | None:
-    spans = _math_spans(text)
-    return spans[-1] if spans else None
-
-
-def _bare(text: str) -> str | None:
+def _bare(text: str) -> tuple[int, str | None]:
     text = text.strip()
     if "\n" in text or len(text) > BARE_MAX_CHARS or _PROSE_RE.search(re.sub(r"\\[a-z]+\{[^{}]*\}", "", text)):
-        return None
-    return _strip_math_delims(text) or None
+        return -1, None
+    return len(text), _strip_math_delims(text) or None
 
 
-def _last_number(text: str) -> str | None:
-    numbers = _NUMBER_RE.findall(text)
-    return numbers[-1].rstrip(",") if numbers else None
+def _last_number(text: str) -> tuple[int, str | None]:
+    matches = list(_NUMBER_RE.finditer(text))
+    return (matches[-1].end(), matches[-1].group(0).rstrip(",")) if matches else (-1, None)
 
 
 def _strip_math_delims(s: str) -> str:
-    s = s.strip().rstrip(".").strip()
+    s = re.sub(r"\*\*|__", "", s).strip().lstrip(":：").strip().rstrip(".").strip()  # markdown bold
     for left, right in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")):
         if s.startswith(left) and s.endswith(right) and len(s) > len(left) + len(right) - 1:
             return s[len(left): len(s) - len(right)].strip()
     return s
 
 
-_PRIMARY = (("boxed", _boxed), ("answer_line", _answer_line), ("final_answer", _final_answer))
-_FALLBACKS = {"last_math": _last_math, "bare": _bare, "last_number": _last_number}
+_EXPLICIT_RULES = ("boxed", "answer_tag", "answer_line", "final_answer")
+_FINDERS = {"boxed": _finder_boxed, "answer_tag": _answer_tag, "answer_line": _answer_line, "final_answer": _final_answer,
+            "answer_is": _answer_is,
+            "last_math": _last_math, "bare": _bare, "last_number": _last_number}

@@ -13,6 +13,8 @@ from tqdm.auto import tqdm
 
 from passk.errors import InputError
 from passk.grade.engine import GradeConfig, Grader, Verdict
+from passk.grade.normalize import normalize_gold
+from passk.grade.reference import named_reason
 from passk.jsonl import read_jsonl
 from passk.rundir import GRADE_SCHEMA, RunDir, read_sample_part, write_part
 
@@ -49,7 +51,8 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
     block: list[dict[str, Any]] = []
     with Grader(config) as grader, tqdm(desc="grading", unit="row", disable=not progress) as bar:
         def flush():
-            verdicts = grader.grade([str(r[fields.completion_of(r)]) for r in block], [_gold_text(r[fields.gold]) for r in block],
+            golds = [normalize_gold(r[fields.gold], "list" if isinstance(r[fields.gold], list) else "plain") for r in block]
+            verdicts = grader.grade([str(r[fields.completion_of(r)]) for r in block], golds,
                                     [r.get(fields.finish_reason) for r in block])
             for row, verdict in zip(block, verdicts):
                 row.update(verdict_fields(verdict))
@@ -66,6 +69,9 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
                 if missing:
                     raise InputError(f"{path}:{lineno}: missing field(s) {missing} "
                                      f"(choose other names with --gold-field / --completion-field)")
+                if not _is_gold(row[fields.gold]):
+                    raise InputError(f"{path}:{lineno}: field {fields.gold!r} is {row[fields.gold]!r}; a gold is a "
+                                     f"string, a number or a list of them")
                 block.append(row)
                 if len(block) >= PAIRS_BLOCK_ROWS:
                     flush()
@@ -78,35 +84,44 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
     return graded
 
 
-def _gold_text(gold: Any) -> str:
+def _is_gold(gold: Any) -> bool:
+    """None, true/false and objects are not answers: never compare them as the text 'None'."""
     if isinstance(gold, (list, tuple)):
-        return ", ".join(map(str, gold))
-    if isinstance(gold, float) and gold.is_integer():
-        return str(int(gold))
-    return str(gold)
+        return bool(gold) and all(_is_gold(g) for g in gold)
+    return isinstance(gold, str) or isinstance(gold, (int, float)) and not isinstance(gold, bool)
 
 
 @dataclass
 class CheckReport:
-    """Agreement of verdicts with `expected` labels, split by a grouping field."""
+    """Agreement of verdicts with `expected` labels, split by a grouping field, beside plain Math-Verify
+    on the same rows; and every row where Math-Verify accepts and passk rejects without a named reason."""
     groups: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     mismatches: list[dict[str, Any]] = field(default_factory=list)
+    below_reference: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def build(cls, rows: list[dict[str, Any]], group_by: str = "label_origin") -> "CheckReport":
+    def build(cls, rows: list[dict[str, Any]], group_by: str = "label_origin",
+              reference: list[bool] | None = None) -> "CheckReport":
         report = cls()
-        for row in rows:
+        for i, row in enumerate(rows):
             if "expected" not in row:
                 continue
             expected = bool(row["expected"])
+            mv = reference[i] if reference is not None else None
             for group in ("all", str(row.get(group_by, "-"))):
                 counts = report.groups[group]
                 counts["rows"] += 1
                 counts["agree"] += row["correct"] == expected
                 counts["false_positive"] += row["correct"] and not expected
                 counts["false_negative"] += expected and not row["correct"]
+                if mv is not None:
+                    counts["mv_agree"] += mv == expected
+                    counts["mv_false_positive"] += mv and not expected
             if row["correct"] != expected:
                 report.mismatches.append(row)
+            # below Math-Verify: it accepts a row labelled right, and passk rejects it without saying why
+            if mv and expected and not row["correct"] and named_reason(row["status"], row["detail"], row["method"]) is None:
+                report.below_reference.append(row)
         return report
 
     def print(self, stream: TextIO | None = None, gold_field: str = "gold") -> None:
@@ -114,21 +129,34 @@ class CheckReport:
         for row in self.mismatches:
             kind = "FALSE POSITIVE" if row["correct"] else "FALSE NEGATIVE"
             print(f"{kind} id={row.get('id', '?')} status={row['status']} rule={row['extract_rule']} "
-                  f"method={row['method']}\n  gold:      {str(row[gold_field])[:160]!r}\n"
-                  f"  extracted: {str(row['extracted'])[:160]!r}"
+                  f"method={row['method']}" + (f" detail={row['detail']!r}" if row["detail"] else "")
+                  + f"\n  gold:      {str(row[gold_field])[:160]!r}\n  extracted: {str(row['extracted'])[:160]!r}"
                   + (f"\n  caveat:    {row['caveat']}" if row.get("caveat") else ""), file=stream)
-        print(f"\n{'group':<24} {'rows':>6} {'agree':>7} {'agreement':>10} {'false+':>7} {'false-':>7}", file=stream)
+        for row in self.below_reference:
+            print(f"BELOW MATH-VERIFY id={row.get('id', '?')} (labelled right; it accepts; passk rejects with no named reason) "
+                  f"status={row['status']} extracted={str(row['extracted'])[:80]!r}", file=stream)
+        with_mv = any("mv_agree" in c for c in self.groups.values())
+        header = f"\n{'group':<24} {'rows':>6} {'agreement':>10} {'false+':>7} {'false-':>7}"
+        print(header + (f" {'math-verify':>12} {'its false+':>11}" if with_mv else ""), file=stream)
         for group in sorted(self.groups, key=lambda g: (g == "all", g)):
             c = self.groups[group]
-            print(f"{group:<24} {c['rows']:>6} {c['agree']:>7} {c['agree'] / c['rows']:>10.1%} "
-                  f"{c['false_positive']:>7} {c['false_negative']:>7}", file=stream)
+            line = (f"{group:<24} {c['rows']:>6} {c['agree'] / c['rows']:>10.1%} "
+                    f"{c['false_positive']:>7} {c['false_negative']:>7}")
+            if with_mv:
+                line += f" {c['mv_agree'] / c['rows']:>12.1%} {c['mv_false_positive']:>11}"
+            print(line, file=stream)
+        if with_mv:
+            print(f"rows labelled right where math-verify accepts and passk rejects without a named reason: "
+                  f"{len(self.below_reference)}", file=stream)
 
 
-def grade_run(run: RunDir, config: GradeConfig, progress: bool = True) -> dict[str, int]:
-    """Grade every sample part that has no grade part yet; returns status counts of the new grades."""
+def grade_run(run: RunDir, config: GradeConfig, progress: bool = True, regrade: bool = False) -> dict[str, int]:
+    """Grade every sample part that has no grade part yet (every part with `regrade`, each grade part
+    replaced atomically); returns status counts of the new grades. Each grade row records the grader's
+    fingerprint and policy."""
     run.require()
     golds = {key: str(row["gold"]) for key, row in run.read_problems().items()}
-    todo = [p for p in run.sample_parts() if not run.grade_part_for(p).exists()]
+    todo = [p for p in run.sample_parts() if regrade or not run.grade_part_for(p).exists()]
     counts: Counter = Counter()
     with Grader(config) as grader:
         for part in tqdm(todo, desc="grading parts", unit="part", disable=not progress or len(todo) < 2):
@@ -139,7 +167,8 @@ def grade_run(run: RunDir, config: GradeConfig, progress: bool = True) -> dict[s
             verdicts = grader.grade([r["completion"] for r in rows], [golds[(r["benchmark"], r["problem_id"])] for r in rows],
                                     [r["finish_reason"] for r in rows], progress=progress)
             write_part(run.grade_part_for(part), [
-                {**{k: r[k] for k in ("benchmark", "problem_id", "sample_idx", "num_tokens")}, **verdict_fields(v), "answer_key": v.answer_key}
+                {**{k: r[k] for k in ("benchmark", "problem_id", "sample_idx", "num_tokens")}, **verdict_fields(v),
+                 "answer_key": v.answer_key, **grader.provenance}
                 for r, v in zip(rows, verdicts)], GRADE_SCHEMA)
             counts.update(v.status for v in verdicts)
     return dict(counts)

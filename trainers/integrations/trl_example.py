@@ -27,7 +27,7 @@ import json
 import random
 from pathlib import Path
 
-from passk.grade import ExtractConfig, GradeConfig, Grader
+from passk.grade import GradeConfig, Grader, extract_config
 from passk.prompts import get_template
 from trainers import core
 
@@ -41,7 +41,8 @@ class PasskReward:
     __name__ = "passk_grader"  # TRL names the logged reward after the function
 
     def __init__(self, template: str, correct: float = 1.0, incorrect: float = -1.0):
-        self.grader = Grader(GradeConfig(extract=ExtractConfig(get_template(template).extract_fallbacks)))
+        spec = get_template(template)
+        self.grader = Grader(GradeConfig(extract=extract_config(spec.answer_form, spec.extract_fallbacks)))
         self.correct, self.incorrect = correct, incorrect
 
     def __call__(self, prompts, completions, answer, **kwargs) -> list[float]:

@@ -20,8 +20,9 @@ from passk.prompts import get_template
 
 def verl_rows(problems, template_name: str, source: str) -> list[dict]:
     template = get_template(template_name)
+    system = [{"role": "system", "content": template.system}] if template.system is not None else []
     return [{"data_source": source, "ability": "math",
-             "prompt": [{"role": "user", "content": template.text.replace("{problem}", p.problem)}],
+             "prompt": system + [{"role": "user", "content": template.fill(p.problem)}],
              "reward_model": {"style": "rule", "ground_truth": p.gold},
              "extra_info": {"problem_id": p.problem_id, "template": template_name}} for p in problems]
 

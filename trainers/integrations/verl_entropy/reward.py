@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-from passk.grade import ExtractConfig, GradeConfig, Grader
+from passk.grade import GradeConfig, Grader, extract_config
 from passk.prompts import get_template
 
 REWARD_CORRECT, REWARD_INCORRECT = 1.0, -1.0  # the paper's +1 / -1
@@ -20,7 +20,8 @@ REWARD_CORRECT, REWARD_INCORRECT = 1.0, -1.0  # the paper's +1 / -1
 
 @functools.lru_cache(maxsize=None)
 def _grader(template: str) -> Grader:
-    return Grader(GradeConfig(extract=ExtractConfig(get_template(template).extract_fallbacks)))
+    spec = get_template(template)  # the template's answer form decides what is extracted, as in `passk run`
+    return Grader(GradeConfig(extract=extract_config(spec.answer_form, spec.extract_fallbacks)))
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> float:

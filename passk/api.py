@@ -1,0 +1,72 @@
+"""The Python API behind `import passk`: the same functions the CLI calls, without the files it writes.
+
+    import passk
+    df = passk.read_run("runs/demo")              # one row per sample, joined with its problem and grade
+    df.groupby("problem_id").correct.mean()
+    passk.scores("runs/demo")["benchmarks"]["math500_level1"]["pass_at_k"]
+    passk.compare_runs(["runs/base", "runs/rl"], labels=["base", "rl"])
+    passk.grade_pairs(["... \\boxed{4}"], ["4"])         # [{'correct': True, 'status': 'correct', ...}]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from passk.rundir import RunDir, read_grades, read_sample_part
+
+RUN_COLUMNS = ("benchmark", "problem_id", "sample_idx", "problem", "prompt", "completion", "finish_reason",
+               "num_tokens", "gold", "extracted", "extract_rule", "status", "correct")
+
+
+def read_run(run_dir: str) -> "pandas.DataFrame":  # noqa: F821
+    """Samples, problems and grades of a run as one table (columns RUN_COLUMNS), in sample order."""
+    import pandas as pd
+
+    run = RunDir(run_dir).require()
+    problems = run.read_problems()
+    grades = {(g["benchmark"], g["problem_id"], g["sample_idx"]): g for g in read_grades(run)}
+    rows = []
+    for part in run.sample_parts():
+        for s in read_sample_part(part):
+            problem = problems.get((s["benchmark"], s["problem_id"]), {})
+            grade = grades.get((s["benchmark"], s["problem_id"], s["sample_idx"]), {})
+            rows.append({"benchmark": s["benchmark"], "problem_id": s["problem_id"], "sample_idx": s["sample_idx"],
+                         "problem": problem.get("problem"), "prompt": problem.get("prompt"),
+                         "completion": s["completion"], "finish_reason": s["finish_reason"],
+                         "num_tokens": s["num_tokens"], "gold": problem.get("gold"),
+                         "extracted": grade.get("extracted"), "extract_rule": grade.get("extract_rule"),
+                         "status": grade.get("status"), "correct": grade.get("correct")})
+    table = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
+    return table.sort_values(["benchmark", "problem_id", "sample_idx"], ignore_index=True)
+
+
+def scores(run_dir: str, k: Sequence[int] | None = None) -> dict[str, Any]:
+    """What `passk score RUN_DIR` computes: per benchmark pass_at_k, ci95, maj_at_k, mean_at_n, statuses."""
+    from passk.score import ScoreConfig, score_run
+
+    return score_run(RunDir(run_dir), ScoreConfig(k=tuple(k) if k else None))
+
+
+def compare_runs(run_dirs: Sequence[str], labels: Sequence[str] | None = None, k: Sequence[int] | None = None) -> dict[str, Any]:
+    """What `passk compare` computes: each run beside the first, with paired bootstrap intervals."""
+    from passk import compare
+
+    labels = list(labels) if labels else [None] * len(run_dirs)
+    if len(labels) != len(run_dirs):
+        from passk.errors import ConfigError
+
+        raise ConfigError(f"labels gives {len(labels)} names for {len(run_dirs)} runs")
+    return compare.compare_runs([compare.load_run(path, label) for path, label in zip(run_dirs, labels)], list(k) if k else None)
+
+
+def grade_pairs(completions: Sequence[str], golds: Sequence[str], finish_reasons: Sequence[str | None] | None = None,
+          fallbacks: Sequence[str] | None = None, timeout_s: float = 5.0, workers: int = 0) -> list[dict[str, Any]]:
+    """Grade (completion, gold) pairs as `passk grade --pairs` does (all extraction fallbacks unless given)."""
+    from passk.grade import PAIRS_CONFIG, ExtractConfig, GradeConfig, Grader
+    from passk.grade.files import verdict_fields
+
+    extract = PAIRS_CONFIG if fallbacks is None else ExtractConfig(tuple(fallbacks))
+    with Grader(GradeConfig(timeout_s=timeout_s, workers=workers, extract=extract)) as grader:
+        verdicts = grader.grade(list(completions), [str(g) for g in golds],
+                                list(finish_reasons) if finish_reasons is not None else None)
+    return [verdict_fields(v) for v in verdicts]

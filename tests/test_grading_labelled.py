@@ -1,0 +1,74 @@
+"""The shared labelled cases (../shared/grading/cases.jsonl) as a regression suite, beside plain Math-Verify.
+
+Floors are today's figures; the lists pin every false positive and every row where plain Math-Verify
+accepts and passk rejects without a named reason, so a new one fails here with its id.
+"""
+
+import io
+from pathlib import Path
+
+import pytest
+
+from passk.grade import GradeConfig, extract_config
+from passk.grade.files import CheckReport, PairFields, grade_pairs
+from passk.grade.reference import math_verify_verdicts
+
+CASES = Path(__file__).resolve().parents[2] / "shared" / "grading" / "cases.jsonl"
+
+AGREEMENT_FLOORS = {"unit_test_assertion": 0.91, "llm_judge_gpt4o": 0.58, "llm_prompt_example": 1.0}
+# both convention-dependent (`caveat` in the file): an order-free list read as a set; a \( \) span over lines
+PINNED_FALSE_POSITIVES = {"hendrycks-0009", "mv-0030"}
+# labelled right, Math-Verify accepts, passk rejects with no named reason: prose answers in \text (omniB) and
+# a gold offering two forms joined by "OR"
+PINNED_BELOW_MATH_VERIFY = {"omniB-0276", "omniB-0342", "omniB-0490"}
+
+
+@pytest.fixture(scope="module")
+def report() -> CheckReport:
+    assert CASES.is_file(), f"{CASES} is missing: the shared labelled cases sit beside the repository"
+    config = GradeConfig(workers=2, extract=extract_config("free"))
+    rows = grade_pairs(str(CASES), io.StringIO(), config, PairFields(), progress=False)
+    reference = math_verify_verdicts([r["pred"] for r in rows], [str(r["gold"]) for r in rows])
+    return CheckReport.build(rows, "label_origin", reference)
+
+
+def test_agreement_floors(report):
+    for origin, floor in AGREEMENT_FLOORS.items():
+        counts = report.groups[origin]
+        assert counts["agree"] / counts["rows"] >= floor, (origin, counts)
+
+
+def test_at_least_as_good_as_math_verify_on_every_origin(report):
+    for origin, counts in report.groups.items():
+        assert counts["agree"] >= counts["mv_agree"], (origin, counts)
+
+
+def test_false_positives_are_pinned(report):
+    assert {r["id"] for r in report.mismatches if r["correct"]} == PINNED_FALSE_POSITIVES
+
+
+def test_every_rejection_below_math_verify_is_named_or_pinned(report):
+    assert {r["id"] for r in report.below_reference} == PINNED_BELOW_MATH_VERIFY
+
+
+# The team's red-team rows (tests/data/grading_redteam.jsonl): completions built to fool a grader, each with the
+# answer form its prompt asked for. Pinned: the false positives left (two boxed parts of which the model
+# rejected one; "0.2\\%" for 0.2 under the percent convention; an unmarked later value; an aside in free form).
+REDTEAM = Path(__file__).parent / "data" / "grading_redteam.jsonl"
+REDTEAM_FALSE_POSITIVES = {"kp1", "kp2", "kp3", "m07", "m22", "pc1", "pc5", "m08", "ib3", "ft7"}
+REDTEAM_FLOORS = {"boxed": 0.915, "free": 0.95, "answer_line": 0.86}
+
+
+@pytest.mark.parametrize("form", sorted(REDTEAM_FLOORS))
+def test_redteam_rows(form, tmp_path):
+    rows = [line for line in REDTEAM.read_text().splitlines() if f'"form": "{form}"' in line]
+    path = tmp_path / f"{form}.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    graded = grade_pairs(str(path), io.StringIO(), GradeConfig(workers=2, extract=extract_config(form)),
+                         PairFields(), progress=False)
+    reference = math_verify_verdicts([r["completion"] for r in graded], [r["gold"] for r in graded])
+    report = CheckReport.build(graded, "category", reference)
+    counts = report.groups["all"]
+    assert counts["agree"] / counts["rows"] >= REDTEAM_FLOORS[form], counts
+    assert {r["id"] for r in report.mismatches if r["correct"]} <= REDTEAM_FALSE_POSITIVES
+    assert {r["id"] for r in report.below_reference} <= {"tw6"}  # "2 \\text{ times as large}": times may multiply

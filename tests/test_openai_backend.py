@@ -1,0 +1,203 @@
+"""The openai backend against a real vLLM OpenAI server of the embedded default, started here on loopback."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pyarrow.parquet as pq
+import pytest
+
+from passk.cli import main
+from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
+
+pytest.importorskip("vllm")
+pytest.importorskip("openai")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`python -m vllm.entrypoints.openai.api_server` (what `vllm serve` runs) on 127.0.0.1; yields (url, model)."""
+    from passk.generate.default_model import ensure_default_model
+
+    model = str(ensure_default_model())
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("server") / "server.log", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
+                             "--host", "127.0.0.1", "--port", str(port), "--enforce-eager",
+                             "--gpu-memory-utilization", "0.3", "--max-model-len", "2048"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 420
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/v1/models", timeout=5).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"the vLLM server did not start:\n{log.read()[-3000:]}")
+                time.sleep(1)
+        yield f"{url}/v1", model
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def run_args(server, problems, out, *extra):
+    url, model = server
+    return ["run", "--data", str(problems), "--problem-field", "question", "--id-field", "id", "--model", model,
+            "--backend", "openai", "--base-url", url, "--out", str(out), "--n", "4", "--max-tokens", "12",
+            "--temperature", "1.0", "--block-size", "4", "--generate-only", "--quiet", *extra]
+
+
+def rows_of(out):
+    return sorted((r["problem_id"], r["sample_idx"], r["seed"], r["num_tokens"], r["completion"])
+                  for part in RunDir(out).sample_parts() for r in pq.read_table(part).to_pylist())
+
+
+@pytest.mark.slow
+def test_openai_backend_fills_the_run_with_n_and_seed_per_request(server, tiny_problems, tmp_path):
+    out = tmp_path / "run"
+    assert main(run_args(server, tiny_problems, out, "--stop", "\n\n", "--top-k", "50",
+                         "--sampling-options", '{"min_tokens": 2}')) == 0
+    rows = rows_of(out)
+    assert len(rows) == 20 and len({r[:2] for r in rows}) == 20  # exactly n per problem, none twice
+    assert all(2 <= r[3] <= 12 for r in rows) and all("\n\n" not in r[4] for r in rows)
+    by_problem = {}
+    for pid, idx, seed, _, _ in rows:
+        by_problem.setdefault(pid, {})[idx] = seed
+    assert all(s[j] == s[0] + j for s in by_problem.values() for j in range(4))  # sample j: seed + j
+    manifest = json.loads((out / "manifest.json").read_text())
+    engine = manifest["engine"]["s0of1"]
+    assert engine["vllm_server_version"] and engine["samples_per_request"] == "n"
+    assert engine["served_model"]["id"] == server[1]
+    sampling = manifest["settings"]["sampling"]
+    assert sampling["stop"] == ["\n\n"] and sampling["top_k"] == 50 and sampling["options"] == {"min_tokens": 2}
+    assert manifest["throughput"]["s0of1"]["samples"] == 20
+    assert main(run_args(server, tiny_problems, out, "--stop", "\n\n", "--top-k", "50",
+                         "--sampling-options", '{"min_tokens": 2}')) == 0
+    assert rows_of(out) == rows  # nothing missing: nothing asked
+
+
+@pytest.mark.slow
+def test_lost_samples_are_asked_again_with_their_own_seeds_one_per_request(server, tiny_problems, tmp_path):
+    out = tmp_path / "run"
+    # one sample per request (any OpenAI server)
+    assert main(run_args(server, tiny_problems, out, "--n-mode", "split")) == 0
+    before = rows_of(out)
+    assert len(before) == 20
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["engine"]["s0of1"]["samples_per_request"] == "1"
+    # lose non-consecutive samples, some inside one request: keep the others in one part
+    kept = [r for part in RunDir(out).sample_parts() for r in pq.read_table(part).to_pylist()
+            if (r["problem_id"], r["sample_idx"]) not in {("q0", 1), ("q0", 3), ("q2", 0), ("q4", 2)}]
+    for part in RunDir(out).sample_parts():
+        part.unlink()
+    write_part(RunDir(out).samples_dir / "kept.parquet", kept, SAMPLE_SCHEMA)
+    assert main(run_args(server, tiny_problems, out, "--n-mode", "split")) == 0
+    after = rows_of(out)
+    assert len(after) == 20 and {r[:3] for r in after} == {r[:3] for r in before}  # same samples, same seeds
+
+
+@pytest.mark.slow
+def test_misuse_is_one_line_before_anything_is_written(server, tiny_problems, tmp_path, capsys):
+    url, model = server
+    out = tmp_path / "run"
+    assert main(run_args((url, "no-such-model"), tiny_problems, out)) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no-such-model" in err and model in err and len(err.splitlines()) == 1
+    closed = f"http://127.0.0.1:{free_port()}/v1"
+    assert main(run_args((closed, model), tiny_problems, tmp_path / "closed")) == 2
+    err = capsys.readouterr().err.strip()
+    assert closed in err and len(err.splitlines()) == 1
+    os.environ.pop("PASSK_TEST_NO_SUCH_KEY", None)
+    assert main(run_args(server, tiny_problems, tmp_path / "key", "--api-key-env", "PASSK_TEST_NO_SUCH_KEY")) == 2
+    assert "PASSK_TEST_NO_SUCH_KEY" in capsys.readouterr().err
+    assert main(run_args(server, tiny_problems, tmp_path / "json", "--sampling-options", "{top_k: 3}")) == 2
+    assert "--sampling-options" in capsys.readouterr().err
+    for run in (out, tmp_path / "closed", tmp_path / "key"):
+        assert not RunDir(run).sample_parts()
+
+
+class FlakyServer:
+    """An OpenAI-shaped completions server on loopback that is not vLLM: no /version, one sample per request,
+    a 503 on its first completion call; it records the requests and how many were in flight at once."""
+
+    def __init__(self, model: str):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.model, self.bodies, self.in_flight, self.max_in_flight = model, [], 0, 0
+        lock, outer = threading.Lock(), self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self, code, body):
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                if self.path == "/v1/models":
+                    self.answer(200, {"object": "list", "data": [{"id": outer.model, "object": "model"}]})
+                else:
+                    self.answer(404, {"error": {"message": "not found"}})
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                with lock:
+                    outer.bodies.append(body)
+                    first = len(outer.bodies) == 1
+                    outer.in_flight += 1
+                    outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
+                time.sleep(0.02)
+                with lock:
+                    outer.in_flight -= 1
+                if first:
+                    return self.answer(503, {"error": {"message": "warming up"}})
+                self.answer(200, {"id": "x", "object": "text_completion", "created": 0, "model": outer.model,
+                                  "choices": [{"index": 0, "text": f" seed {body['seed']}", "finish_reason": "stop"}],
+                                  "usage": {"prompt_tokens": 1, "completion_tokens": 3, "total_tokens": 4}})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_other_servers_get_one_sample_per_request_with_retries_and_bounded_concurrency(tiny_problems, tmp_path):
+    server = FlakyServer("served-model")
+    try:
+        out = tmp_path / "run"
+        assert main(run_args((server.url, "served-model"), tiny_problems, out, "--template", "raw",
+                             "--concurrency", "3", "--top-k", "7")) == 0
+    finally:
+        server.httpd.shutdown()
+    rows = rows_of(out)
+    assert len(rows) == 20 and len({r[:2] for r in rows}) == 20
+    assert all(r[4] == f" seed {r[2]}" and r[3] == 3 for r in rows)  # each sample from its own request and seed
+    assert len(server.bodies) == 21 and all(b["n"] == 1 for b in server.bodies)  # one retry after the 503
+    assert all(b["top_k"] == 7 and b["max_tokens"] == 12 for b in server.bodies)
+    assert 1 < server.max_in_flight <= 3
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["model_fingerprint"] == "served:served-model"
+    assert manifest["engine"]["s0of1"]["samples_per_request"] == "1"
