@@ -127,14 +127,18 @@ def main(argv: list[str] | None = None) -> None:
     # evaluation with passk run, identical settings for every model, on both problem sets
     ev = experiment["eval"]
     ks = ",".join(str(k) for k in ev["k"])
+    trained = [name for name in checkpoints if name != "start"]
+    sampled = {"seeds": experiment["seeds"][:ev["sampled_seeds"]], "ppo_seeds": experiment["ppo_seeds"][:ev["sampled_seeds"]]}
+    checkpoints = {name: c for name, c in checkpoints.items()
+                   if name == "start" or int(name.rsplit("seed", 1)[1]) in sampled["seeds" if name.startswith("grpo") else "ppo_seeds"]}
     for name, checkpoint in checkpoints.items():
-        for problems in (train_file, heldout):
+        for problems, limit in ((train_file, []), (heldout, ["--limit", str(ev["heldout_limit"])])):
             out = WORK / "eval" / problems.stem / name
             log(f"evaluating {name} on {problems.stem}")
             code = passk(["run", "--data", str(problems), "--id-field", "id", "--model", str(checkpoint),
                           "--backend", "hf", "--template", "plain", "--n", str(ev["n"]), "--temperature",
                           str(ev["temperature"]), "--top-p", str(ev["top_p"]), "--max-tokens", str(ev["max_tokens"]),
-                          "--k", ks, "--block-size", str(ev["n"]), "--seed", "0", "--out", str(out), "--quiet"])
+                          "--k", ks, "--block-size", str(ev["n"]), "--seed", "0", "--out", str(out), "--quiet", *limit])
             if code:
                 sys.exit(f"passk run failed for {name} on {problems.stem}")
 
@@ -147,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
         write_comparison(result, RESULTS / f"compare-{problems}")
         print(format_comparison(result))
         results[problems] = result["benchmarks"][problems]
-        for algorithm, seeds in (("grpo", experiment["seeds"]), ("ppo", experiment["ppo_seeds"])):
+        for algorithm, seeds in (("grpo", sampled["seeds"]), ("ppo", sampled["ppo_seeds"])):
             for seed in seeds:
                 pair = compare_runs([load_run(str(WORK / "eval" / problems / run_name(algorithm, arm, seed)), arm)
                                      for arm in ARMS], k_list)
@@ -157,8 +161,8 @@ def main(argv: list[str] | None = None) -> None:
     exact = exact_comparisons(experiment, k_list)
     (RESULTS / "exact.json").write_text(json.dumps(exact, indent=1))
     plot_curves(experiment, RESULTS)
-    plot_arms(results, experiment, RESULTS)
-    write_report(results, pairs, exact, experiment, configs, measured_seconds(names))
+    plot_arms(results, {**experiment, **sampled}, RESULTS)
+    write_report(results, pairs, exact, experiment, sampled, configs, measured_seconds(trained, names))
     log(f"done in {(time.time() - started) / 60:.1f} min (this invocation); results in {RESULTS}")
 
 
@@ -205,12 +209,12 @@ def exact_comparisons(experiment: dict, ks: list[int]) -> dict:
     return out
 
 
-def measured_seconds(names: list[str]) -> dict[str, float]:
+def measured_seconds(trained: list[str], evaluated: list[str]) -> dict[str, float]:
     """Compute time of each stage, from what the stages recorded (not this invocation's clock, which
     skips finished stages on a rerun)."""
-    train = sum(json.loads(line)["seconds"] for name in names if name != "start"
+    train = sum(json.loads(line)["seconds"] for name in trained
                 for line in (WORK / "train" / name / "metrics.jsonl").read_text().splitlines())
-    evaluate = sum(t["seconds"] for name in names for problems in ("train", "heldout")
+    evaluate = sum(t["seconds"] for name in evaluated for problems in ("train", "heldout")
                    for t in json.loads((WORK / "eval" / problems / name / "manifest.json").read_text())["throughput"].values())
     return {"warm_start": json.loads((WORK / "sft.json").read_text())["seconds"], "training": train,
             "evaluation_generation": evaluate}
@@ -283,7 +287,7 @@ def plot_curves(experiment: dict, out: Path) -> None:
     plt.close(fig)
 
 
-def write_report(results: dict, pairs: dict, exact: dict, experiment: dict, configs: dict,
+def write_report(results: dict, pairs: dict, exact: dict, experiment: dict, sampled: dict, configs: dict,
                  timing: dict[str, float]) -> None:
     grpo, ev = configs["grpo"], experiment["eval"]
     ks = results["heldout"]["k"]
@@ -303,19 +307,21 @@ def write_report(results: dict, pairs: dict, exact: dict, experiment: dict, conf
         "loss, no KL, no entropy loss, reward +1/-1 from the passk grader. Entropy arm: kappa 2, alpha 0.4 (GRPO) "
         "and 0.1 (PPO: a value head on the policy, GAE with gamma = lambda = 1, whitened advantages). "
         "The same seeds and data for both arms.",
-        f"- Evaluation: `passk run` (hf backend) on the training and on the held-out problems, n = {ev['n']}, "
+        f"- Evaluation: `passk run` (hf backend) on the training problems and the first {ev['heldout_limit']} "
+        f"held-out problems for the start and the first {ev['sampled_seeds']} seeds of every arm, n = {ev['n']}, "
         f"temperature {ev['temperature']}, top-p {ev['top_p']} (the paper's settings), identical for every model; "
         f"`passk compare` with paired bootstrap 95% intervals over problems. Besides, every {grpo['exact_eval_every']} "
         "steps each run logs "
         "the exact probability p of answering a problem with exactly its gold at the same sampling settings "
         "(teacher-forced, top-p applied), so exact Pass@K = mean of 1 - (1 - p)^K, free of sampling noise "
-        "(a lower bound where other strings also grade correct).",
+        "(a lower bound where other strings also grade correct); it covers every seed and all held-out problems.",
         f"- Compute on this 2-core machine (shared with other work while it ran): warm start "
         f"{timing['warm_start']:.0f} s, RL {timing['training']:.0f} s for all {n_runs} runs, generation for the "
         f"evaluations {timing['evaluation_generation']:.0f} s (grading, scoring and model loading on top).", ""]
     conclusions = []
     for algorithm, seeds in (("grpo", experiment["seeds"]), ("ppo", experiment["ppo_seeds"])):
-        section, conclusion = _section(results, pairs, exact[algorithm], ks, algorithm, seeds, ev["n"])
+        section, conclusion = _section(results, pairs, exact[algorithm], ks, algorithm, seeds,
+                                       sampled["seeds" if algorithm == "grpo" else "ppo_seeds"], ev["n"])
         lines += section
         conclusions += conclusion
     lines += ["`*`: the paired bootstrap 95% interval over problems excludes zero. Seed-to-seed variation is "
@@ -347,7 +353,7 @@ def _interval(values: list[float]) -> str:
 
 
 def _section(results: dict, pairs: dict, exact: dict, ks: list[int], algorithm: str, seeds: list[int],
-             n: int) -> tuple[list[str], list[str]]:
+             sampled_seeds: list[int], n: int) -> tuple[list[str], list[str]]:
     """Tables for one algorithm: rewards per seed, sampled Pass@K on both sets, exact matched comparison."""
     name = algorithm.upper()
     cell = lambda d: (f"{d['diff']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"  # noqa: E731
@@ -363,22 +369,31 @@ def _section(results: dict, pairs: dict, exact: dict, ks: list[int], algorithm: 
             cells += [f"{trend[arm][-1][0]:+.3f}", f"{trend[arm][-1][1]:+.3f}"]
         lines.append(f"| {seed} | " + " | ".join(cells) + " |")
     lines.append("")
-    above = {}
+    rows = exact["seeds"]
+    above = {problems: {arm: sum(r[arm][f"final_{problems}"][1] > exact[f"start_{problems}"][1] for r in rows)
+                        for arm in ARMS} for problems in ("train", "heldout")}
+    lines += [f"Exact Pass@K at the final step on the training problems (mean over {len(seeds)} seeds):", "",
+              "| k | start | baseline | entropy | entropy - baseline (t 95% interval over seeds) |", "|---:|---:|---:|---:|:---|"]
+    for k in ks:
+        diff = [r["entropy"]["final_train"][k] - r["baseline"]["final_train"][k] for r in rows]
+        lines.append(f"| {k} | {exact['start_train'][k]:.3f} | "
+                     + " | ".join(f"{np.mean([r[arm]['final_train'][k] for r in rows]):.3f}" for arm in ARMS)
+                     + f" | {_interval(diff)} |")
+    lines.append("")
     for problems in ("train", "heldout"):
         b = results[problems]
         start = b["runs"]["start"]["pass_at_k"]
-        per_run = {arm: {s: b["runs"][run_name(algorithm, arm, s)]["pass_at_k"] for s in seeds} for arm in ARMS}
-        above[problems] = {arm: sum(per_run[arm][s]["1"] > start["1"] for s in seeds) for arm in ARMS}
-        lines += [f"Pass@K on the {problems} problems ({b['n_problems']}), `passk run` n = {n} at the final step "
-                  f"(mean over {len(seeds)} seeds; the difference per seed with its 95% interval):", "",
+        per_run = {arm: {s: b["runs"][run_name(algorithm, arm, s)]["pass_at_k"] for s in sampled_seeds} for arm in ARMS}
+        seeds_here = sampled_seeds
+        lines += [f"Sampled Pass@K on the {problems} problems ({b['n_problems']}), `passk run` n = {n} at the final "
+                  f"step (mean over the first {len(seeds_here)} seeds; the difference per seed with its 95% interval):", "",
                   "| k | start | baseline | entropy | entropy - baseline per seed |", "|---:|---:|---:|---:|:---|"]
         for k in ks:
             lines.append(f"| {k} | {start[str(k)]:.3f} | "
-                         + " | ".join(f"{np.mean([per_run[arm][s][str(k)] for s in seeds]):.3f}" for arm in ARMS)
-                         + " | " + "; ".join(cell(pairs[problems][algorithm][s]["pass_at_k"][str(k)]) for s in seeds)
+                         + " | ".join(f"{np.mean([per_run[arm][s][str(k)] for s in seeds_here]):.3f}" for arm in ARMS)
+                         + " | " + "; ".join(cell(pairs[problems][algorithm][s]["pass_at_k"][str(k)]) for s in seeds_here)
                          + " |")
         lines.append("")
-    rows = exact["seeds"]
     lines += ["Exact held-out Pass@K (no sampling noise), entropy - baseline over seeds, mean with a t 95% interval "
               "over seed pairs: at equal steps (the final step) and at matched training accuracy (each arm at its "
               "checkpoint whose exact training Pass@1 is closest to the lower of the two arms' final values):", "",
@@ -401,7 +416,7 @@ def _section(results: dict, pairs: dict, exact: dict, ks: list[int], algorithm: 
     matched_top = [r["entropy"]["matched_heldout"][k_top] - r["baseline"]["matched_heldout"][k_top] for r in rows]
     equal_one = [r["entropy"]["final_heldout"][1] - r["baseline"]["final_heldout"][1] for r in rows]
     conclusion = [
-        f"{name}: RL raised sampled Pass@1 above the start in {above['train']['baseline']}/{len(seeds)} baseline and "
+        f"{name}: RL raised exact Pass@1 above the start in {above['train']['baseline']}/{len(seeds)} baseline and "
         f"{above['train']['entropy']}/{len(seeds)} entropy runs on the training problems, and in "
         f"{above['heldout']['baseline']}/{len(seeds)} and {above['heldout']['entropy']}/{len(seeds)} on the held-out "
         f"problems. Training reward (first 20 -> last 20 steps, mean over seeds): baseline "
