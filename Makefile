@@ -1,11 +1,16 @@
-.PHONY: test reproduce demo bench
+.PHONY: test reproduce step-size demo bench
 
 test:
 	python -m pytest -q
 
-# The entropy-vs-baseline experiment (issue: compare baseline and entropy runs): results/entropy-vs-baseline/
+# The entropy-vs-baseline experiment: results/entropy-vs-baseline/ (one thread per process: on a busy
+# 2-core machine torch's spinning threads made it several times slower)
 reproduce:
-	python experiments/entropy_vs_baseline/reproduce.py
+	OMP_NUM_THREADS=1 python experiments/entropy_vs_baseline/reproduce.py
+
+# The measurements behind its step size: results/entropy-vs-baseline/step-size.json
+step-size:
+	OMP_NUM_THREADS=1 python experiments/entropy_vs_baseline/choose_step_size.py
 
 # The README's main job: the embedded default on 12 level-1 MATH-500 problems
 demo:

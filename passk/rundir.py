@@ -77,9 +77,9 @@ class Manifest:
     grading: GradingRecord = GradingRecord()
     history: list[dict[str, Any]] = field(default_factory=list)  # one entry per command that wrote samples
     throughput: dict[str, dict[str, float]] = field(default_factory=dict)  # per shard tag
-    engine: dict[str, dict[str, Any]] = field(default_factory=dict)  # per shard tag: the engine as it described itself
     created: str = ""
     merged_from: list[str] = field(default_factory=list)
+    engine: dict[str, Any] = field(default_factory=dict)  # per shard tag: the engine as it described itself
 
     @classmethod
     def from_json(cls, data: dict[str, Any], where: str) -> "Manifest":
@@ -91,8 +91,8 @@ class Manifest:
                 grading=GradingRecord(grading.get("answer_form", "boxed"), tuple(grading.get("extract_fallbacks", ())),
                                       float(grading.get("timeout_s", 5.0))),
                 history=data.get("history") or [], throughput=data.get("throughput") or {},
-                engine=data.get("engine") or {},
-                created=data.get("created", ""), merged_from=data.get("merged_from") or [])
+                created=data.get("created", ""), merged_from=data.get("merged_from") or [],
+                engine=data.get("engine") or {})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{where}: not a passk manifest ({type(exc).__name__}: {exc})") from None
 
@@ -121,7 +121,7 @@ class RunDir:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
 
-    manifest = property(lambda self: self.path / "manifest.json")
+    manifest_path = property(lambda self: self.path / "manifest.json")
     problems = property(lambda self: self.path / "problems.jsonl")
     samples_dir = property(lambda self: self.path / "samples")
     grades_dir = property(lambda self: self.path / "grades")
@@ -145,19 +145,19 @@ class RunDir:
 
     # ---- manifest ------------------------------------------------------------------------------------------
     def read_manifest(self) -> Manifest:
-        if not self.manifest.is_file():
+        if not self.manifest_path.is_file():
             return Manifest()
-        data = read_json(self.manifest)
+        data = read_json(self.manifest_path)
         if not isinstance(data, dict):
-            raise InputError(f"{self.manifest}: not a passk manifest (a JSON object was expected)")
-        return Manifest.from_json(data, str(self.manifest))
+            raise InputError(f"{self.manifest_path}: not a passk manifest (a JSON object was expected)")
+        return Manifest.from_json(data, str(self.manifest_path))
 
     def update_manifest(self, change: Callable[[Manifest], None]) -> Manifest:
         """Read, change and write the manifest under a lock: shards of one run share it."""
         with self._flock("manifest", fcntl.LOCK_EX):
             manifest = self.read_manifest()
             change(manifest)
-            write_json_atomic(self.manifest, manifest.to_json())
+            write_json_atomic(self.manifest_path, manifest.to_json())
         return manifest
 
     # ---- parts ---------------------------------------------------------------------------------------------

@@ -70,5 +70,5 @@ def make_graded_run(path: Path, correct_counts, n: int, benchmark: str = "toy", 
     full = {"benchmark": benchmark, "model": "m", "model_fingerprint": "hub:m", "backend": "hf", "template": "raw",
             "template_text": "{problem}", "sampling": {}, "seed": 0, "block_size": n, "n": n,
             "problem_ids": [f"p{i}" for i in range(len(correct_counts))], "dataset": {}}
-    write_json_atomic(run.manifest, {"settings": {**full, **(settings or {})}})
+    write_json_atomic(run.manifest_path, {"settings": {**full, **(settings or {})}})
     return run

@@ -66,7 +66,7 @@ TOML = {  # benchmark definitions with one thing wrong each
 RUN = "run --data {data} --problem-field question --id-field id --model {model} --backend hf --out {run} --quiet"
 SAME = " --n 4 --max-tokens 6 --temperature 1.0 --block-size 2 --batch-samples 2"
 CASES = [
-    ("run without arguments", "run", "give exactly one of --benchmark NAME or --data FILE"),
+    ("run without arguments", "run", "give exactly one of --benchmark NAME"),
     ("--data an empty file", RUN.replace("{data}", "{tmp}/empty.jsonl"), "empty.jsonl: no rows"),
     ("--data an invalid JSON line", RUN.replace("{data}", "{tmp}/badline.jsonl"), "badline.jsonl:2: malformed JSON"),
     ("--data with NUL bytes", RUN.replace("{data}", "{tmp}/nul.jsonl"), "nul.jsonl:1: NUL byte at column 27"),

@@ -29,7 +29,7 @@ def fake_run(path: Path, parts: dict[str, list[tuple[str, int]]], temperature: f
     settings = {"benchmark": "toy", "model": "m", "model_fingerprint": "hub:m", "backend": "hf", "template": "raw",
                 "template_text": "{problem}", "sampling": {"temperature": temperature, "top_p": 1.0, "max_tokens": 8},
                 "seed": 0, "block_size": n, "n": n, "problem_ids": ids, "dataset": {}}
-    write_json_atomic(run.manifest, {"settings": settings})
+    write_json_atomic(run.manifest_path, {"settings": settings})
     for name, keys in parts.items():
         write_part(run.samples_dir / name, [
             {"benchmark": "toy", "problem_id": pid, "sample_idx": i, "completion": r"\boxed{1}", "finish_reason": "stop",

@@ -7,6 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from passk.errors import ConfigError
 from trainers import core
 
 ONES = torch.ones(1, 3)
@@ -50,7 +51,8 @@ def test_whiten():
     x = torch.tensor([[1.0, 2.0, 3.0, 100.0]])
     mask = torch.tensor([[1.0, 1.0, 1.0, 0.0]])
     w = core.whiten(x, mask)
-    assert w[0, :3].tolist() == pytest.approx([-math.sqrt(1.5), 0.0, math.sqrt(1.5)], rel=1e-4)
+    # unbiased variance as verl's masked_whiten: ((1 + 0 + 1) / (3 - 1)) = 1
+    assert w[0, :3].tolist() == pytest.approx([-1.0, 0.0, 1.0], rel=1e-4)
     assert w[0, 3].item() == 0.0
 
 
@@ -97,9 +99,9 @@ def test_no_gradient_reaches_the_entropy():
 
 
 def test_entropy_advantage_refuses_bad_hyperparameters():
-    with pytest.raises(ValueError, match="alpha"):
+    with pytest.raises(ConfigError, match="alpha"):
         core.entropy_advantage(torch.ones(1), torch.ones(1), -0.1, 2.0)
-    with pytest.raises(ValueError, match="kappa"):
+    with pytest.raises(ConfigError, match="kappa"):
         core.entropy_advantage(torch.ones(1), torch.ones(1), 0.4, 1.0)
 
 
@@ -140,8 +142,10 @@ def test_kl_estimators_golden():
     assert core.kl_penalty(lp, ref, "k1").item() == pytest.approx(math.log(2))
     assert core.kl_penalty(lp, ref, "k2").item() == pytest.approx(0.5 * math.log(2) ** 2)
     assert core.kl_penalty(lp, ref, "k3").item() == pytest.approx(0.5 - 1 + math.log(2))
-    with pytest.raises(ValueError, match="k4"):
+    with pytest.raises(ConfigError, match="k4"):
         core.kl_penalty(lp, ref, "k4")
+    # k3 is clamped at 10 like verl's low_var_kl: a token the reference finds 1e6 times likelier
+    assert core.kl_penalty(torch.tensor([0.0]), torch.tensor([math.log(1e6)]), "k3").item() == 10.0
 
 
 def test_loss_aggregations_golden():
@@ -150,5 +154,35 @@ def test_loss_aggregations_golden():
     assert core.aggregate(loss, mask, "token-mean").item() == pytest.approx(8 / 5)
     assert core.aggregate(loss, mask, "seq-mean-token-mean").item() == pytest.approx((1 + 4) / 2)
     assert core.aggregate(loss, mask, "seq-mean-token-sum-norm").item() == pytest.approx((4 / 4 + 4 / 4) / 2)
-    with pytest.raises(ValueError, match="unknown loss aggregation"):
+    with pytest.raises(ConfigError, match="unknown loss aggregation"):
         core.aggregate(loss, mask, "sum")
+
+
+def test_the_paper_defaults_are_named_once():
+    assert core.PAPER_KAPPA == 2.0 and core.PAPER_ALPHA == {"grpo": 0.4, "ppo": 0.1}
+
+
+def test_shaping_registry_and_cap_statistics():
+    adv = torch.tensor([[1.0, 1.0, 0.0], [-0.2, -0.2, 0.0]])
+    ent = torch.tensor([[0.5, 2.0, 9.0], [1.0, 0.1, 9.0]])
+    mask = torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]])
+    same, none = core.ADVANTAGE_SHAPINGS["baseline"](adv, ent, mask, 0.4, 2.0)
+    assert torch.equal(same, adv) and none == {}
+    shaped, stats = core.ADVANTAGE_SHAPINGS["entropy"](adv, ent, mask, 0.4, 2.0)
+    assert torch.equal(shaped, core.entropy_advantage(adv, ent, 0.4, 2.0))
+    # live tokens (A != 0, unmasked): bonuses 0.2 (of 1), 0.5 cap (of 1), 0.1 cap (of 0.2), 0.04 (of 0.2)
+    assert stats["cap_binding_share"] == pytest.approx(2 / 4)
+    assert stats["psi_over_abs_advantage"] == pytest.approx((0.2 + 0.5 + 0.5 + 0.2) / 4)
+
+
+def test_advantage_estimator_registry():
+    rewards = torch.tensor([1.0, -1.0, 1.0, 1.0])
+    mask = torch.tensor([[1.0, 1.0], [1.0, 0.0], [1.0, 1.0], [1.0, 1.0]])
+    groups = torch.tensor([0, 0, 1, 1])
+    adv, returns = core.ADVANTAGE_ESTIMATORS["grpo"](rewards, mask, groups, None, scale_by_std=False)
+    assert returns is None and adv[:, 0].tolist() == [1.0, -1.0, 0.0, 0.0]
+    assert not core.needs_values("grpo") and core.needs_values("gae")
+    values = torch.zeros(4, 2)
+    adv, returns = core.ADVANTAGE_ESTIMATORS["gae"](rewards, mask, groups, values, whiten_advantages=False)
+    # gamma = lambda = 1, zero values: every token's advantage is the outcome reward
+    assert adv.tolist() == [[1.0, 1.0], [-1.0, 0.0], [1.0, 1.0], [1.0, 1.0]] and torch.equal(returns, adv)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 
 from conftest import build_tiny_model
 from passk.cli import main
@@ -20,7 +21,7 @@ def digit_model(tmp_path_factory):
 
 def digit_config(model, out, **overrides):
     base = dict(model=str(model), task="digit", template="plain", prompts_per_step=8, group_size=16,
-                max_new_tokens=1, grade_truncated=True, steps=STEPS, lr=1e-3, mini_batch_size=64, ppo_epochs=2,
+                max_new_tokens=1, grade_truncated=True, steps=STEPS, lr=1e-3, warmup_steps=0, mini_batch_size=64, ppo_epochs=2,
                 out=str(out), save_every=STEPS)
     base.update(overrides)
     return TrainConfig(**base)
@@ -75,7 +76,8 @@ def test_config_defaults_follow_the_paper_and_bad_keys_are_errors():
     grpo, ppo = TrainConfig(algorithm="grpo"), TrainConfig(algorithm="ppo")
     assert (grpo.alpha, ppo.alpha, grpo.kappa) == (0.4, 0.1, 2.0)
     assert (grpo.clip_low, grpo.clip_high, grpo.temperature, grpo.kl_coef, grpo.entropy_coef) == (0.2, 0.28, 1.0, 0, 0)
-    assert grpo.loss_aggregation == "token-mean" and grpo.ppo_epochs > 1
+    assert grpo.loss_aggregation == "token-mean" and grpo.updates_per_rollout == 1
+    assert (grpo.estimator, ppo.estimator) == ("grpo", "gae")
     assert (grpo.reward_correct, grpo.reward_incorrect) == (1.0, -1.0)
     from passk.errors import ConfigError
 
@@ -85,3 +87,69 @@ def test_config_defaults_follow_the_paper_and_bad_keys_are_errors():
         load_config(None, ["kappa=1"])
     with pytest.raises(ConfigError, match="train ppo"):
         load_config(None, ["algorithm=grpo"], algorithm="ppo")
+
+
+@pytest.mark.parametrize("override, fragment", [
+    ("lr=abc", "lr must be a number, got 'abc'"),
+    ("steps=many", "steps must be an integer, got 'many'"),
+    ("steps=-1", "steps must be >= 1"),
+    ("prompts_per_step=0", "prompts_per_step must be >= 1"),
+    ("mini_batch_size=0", "mini_batch_size must be >= 1"),
+    ("ppo_epochs=0", "ppo_epochs must be >= 1"),
+    ("advantage=entopy", "advantage must be one of baseline, entropy"),
+    ("top_p=2", "top_p must be in (0, 1]"),
+    ("grade_truncated=1", "grade_truncated must be true or false"),
+    ("kapa=2", "unknown key"),
+])
+def test_passk_train_refuses_bad_values_before_loading_a_model(tmp_path, capsys, override, fragment):
+    # a model path that does not exist: reaching it would be a different error
+    code = main(["train", "grpo", f"model={tmp_path / 'no-model'}", f"out={tmp_path / 'out'}", override, "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert fragment in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+@pytest.mark.parametrize("name, text, fragment", [
+    ("bad.toml", "steps = \nlr = 1e-4\n", "bad.toml: not valid TOML"),
+    ("bad.json", '{"steps": 3,\n "lr": }', "bad.json:2: not valid JSON"),
+    ("list.json", "[1, 2]", "list.json: expected a table of keys"),
+    ("range.toml", "mini_batch_size = -1\n", "range.toml: mini_batch_size must be >= 1"),
+])
+def test_config_file_errors_name_the_file(tmp_path, capsys, name, text, fragment):
+    config = tmp_path / name
+    config.write_text(text)
+    assert main(["train", "grpo", "--config", str(config), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_no_mini_batch_size_means_the_whole_batch():
+    assert TrainConfig(prompts_per_step=4, group_size=8, ppo_epochs=2).updates_per_rollout == 2
+    assert TrainConfig(prompts_per_step=4, group_size=8, mini_batch_size=16, ppo_epochs=2).updates_per_rollout == 4
+
+
+def test_gold_probability_is_the_sampling_probability_of_the_exact_answer(digit_model):
+    """Teacher-forced P(gold, stop) equals the product over answer tokens of the sampler's own per-token
+    probabilities (transformers' temperature and top-p processors), with left-padded prompts of two lengths."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.generation.logits_process import TemperatureLogitsWarper, TopPLogitsWarper
+
+    from trainers.loop import gold_probability
+
+    tokenizer = AutoTokenizer.from_pretrained(digit_model)
+    model = AutoModelForCausalLM.from_pretrained(digit_model)
+    prompts, golds = ["3=", "12=", "7="], ["3", "45", "0"]
+    eos = tokenizer.eos_token_id
+    for temperature, top_p in ((1.0, 1.0), (0.6, 0.95), (0.6, 0.5)):
+        got = gold_probability(model, tokenizer, prompts, golds, {eos}, temperature, top_p)
+        for i, (prompt, gold) in enumerate(zip(prompts, golds)):
+            ids = tokenizer(prompt, add_special_tokens=False).input_ids
+            want = 1.0
+            for token in tokenizer(gold, add_special_tokens=False).input_ids + [eos]:
+                with torch.no_grad():
+                    logits = model(input_ids=torch.tensor([ids])).logits[:, -1]
+                logits = TopPLogitsWarper(top_p)(None, TemperatureLogitsWarper(temperature)(None, logits))
+                want *= torch.softmax(logits, dim=-1)[0, token].item()
+                ids.append(token)
+            assert got[i].item() == pytest.approx(want, rel=1e-4, abs=1e-9), (temperature, top_p, prompt)

@@ -1,8 +1,11 @@
 """Training configuration: one frozen dataclass of plain values, from a TOML/JSON file plus key=value overrides.
 
-Defaults follow Cheng et al. (2025): kappa 2, alpha 0.4 (GRPO) / 0.1 (PPO), rollout
-temperature 1.0, clip 0.2 / 0.28, token-level loss, no KL loss, no entropy loss,
-reward +1 / -1 from the passk grader, several policy updates per rollout batch.
+Defaults follow Cheng et al. (2025) where they speak: kappa 2, alpha 0.4 (GRPO) / 0.1 (PPO) (both
+from trainers.core), rollout temperature 1.0, clip 0.2 / 0.28, token-level loss, no KL loss, no
+entropy loss, reward +1 / -1 from the passk grader. The step size is ours, chosen by measurement on
+the CPU experiment (results/entropy-vs-baseline/step-size.json): lr 1e-4 after a 10-step linear warm-up,
+one optimizer step per rollout batch. That is for small models; the paper's 1e-6 is for 7B models.
+Every value is checked here, before any model loads; a bad one raises ConfigError naming the key.
 """
 
 from __future__ import annotations
@@ -10,24 +13,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from passk.config import from_dict
 from passk.errors import ConfigError
+from trainers import core
 
-ALGORITHMS = ("grpo", "ppo")
-ADVANTAGE_SHAPINGS = ("baseline", "entropy")
-DEFAULT_ALPHA = {"grpo": 0.4, "ppo": 0.1}
+# algorithm -> its advantage estimator in core.ADVANTAGE_ESTIMATORS (one with `needs_values` brings a critic)
+ALGORITHMS = {"grpo": "grpo", "ppo": "gae"}
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     algorithm: str = "grpo"
-    advantage: str = "baseline"  # baseline | entropy (the paper's entropy-based advantage)
-    alpha: float | None = None  # None: 0.4 for GRPO, 0.1 for PPO
-    kappa: float = 2.0
+    advantage: str = "baseline"  # a shaping in core.ADVANTAGE_SHAPINGS: baseline | entropy (the paper's)
+    alpha: float | None = None  # None: core.PAPER_ALPHA[algorithm]
+    kappa: float = core.PAPER_KAPPA
     # model and data
     model: str = ""  # hub id or local path; "" is the embedded default of passk
     task: str = "arith"  # a synthetic task (see trainers/tasks.py), a passk benchmark name, or a JSONL file
@@ -45,11 +49,12 @@ class TrainConfig:
     rollout_backend: str = "hf"  # hf (transformers generate) | vllm (GPU, weights synced after each update)
     # optimization
     steps: int = 100
-    lr: float = 1e-6
+    lr: float = 1e-4
+    warmup_steps: int = 10  # linear warm-up of the learning rate, then constant
     weight_decay: float = 0.0
-    grad_clip: float = 1.0
-    ppo_epochs: int = 2  # policy updates per rollout batch
-    mini_batch_size: int = 16  # responses per optimizer step
+    grad_clip: float = 1.0  # on every trained parameter, the value head's included
+    ppo_epochs: int = 1  # passes over each rollout batch
+    mini_batch_size: int | None = None  # responses per optimizer step; None: the whole batch (one step per pass)
     clip_low: float = 0.2
     clip_high: float = 0.28
     dual_clip: float | None = None
@@ -74,25 +79,82 @@ class TrainConfig:
     seed: int = 0
     out: str = "runs/train"
     save_every: int = 50
+    exact_eval_every: int = 0  # every N steps: exact probability of the gold answer on the fixed problems (0: never)
+    eval_temperature: float = 0.6  # the paper's evaluation sampling, for exact_eval
+    eval_top_p: float = 0.95
     entropy_chunk: int = 1024
     tensorboard: bool = False
     device: str = "auto"
 
     def __post_init__(self):
-        if self.algorithm not in ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}")
-        if self.advantage not in ADVANTAGE_SHAPINGS:
-            raise ValueError(f"advantage must be one of {ADVANTAGE_SHAPINGS}, got {self.advantage!r}")
+        _check_types(self)
+        _check_choice("algorithm", self.algorithm, ALGORITHMS)
+        _check_choice("advantage", self.advantage, core.ADVANTAGE_SHAPINGS)
+        _check_choice("loss_aggregation", self.loss_aggregation, core.LOSS_AGGREGATIONS)
+        _check_choice("kl_estimator", self.kl_estimator, core.KL_ESTIMATORS)
+        _check_choice("critic", self.critic, ("value_head", "separate"))
+        _check_choice("rollout_backend", self.rollout_backend, ("hf", "vllm"))
         if self.alpha is None:
-            object.__setattr__(self, "alpha", DEFAULT_ALPHA[self.algorithm])
-        if self.alpha < 0 or self.kappa <= 1:
-            raise ValueError(f"need alpha >= 0 and kappa > 1, got alpha={self.alpha}, kappa={self.kappa}")
-        if self.group_size < 2 and self.algorithm == "grpo":
-            raise ValueError("GRPO needs group_size >= 2 (advantages are relative within a group)")
-        if self.critic not in ("value_head", "separate"):
-            raise ValueError(f"critic must be value_head or separate, got {self.critic!r}")
-        if self.rollout_backend not in ("hf", "vllm"):
-            raise ValueError(f"rollout_backend must be hf or vllm, got {self.rollout_backend!r}")
+            object.__setattr__(self, "alpha", core.PAPER_ALPHA[self.algorithm])
+        core.check_entropy_hyperparameters(self.alpha, self.kappa)
+        for key in ("steps", "prompts_per_step", "group_size", "max_new_tokens", "ppo_epochs", "save_every",
+                    "entropy_chunk"):
+            _check(key, getattr(self, key) >= 1, "must be >= 1")
+        _check("mini_batch_size", self.mini_batch_size is None or self.mini_batch_size >= 1, "must be >= 1 (or absent)")
+        for key in ("warmup_steps", "critic_warmup_steps", "exact_eval_every", "weight_decay",
+                    "kl_coef", "entropy_coef"):
+            _check(key, getattr(self, key) >= 0, "must be >= 0")
+        for key in ("lr", "critic_lr", "temperature", "grad_clip", "clip_high"):
+            _check(key, getattr(self, key) > 0, "must be > 0")
+        _check("top_p", 0 < self.top_p <= 1, "must be in (0, 1]")
+        _check("clip_low", 0 < self.clip_low < 1, "must be in (0, 1)")
+        for key in ("gamma", "lam"):
+            _check(key, 0 <= getattr(self, key) <= 1, "must be in [0, 1]")
+        _check("dual_clip", self.dual_clip is None or self.dual_clip > 1, "must be > 1 (or absent)")
+        _check("value_clip", self.value_clip is None or self.value_clip > 0, "must be > 0 (or absent)")
+        _check("exact_eval_every", not self.exact_eval_every or self.template == "plain",
+               "needs template = \"plain\" (the answer must follow the prompt directly)")
+        _check("eval_temperature", self.eval_temperature > 0, "must be > 0")
+        _check("eval_top_p", 0 < self.eval_top_p <= 1, "must be in (0, 1]")
+        _check("group_size", self.group_size >= 2 or self.algorithm != "grpo",
+               "must be >= 2 for GRPO (advantages are relative within a group)")
+
+    @property
+    def estimator(self) -> str:
+        return ALGORITHMS[self.algorithm]
+
+    @property
+    def updates_per_rollout(self) -> int:
+        batch = self.prompts_per_step * self.group_size
+        return self.ppo_epochs * -(-batch // (self.mini_batch_size or batch))
+
+
+def _check(key: str, ok: bool, rule: str) -> None:
+    if not ok:
+        raise ConfigError(f"{key} {rule}")
+
+
+def _check_choice(key: str, value: str, choices) -> None:
+    if value not in choices:
+        raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
+
+
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+
+def _check_types(config: TrainConfig) -> None:
+    """Each value has its field's type (an int is a valid float; a bool is not a number)."""
+    hints = typing.get_type_hints(TrainConfig)
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        allowed = typing.get_args(hints[field.name]) or (hints[field.name],)
+        if value is None and type(None) in allowed:
+            continue
+        kinds = [t for t in allowed if t is not type(None)]
+        ok = any(type(value) is t or (t is float and type(value) is int) for t in kinds)
+        if not ok:
+            raise ConfigError(f"{field.name} must be {_TYPE_NAMES[kinds[0]]}"
+                              f"{' (or absent)' if type(None) in allowed else ''}, got {value!r}")
 
 
 def load_config(path: str | None, overrides: list[str], algorithm: str | None = None) -> TrainConfig:
@@ -102,7 +164,15 @@ def load_config(path: str | None, overrides: list[str], algorithm: str | None = 
         file = Path(path)
         if not file.is_file():
             raise ConfigError(f"{file}: no such config file")
-        data = tomllib.loads(file.read_text()) if file.suffix == ".toml" else json.loads(file.read_text())
+        text = file.read_text()
+        try:
+            data = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
+        except tomllib.TOMLDecodeError as exc:  # its message ends "(at line L, column C)"
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{file}: expected a table of keys, got {type(data).__name__}")
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep:
@@ -115,7 +185,12 @@ def load_config(path: str | None, overrides: list[str], algorithm: str | None = 
         if data.get("algorithm", algorithm) != algorithm:
             raise ConfigError(f"the config says algorithm={data['algorithm']!r} but the command is `train {algorithm}`")
         data["algorithm"] = algorithm
-    return from_dict(TrainConfig, data, where=path or "train config")
+    where = path or "train config"
+    try:
+        return from_dict(TrainConfig, data, where=where)
+    except ConfigError as exc:  # range checks do not know the file; add it once
+        message = str(exc)
+        raise ConfigError(message if message.startswith(f"{where}:") else f"{where}: {message}") from None
 
 
 def config_dict(config: TrainConfig) -> dict[str, Any]:

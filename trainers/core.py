@@ -10,6 +10,12 @@ Perspective", is one line (`entropy_advantage`):
 
 H_t the current policy's entropy over the full vocabulary. Because the bonus is at most
 |A_t| / kappa with kappa > 1, it can never flip the sign of A_t, and a zero advantage stays zero.
+The paper's hyperparameters are named once, here (PAPER_KAPPA, PAPER_ALPHA); every trainer reads them.
+
+Conventions against verl's core_algos.py: `whiten` uses the unbiased variance (verl's masked_whiten);
+k3 is clamped to [-10, 10] like verl's "low_var_kl"; "seq-mean-token-sum-norm" divides each sequence's
+sum by the padded length T, where verl divides the batch's sum by T times a constant (the global
+batch size), so the two differ by that constant factor, which the learning rate absorbs.
 """
 
 from __future__ import annotations
@@ -19,9 +25,14 @@ from typing import Callable
 import torch
 
 from passk.analysis.entropy import token_entropy
+from passk.errors import ConfigError
 
-__all__ = ["token_entropy", "grpo_advantages", "gae_advantages", "whiten", "entropy_advantage", "policy_loss",
-           "value_loss", "kl_penalty", "aggregate", "ADVANTAGES", "KL_ESTIMATORS", "LOSS_AGGREGATIONS"]
+__all__ = ["token_entropy", "grpo_advantages", "gae_advantages", "whiten", "entropy_advantage", "entropy_cap_stats",
+           "policy_loss", "value_loss", "kl_penalty", "aggregate", "ADVANTAGE_ESTIMATORS", "ADVANTAGE_SHAPINGS",
+           "KL_ESTIMATORS", "LOSS_AGGREGATIONS", "PAPER_KAPPA", "PAPER_ALPHA"]
+
+PAPER_KAPPA = 2.0  # Cheng et al. (2025): the bonus is at most |A| / 2
+PAPER_ALPHA = {"grpo": 0.4, "ppo": 0.1}  # their alpha for GRPO and for PPO
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor, dim: int | None = None) -> torch.Tensor:
@@ -32,9 +43,10 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor, dim: int | None = None) -> 
 
 
 def whiten(x: torch.Tensor, mask: torch.Tensor, shift_mean: bool = True, eps: float = 1e-8) -> torch.Tensor:
-    """Zero mean (optionally) and unit variance over the masked entries."""
+    """Zero mean (optionally) and unit variance over the masked entries (unbiased variance, as verl)."""
     mean = masked_mean(x, mask)
-    var = masked_mean((x - mean) ** 2, mask)
+    count = mask.sum()
+    var = masked_mean((x - mean) ** 2, mask) * count / (count - 1).clamp_min(1)  # Bessel's correction
     out = (x - mean) * torch.rsqrt(var + eps)
     return (out if shift_mean else out + mean) * mask
 
@@ -82,14 +94,42 @@ def gae_advantages(token_rewards: torch.Tensor, values: torch.Tensor, mask: torc
     return advantages, returns
 
 
+def check_entropy_hyperparameters(alpha: float, kappa: float) -> None:
+    if not alpha >= 0:
+        raise ConfigError(f"alpha must be >= 0, got {alpha}")
+    if not kappa > 1:
+        raise ConfigError(f"kappa must be > 1 (so the bonus never flips the advantage's sign), got {kappa}")
+
+
 def entropy_advantage(advantages: torch.Tensor, entropy: torch.Tensor, alpha: float, kappa: float) -> torch.Tensor:
     """A + min(alpha * H.detach(), |A| / kappa): the paper's entropy-based advantage shaping."""
-    if alpha < 0:
-        raise ValueError(f"alpha must be >= 0, got {alpha}")
-    if kappa <= 1:
-        raise ValueError(f"kappa must be > 1 (so the bonus never flips the advantage's sign), got {kappa}")
+    check_entropy_hyperparameters(alpha, kappa)
     bonus = torch.minimum(alpha * entropy.detach(), advantages.abs() / kappa)
     return advantages + bonus
+
+
+def entropy_cap_stats(advantages: torch.Tensor, entropy: torch.Tensor, mask: torch.Tensor, alpha: float,
+                      kappa: float) -> dict[str, float]:
+    """Over tokens with a nonzero advantage: the share where the cap |A| / kappa binds (rather than
+    alpha * H), and the mean bonus relative to |A| (at most 1 / kappa)."""
+    live = (advantages != 0) & (mask > 0)
+    entropy = entropy.detach()
+    bonus = torch.minimum(alpha * entropy, advantages.abs() / kappa)
+    return {"cap_binding_share": masked_mean((alpha * entropy > advantages.abs() / kappa).float(), live).item(),
+            "psi_over_abs_advantage": masked_mean(bonus / advantages.abs().clamp_min(1e-12), live).item()}
+
+
+def _no_shaping(advantages, entropy, mask, alpha, kappa):
+    return advantages, {}
+
+
+def _entropy_shaping(advantages, entropy, mask, alpha, kappa):
+    return (entropy_advantage(advantages, entropy, alpha, kappa),
+            entropy_cap_stats(advantages, entropy, mask, alpha, kappa))
+
+
+# name -> f(advantages, entropy, mask, alpha, kappa) -> (shaped advantages, statistics)
+ADVANTAGE_SHAPINGS: dict[str, Callable] = {"baseline": _no_shaping, "entropy": _entropy_shaping}
 
 
 def policy_loss(log_probs: torch.Tensor, old_log_probs: torch.Tensor, advantages: torch.Tensor, mask: torch.Tensor,
@@ -106,7 +146,7 @@ def policy_loss(log_probs: torch.Tensor, old_log_probs: torch.Tensor, advantages
     loss = torch.maximum(unclipped, clipped)
     if dual_clip is not None:
         if dual_clip <= 1:
-            raise ValueError(f"dual_clip must be > 1, got {dual_clip}")
+            raise ConfigError(f"dual_clip must be > 1, got {dual_clip}")
         loss = torch.where(advantages < 0, torch.minimum(loss, -advantages * dual_clip), loss)
     stats = {"clip_fraction": masked_mean((clipped > unclipped).float(), mask),
              "approx_kl": masked_mean(old_log_probs - log_probs, mask).detach()}
@@ -132,8 +172,9 @@ def _kl_k2(log_probs, ref_log_probs):
 
 
 def _kl_k3(log_probs, ref_log_probs):
-    log_ratio = ref_log_probs - log_probs
-    return torch.exp(log_ratio) - 1 - log_ratio
+    # clamped as verl's "low_var_kl": one token far off the reference must not blow up the loss
+    log_ratio = torch.clamp(ref_log_probs - log_probs, -20, 20)
+    return torch.clamp(torch.exp(log_ratio) - 1 - log_ratio, -10, 10)
 
 
 KL_ESTIMATORS: dict[str, Callable] = {"k1": _kl_k1, "k2": _kl_k2, "k3": _kl_k3}
@@ -142,7 +183,7 @@ KL_ESTIMATORS: dict[str, Callable] = {"k1": _kl_k1, "k2": _kl_k2, "k3": _kl_k3}
 def kl_penalty(log_probs: torch.Tensor, ref_log_probs: torch.Tensor, estimator: str = "k3") -> torch.Tensor:
     """Per-token KL(policy || reference) estimate from sampled tokens (Schulman's k1, k2, k3)."""
     if estimator not in KL_ESTIMATORS:
-        raise ValueError(f"unknown KL estimator {estimator!r}; choose from {sorted(KL_ESTIMATORS)}")
+        raise ConfigError(f"unknown KL estimator {estimator!r}; choose from {sorted(KL_ESTIMATORS)}")
     return KL_ESTIMATORS[estimator](log_probs, ref_log_probs)
 
 
@@ -165,8 +206,31 @@ LOSS_AGGREGATIONS: dict[str, Callable] = {"token-mean": _token_mean, "seq-mean-t
 
 def aggregate(loss: torch.Tensor, mask: torch.Tensor, mode: str = "token-mean") -> torch.Tensor:
     if mode not in LOSS_AGGREGATIONS:
-        raise ValueError(f"unknown loss aggregation {mode!r}; choose from {sorted(LOSS_AGGREGATIONS)}")
+        raise ConfigError(f"unknown loss aggregation {mode!r}; choose from {sorted(LOSS_AGGREGATIONS)}")
     return LOSS_AGGREGATIONS[mode](loss, mask.to(loss.dtype))
 
 
-ADVANTAGES: dict[str, Callable] = {"grpo": grpo_advantages, "gae": gae_advantages}
+def outcome_token_rewards(rewards: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """(B, T): each response's scalar reward on its last real token, zero elsewhere."""
+    last = (mask.cumsum(dim=1) == mask.sum(dim=1, keepdim=True)) & (mask > 0)
+    return last.to(torch.float32) * rewards[:, None].float()
+
+
+def _grpo_estimator(rewards, mask, group_ids, values=None, *, scale_by_std=True, **_):
+    return grpo_advantages(rewards, group_ids, mask, scale_by_std=scale_by_std), None
+
+
+def _gae_estimator(rewards, mask, group_ids, values, *, gamma=1.0, lam=1.0, whiten_advantages=True, **_):
+    advantages, returns = gae_advantages(outcome_token_rewards(rewards, mask), values, mask, gamma, lam)
+    return (whiten(advantages, mask) if whiten_advantages else advantages), returns
+
+
+_gae_estimator.needs_values = True
+
+# name -> f(rewards (B,), mask (B, T), group_ids (B,), values (B, T) | None, **settings) -> (advantages, returns | None);
+# an estimator with `needs_values` is trained with a critic (PPO), the others without (GRPO)
+ADVANTAGE_ESTIMATORS: dict[str, Callable] = {"grpo": _grpo_estimator, "gae": _gae_estimator}
+
+
+def needs_values(estimator: str) -> bool:
+    return getattr(ADVANTAGE_ESTIMATORS[estimator], "needs_values", False)

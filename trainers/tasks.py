@@ -15,6 +15,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from passk.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Item:
@@ -36,7 +38,7 @@ def synthetic_item(task: str, rng: random.Random, index: int) -> Item:
         for _ in range(ops):
             expr += rng.choice("+-*" if task == "arith" else "+-") + str(rng.randrange(10))
         return Item(f"{task}-{index}", expr + "=", str(eval(expr)))  # noqa: S307 - digits and + - * only
-    raise ValueError(f"unknown synthetic task {task!r}; choose from {SYNTHETIC}")
+    raise ConfigError(f"unknown synthetic task {task!r}; choose from {SYNTHETIC}")
 
 
 class TaskSource:
@@ -49,12 +51,13 @@ class TaskSource:
         self.drawn = 0
         self.items: list[Item] | None = None
         # problems of a held-out evaluation file are never drawn for training
-        self.excluded = {i.problem for i in _load_items(holdout, problem_field, answer_field, "")} if holdout else set()
+        self.holdout = _load_items(holdout, problem_field, answer_field, "") if holdout else []
+        self.excluded = {i.problem for i in self.holdout}
         if task not in SYNTHETIC:
             self.items = [i for i in _load_items(task, problem_field, answer_field, data_dir)
                           if i.problem not in self.excluded]
             if not self.items:
-                raise ValueError(f"task {task!r} has no problems outside the holdout {holdout!r}")
+                raise ConfigError(f"task {task!r} has no problems outside the holdout {holdout!r}")
 
     def draw(self, count: int) -> list[Item]:
         if self.items is None:

@@ -1,11 +1,12 @@
-"""Entropy advantage against baseline GRPO at CPU scale, end to end with passk's trainers and harness.
+"""Entropy advantage against the baseline advantage at CPU scale, end to end with passk's trainers and harness.
 
-  1. a held-out set of multi-step arithmetic problems ("7-2+9=" -> "14"), never drawn for training
+  1. a fixed set of training problems and a disjoint held-out set of multi-step arithmetic ("7-2+9=" -> "14")
   2. a tiny character-level Llama, warm-started by supervised learning so it sometimes succeeds
-  3. GRPO (5 seeds per arm) and PPO (3 seeds per arm) from that start, baseline and entropy advantage,
-     the same seeds and data for both arms
-  4. `passk run` on the held-out problems for the start and every final checkpoint, K up to 256
-  5. `passk compare`, per-seed paired comparisons, training-curve plots, and report.md
+  3. GRPO and PPO (5 seeds per arm each) from that start, baseline and entropy advantage, the same seeds
+     and data for both arms; each run logs its exact (teacher-forced) accuracy every 20 steps
+  4. `passk run` on both problem sets for the start and every final checkpoint, K up to 256
+  5. `passk compare`, per-seed paired comparisons, exact comparisons at equal steps and at matched
+     training accuracy, training-curve plots, and report.md
 
 Everything is fixed by the configs next to this file; nothing in the evaluation is tuned for either
 arm. Work files go to runs/entropy-vs-baseline/, results to results/entropy-vs-baseline/.
@@ -37,33 +38,27 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def main() -> None:
-    from passk.cli import main as passk
-    from passk.compare import compare_runs, format_comparison, load_run, write_comparison
-    from trainers.config import TrainConfig, config_dict
-    from trainers.loop import train
+def prepare(experiment: dict) -> tuple[Path, Path, Path]:
+    """The held-out problems, the fixed training problems (disjoint), and the warm-started model."""
     from trainers.tasks import synthetic_item
     from trainers.tiny import build_char_model, supervised_warm_start
 
-    experiment = tomllib.loads((HERE / "experiment.toml").read_text())
-    grpo = tomllib.loads((HERE / "grpo.toml").read_text())
-    ppo = tomllib.loads((HERE / "ppo.toml").read_text())
-    started = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-
-    # 1. held-out problems
-    heldout = WORK / "heldout.jsonl"
-    rng = random.Random(experiment["heldout_seed"])
-    items, seen = [], set()
-    while len(items) < experiment["heldout_problems"]:
-        item = synthetic_item(experiment["task"], rng, len(items))
-        if item.problem not in seen:
-            seen.add(item.problem)
-            items.append({"id": f"h{len(items)}", "problem": item.problem, "answer": item.gold})
-    heldout.write_text("".join(json.dumps(i) + "\n" for i in items))
-
-    # 2. the starting model
+    seen: set[str] = set()
+    files = {}
+    for name, seed, count in (("heldout", experiment["heldout_seed"], experiment["heldout_problems"]),
+                              ("train", experiment["train_seed"], experiment["train_problems"])):
+        rng, items = random.Random(seed), []
+        while len(items) < count:
+            item = synthetic_item(experiment["task"], rng, len(items))
+            if item.problem not in seen:
+                seen.add(item.problem)
+                items.append({"id": f"{name[0]}{len(items)}", "problem": item.problem, "answer": item.gold})
+        files[name] = WORK / f"{name}.jsonl"
+        text = "".join(json.dumps(i) + "\n" for i in items)
+        if not files[name].is_file() or files[name].read_text() != text:  # never rewritten under a running trainer
+            files[name].write_text(text)
+    heldout_problems = {json.loads(line)["problem"] for line in files["heldout"].read_text().splitlines()}
     start = WORK / "start"
     if not (start / "config.json").is_file():
         log("building and warm-starting the tiny model")
@@ -71,210 +66,365 @@ def main() -> None:
                          heads=experiment["heads"], seed=experiment["model_seed"])
         sft_started = time.time()
         losses = supervised_warm_start(start, experiment["task"], steps=experiment["sft_steps"], lr=experiment["sft_lr"],
-                                       seed=experiment["model_seed"], exclude=seen)
+                                       seed=experiment["model_seed"], exclude=heldout_problems)
         (WORK / "sft.json").write_text(json.dumps({"losses": losses, "seconds": time.time() - sft_started}))
+    return start, files["train"], files["heldout"]
 
-    # 3. GRPO (and the PPO pair), both arms, the same seeds
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    from passk.cli import main as passk
+    from passk.compare import compare_runs, format_comparison, load_run, write_comparison
+    from trainers.config import TrainConfig, config_dict
+    from trainers.loop import train
+
+    parser = argparse.ArgumentParser(description="entropy advantage against baseline, GRPO and PPO, at CPU scale")
+    parser.add_argument("--seeds", type=int, help="only the first N seeds of each algorithm (a smaller run)")
+    parser.add_argument("--smoke", action="store_true", help="2 seeds, 4 steps, n = 4, under runs/ only: checks the "
+                                                             "pipeline end to end in minutes")
+    parser.add_argument("--train-only", choices=["grpo", "ppo"],
+                        help="only train this algorithm's runs (to train GRPO and PPO in two processes at once; "
+                             "a later full invocation resumes them and evaluates)")
+    args = parser.parse_args(argv)
+    experiment = tomllib.loads((HERE / "experiment.toml").read_text())
+    configs = {"grpo": tomllib.loads((HERE / "grpo.toml").read_text()),
+               "ppo": tomllib.loads((HERE / "ppo.toml").read_text())}
+    if args.smoke:
+        global WORK, RESULTS
+        WORK, RESULTS = WORK.with_name(WORK.name + "-smoke"), WORK.with_name(WORK.name + "-smoke") / "results"
+        args.seeds = 2
+        experiment.update(sft_steps=20, heldout_problems=20, train_problems=8)
+        experiment["eval"].update(n=4, k=[1, 2, 4])
+        for config in configs.values():
+            config.update(steps=4, exact_eval_every=2, save_every=4)
+    if args.seeds:
+        experiment["seeds"], experiment["ppo_seeds"] = experiment["seeds"][:args.seeds], experiment["ppo_seeds"][:args.seeds]
+    started = time.time()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "configs").mkdir(exist_ok=True)
+    start, train_file, heldout = prepare(experiment)
+
+    # RL: GRPO and PPO, both arms, the same seeds and data; seed by seed, so that an interrupted run holds
+    # whole seeds of every arm (a rerun resumes finished runs from their checkpoints at no cost)
     checkpoints = {"start": start}
-    runs = [(grpo, seed, arm, f"{arm}-seed{seed}") for seed in experiment["seeds"] for arm in ARMS]
-    runs += [(ppo, seed, arm, f"ppo-{arm}-seed{seed}") for seed in experiment["ppo_seeds"] for arm in ARMS]
-    for base, seed, arm, name in runs:
-        config = TrainConfig(**{**base, "task": experiment["task"], "advantage": arm, "seed": seed,
-                                "model": str(start), "holdout": str(heldout), "out": str(WORK / "train" / name)})
-        log(f"training {name}")
-        checkpoints[name] = train(config, progress=False)
-        shutil.copy(WORK / "train" / name / "metrics.jsonl", RESULTS / f"metrics-{name}.jsonl")
-        (RESULTS / "configs").mkdir(exist_ok=True)
-        (RESULTS / "configs" / f"{name}.json").write_text(json.dumps(config_dict(config), indent=1))
+    runs = [(algorithm, seed) for seed in sorted(set(experiment["seeds"]) | set(experiment["ppo_seeds"]))
+            for algorithm in ("grpo", "ppo") if seed in experiment["seeds" if algorithm == "grpo" else "ppo_seeds"]
+            and args.train_only in (None, algorithm)]
+    for algorithm, seed in runs:
+        for arm in ARMS:
+            name = run_name(algorithm, arm, seed)
+            config = TrainConfig(**{**configs[algorithm], "task": str(train_file), "advantage": arm, "seed": seed,
+                                    "model": str(start), "holdout": str(heldout), "out": str(WORK / "train" / name)})
+            log(f"training {name}")
+            checkpoints[name] = train(config, progress=False)
+            for kind in ("metrics", "exact_eval"):
+                shutil.copy(WORK / "train" / name / f"{kind}.jsonl", RESULTS / f"{kind}-{name}.jsonl")
+            (RESULTS / "configs" / f"{name}.json").write_text(json.dumps(config_dict(config), indent=1))
 
-    # 4. evaluation with passk run, identical settings for every model
+    if args.train_only:
+        return
+    # evaluation with passk run, identical settings for every model, on both problem sets
     ev = experiment["eval"]
     ks = ",".join(str(k) for k in ev["k"])
+    trained = [name for name in checkpoints if name != "start"]
+    sampled = {"seeds": experiment["seeds"][:ev["sampled_seeds"]], "ppo_seeds": experiment["ppo_seeds"][:ev["sampled_seeds"]]}
+    checkpoints = {name: c for name, c in checkpoints.items()
+                   if name == "start" or int(name.rsplit("seed", 1)[1]) in sampled["seeds" if name.startswith("grpo") else "ppo_seeds"]}
     for name, checkpoint in checkpoints.items():
-        log(f"evaluating {name}")
-        code = passk(["run", "--data", str(heldout), "--id-field", "id", "--model", str(checkpoint), "--backend", "hf",
-                      "--template", "plain", "--n", str(ev["n"]), "--temperature", str(ev["temperature"]),
-                      "--top-p", str(ev["top_p"]), "--max-tokens", str(ev["max_tokens"]), "--k", ks,
-                      "--block-size", str(ev["n"]), "--seed", "0", "--out", str(WORK / "eval" / name), "--quiet"])
-        if code:
-            sys.exit(f"passk run failed for {name}")
+        for problems, limit in ((train_file, []), (heldout, ["--limit", str(ev["heldout_limit"])])):
+            out = WORK / "eval" / problems.stem / name
+            log(f"evaluating {name} on {problems.stem}")
+            code = passk(["run", "--data", str(problems), "--id-field", "id", "--model", str(checkpoint),
+                          "--backend", "hf", "--template", "plain", "--n", str(ev["n"]), "--temperature",
+                          str(ev["temperature"]), "--top-p", str(ev["top_p"]), "--max-tokens", str(ev["max_tokens"]),
+                          "--k", ks, "--block-size", str(ev["n"]), "--seed", "0", "--out", str(out), "--quiet", *limit])
+            if code:
+                sys.exit(f"passk run failed for {name} on {problems.stem}")
 
-    # 5. comparisons
-    names = list(checkpoints)
+    # comparisons: every run against the start, and entropy against baseline seed by seed
     k_list = [int(k) for k in ev["k"]]
-    result = compare_runs([load_run(str(WORK / "eval" / n), n) for n in names], k_list)
-    write_comparison(result, RESULTS)
-    print(format_comparison(result))
-    pairs: dict[str, dict[int, dict]] = {"grpo": {}, "ppo": {}}
-    for algorithm, prefix, seeds in (("grpo", "", experiment["seeds"]), ("ppo", "ppo-", experiment["ppo_seeds"])):
-        for seed in seeds:
-            pair = compare_runs([load_run(str(WORK / "eval" / f"{prefix}baseline-seed{seed}"), "baseline"),
-                                 load_run(str(WORK / "eval" / f"{prefix}entropy-seed{seed}"), "entropy")], k_list)
-            pairs[algorithm][seed] = pair["benchmarks"]["heldout"]["differences"]["entropy - baseline"]
+    names = list(checkpoints)
+    results, pairs = {}, {}
+    for problems in ("train", "heldout"):
+        result = compare_runs([load_run(str(WORK / "eval" / problems / n), n) for n in names], k_list)
+        write_comparison(result, RESULTS / f"compare-{problems}")
+        print(format_comparison(result))
+        results[problems] = result["benchmarks"][problems]
+        for algorithm, seeds in (("grpo", sampled["seeds"]), ("ppo", sampled["ppo_seeds"])):
+            for seed in seeds:
+                pair = compare_runs([load_run(str(WORK / "eval" / problems / run_name(algorithm, arm, seed)), arm)
+                                     for arm in ARMS], k_list)
+                pairs.setdefault(problems, {}).setdefault(algorithm, {})[seed] = \
+                    pair["benchmarks"][problems]["differences"]["entropy - baseline"]
     (RESULTS / "paired-by-seed.json").write_text(json.dumps(pairs, indent=1))
-    plot_curves(experiment["seeds"], RESULTS)
-    plot_arms(result, experiment, RESULTS)
-    timing = measured_seconds(names)
-    write_report(result, pairs, experiment, grpo, timing)
+    exact = exact_comparisons(experiment, k_list)
+    (RESULTS / "exact.json").write_text(json.dumps(exact, indent=1))
+    plot_curves(experiment, RESULTS)
+    plot_arms(results, {**experiment, **sampled}, RESULTS)
+    write_report(results, pairs, exact, experiment, sampled, configs, measured_seconds(trained, names))
     log(f"done in {(time.time() - started) / 60:.1f} min (this invocation); results in {RESULTS}")
 
 
-def measured_seconds(names: list[str]) -> dict[str, float]:
+def run_name(algorithm: str, arm: str, seed: int) -> str:
+    return f"{algorithm}-{arm}-seed{seed}"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def exact_pass_at_k(per_problem: list[float], k: int) -> float:
+    """Pass@K from exact per-problem success probabilities p: mean of 1 - (1 - p)^K (no sampling noise)."""
+    p = np.asarray(per_problem)
+    return float(np.mean(1 - (1 - p) ** k))
+
+
+def exact_comparisons(experiment: dict, ks: list[int]) -> dict:
+    """From the exact evaluations logged during training (every 20 steps), entropy against baseline:
+    at equal steps (the last), and at matched training accuracy: for each seed pair, the held-out Pass@K
+    of each arm at the checkpoint where its exact training Pass@1 (eval sampling) is closest to a common
+    level, the lower of the two arms' final training Pass@1, so that neither arm wins by moving less."""
+    out = {}
+    for algorithm, seeds in (("grpo", experiment["seeds"]), ("ppo", experiment["ppo_seeds"])):
+        rows = []
+        for seed in seeds:
+            curves = {arm: read_jsonl(RESULTS / f"exact_eval-{run_name(algorithm, arm, seed)}.jsonl") for arm in ARMS}
+            level = min(curves[arm][-1]["train_eval"] for arm in ARMS)
+            row = {"seed": seed, "matched_train_pass1": level}
+            for arm in ARMS:
+                final = curves[arm][-1]
+                matched = min(curves[arm], key=lambda c: abs(c["train_eval"] - level))
+                row[arm] = {
+                    "final_step": final["step"], "matched_step": matched["step"],
+                    "matched_train_pass1": matched["train_eval"],
+                    "final_train": {k: exact_pass_at_k(final["train_eval_per_problem"], k) for k in ks},
+                    "final_heldout": {k: exact_pass_at_k(final["holdout_eval_per_problem"], k) for k in ks},
+                    "matched_heldout": {k: exact_pass_at_k(matched["holdout_eval_per_problem"], k) for k in ks}}
+            rows.append(row)
+        start = read_jsonl(RESULTS / f"exact_eval-{run_name(algorithm, ARMS[0], seeds[0])}.jsonl")[0]
+        out[algorithm] = {"seeds": rows,
+                          "start_train": {k: exact_pass_at_k(start["train_eval_per_problem"], k) for k in ks},
+                          "start_heldout": {k: exact_pass_at_k(start["holdout_eval_per_problem"], k) for k in ks}}
+    return out
+
+
+def measured_seconds(trained: list[str], evaluated: list[str]) -> dict[str, float]:
     """Compute time of each stage, from what the stages recorded (not this invocation's clock, which
     skips finished stages on a rerun)."""
-    train = sum(json.loads(line)["seconds"] for name in names if name != "start"
+    train = sum(json.loads(line)["seconds"] for name in trained
                 for line in (WORK / "train" / name / "metrics.jsonl").read_text().splitlines())
-    evaluate = sum(t["seconds"] for name in names
-                   for t in json.loads((WORK / "eval" / name / "manifest.json").read_text())["throughput"].values())
+    evaluate = sum(t["seconds"] for name in evaluated for problems in ("train", "heldout")
+                   for t in json.loads((WORK / "eval" / problems / name / "manifest.json").read_text())["throughput"].values())
     return {"warm_start": json.loads((WORK / "sft.json").read_text())["seconds"], "training": train,
             "evaluation_generation": evaluate}
 
 
-def plot_arms(result: dict, experiment: dict, out: Path) -> None:
-    """Pass@K of the start and of each arm: the mean over seeds, the band from the lowest to the highest seed."""
+def plot_arms(results: dict, experiment: dict, out: Path) -> None:
+    """Pass@K of the start and of each arm on both problem sets: the mean over seeds, the band from the lowest
+    to the highest seed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    b = result["benchmarks"]["heldout"]
-    ks = b["k"]
-    fig, ax = plt.subplots(figsize=(6, 4.3))
-    start = [b["runs"]["start"]["pass_at_k"][str(k)] for k in ks]
-    ax.plot(ks, start, marker="o", color="black", label="start")
-    for algorithm, prefix, seeds, style in (("GRPO", "", experiment["seeds"], "-"),
-                                            ("PPO", "ppo-", experiment["ppo_seeds"], "--")):
-        for arm, colour in zip(ARMS, ("tab:blue", "tab:orange")):
-            values = np.array([[b["runs"][f"{prefix}{arm}-seed{s}"]["pass_at_k"][str(k)] for k in ks] for s in seeds])
-            ax.plot(ks, values.mean(axis=0), marker="o", linestyle=style, color=colour,
-                    label=f"{algorithm} {arm} (mean of {len(seeds)} seeds)")
-            ax.fill_between(ks, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.12)
-    ax.set_xscale("log", base=2)
-    ax.set(xlabel="K", ylabel="Pass@K", ylim=(0, 1), title=f"held-out problems ({b['n_problems']})")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, problems in zip(axes, ("train", "heldout")):
+        b = results[problems]
+        ks = b["k"]
+        ax.plot(ks, [b["runs"]["start"]["pass_at_k"][str(k)] for k in ks], marker="o", color="black", label="start")
+        for algorithm, seeds, style in (("grpo", experiment["seeds"], "-"), ("ppo", experiment["ppo_seeds"], "--")):
+            for arm, colour in zip(ARMS, ("tab:blue", "tab:orange")):
+                values = np.array([[b["runs"][run_name(algorithm, arm, s)]["pass_at_k"][str(k)] for k in ks]
+                                   for s in seeds])
+                ax.plot(ks, values.mean(axis=0), marker="o", linestyle=style, color=colour,
+                        label=f"{algorithm.upper()} {arm} (mean of {len(seeds)} seeds)")
+                ax.fill_between(ks, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.12)
+        ax.set_xscale("log", base=2)
+        ax.set(xlabel="K", ylabel="Pass@K", ylim=(0, 1), title=f"{problems} problems ({b['n_problems']})")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "arms.png", dpi=120)
     plt.close(fig)
 
 
-def plot_curves(seeds: list[int], out: Path) -> None:
+def plot_curves(experiment: dict, out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     keys = [("reward", "mean reward"), ("entropy", "token entropy (rollouts)"), ("response_length", "response length"),
-            ("psi_over_abs_advantage", "psi / |A| (entropy arm)"), ("accuracy", "rollout accuracy"),
-            ("cap_binding_share", "share of tokens where |A|/kappa binds")]
-    fig, axes = plt.subplots(2, 3, figsize=(15, 7.5))
-    for ax, (key, title) in zip(axes.flat, keys):
-        for arm in ARMS:
-            runs = [[json.loads(line) for line in (out / f"metrics-{arm}-seed{s}.jsonl").read_text().splitlines()]
-                    for s in seeds]
-            if key not in runs[0][0]:
-                continue
-            values = np.array([[row[key] for row in run] for run in runs])
-            steps = np.arange(values.shape[1])
-            window = 5
-            smooth = np.array([np.convolve(v, np.ones(window) / window, mode="valid") for v in values])
-            x = steps[window - 1:]
-            ax.plot(x, smooth.mean(axis=0), label=f"{arm} (mean of {len(seeds)} seeds)")
-            ax.fill_between(x, smooth.min(axis=0), smooth.max(axis=0), alpha=0.2)
-        ax.set(title=title, xlabel="step")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle("GRPO training curves (5-step moving average; band: min to max over seeds)")
+            ("psi_over_abs_advantage", "psi / |A| (entropy arm)"), ("exact_train", "exact Pass@1, training problems"),
+            ("exact_heldout", "exact Pass@1, held-out problems")]
+    fig, axes = plt.subplots(2, 6, figsize=(27, 8))
+    for row, (algorithm, seeds) in enumerate((("grpo", experiment["seeds"]), ("ppo", experiment["ppo_seeds"]))):
+        for ax, (key, title) in zip(axes[row], keys):
+            for arm in ARMS:
+                if key.startswith("exact_"):
+                    field = "train_eval" if key == "exact_train" else "holdout_eval"
+                    runs = [read_jsonl(out / f"exact_eval-{run_name(algorithm, arm, s)}.jsonl") for s in seeds]
+                    x = np.array([r["step"] for r in runs[0]])
+                    values = np.array([[r[field] for r in run] for run in runs])
+                else:
+                    runs = [read_jsonl(out / f"metrics-{run_name(algorithm, arm, s)}.jsonl") for s in seeds]
+                    if key not in runs[0][0]:
+                        continue
+                    window = min(5, len(runs[0]))
+                    raw = np.array([[r[key] for r in run] for run in runs])
+                    values = np.array([np.convolve(v, np.ones(window) / window, mode="valid") for v in raw])
+                    x = np.arange(raw.shape[1])[window - 1:]
+                ax.plot(x, values.mean(axis=0), label=f"{arm} (mean of {len(seeds)} seeds)")
+                ax.fill_between(x, values.min(axis=0), values.max(axis=0), alpha=0.2)
+            ax.set(title=f"{algorithm.upper()}: {title}", xlabel="step")
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=7)
+    fig.suptitle("training curves (rollout metrics: 5-step moving average; band: min to max over seeds; "
+                 "exact Pass@1 at the evaluation sampling, every 20 steps)")
     fig.tight_layout()
-    fig.savefig(out / "training-curves.png", dpi=110)
+    fig.savefig(out / "training-curves.png", dpi=90)
     plt.close(fig)
 
 
-def write_report(result: dict, pairs: dict, experiment: dict, grpo: dict, timing: dict[str, float]) -> None:
-    b = result["benchmarks"]["heldout"]
-    ks = b["k"]
+def write_report(results: dict, pairs: dict, exact: dict, experiment: dict, sampled: dict, configs: dict,
+                 timing: dict[str, float]) -> None:
+    grpo, ev = configs["grpo"], experiment["eval"]
+    ks = results["heldout"]["k"]
     n_runs = 2 * (len(experiment["seeds"]) + len(experiment["ppo_seeds"]))
     lines = [
         "# Entropy advantage against the baseline advantage, GRPO and PPO, at CPU scale", "",
         "## Setup", "",
-        f"- Task `{experiment['task']}`: 2 or 3 additions and subtractions of one-digit numbers, answer after `=`; "
-        f"{experiment['heldout_problems']} held-out problems never drawn for training.",
+        f"- Task `{experiment['task']}`: 2 or 3 additions and subtractions of one-digit numbers, answer after `=`. "
+        f"RL draws from a fixed set of {experiment['train_problems']} training problems; "
+        f"{experiment['heldout_problems']} disjoint held-out problems are never drawn.",
         f"- Model: a character-level Llama ({experiment['layers']} layers, hidden {experiment['hidden_size']}), "
-        f"warm-started by {experiment['sft_steps']} supervised steps so it sometimes succeeds. SmolLM2-135M would "
-        "allow about one training run in the time budget at useful lengths on 2 cores; the tiny model allows "
-        f"{len(experiment['seeds'])} GRPO seeds and {len(experiment['ppo_seeds'])} PPO seeds per arm and K up to {ks[-1]}.",
-        f"- RL from that start, {grpo['steps']} steps of {grpo['prompts_per_step']} prompts x {grpo['group_size']} samples, "
-        f"temperature {grpo['temperature']}, lr {grpo['lr']}, clip 0.2/0.28, token-mean loss, no KL, no entropy loss, "
-        "reward +1/-1 from the passk grader, two policy updates per batch. Entropy arm: kappa 2, alpha 0.4 (GRPO) and "
-        "0.1 (PPO, a value head on the policy, GAE with gamma = lambda = 1, whitened advantages). The same seeds per arm.",
-        f"- Evaluation: `passk run` (hf backend) on the held-out problems, n = {experiment['eval']['n']}, "
-        f"temperature {experiment['eval']['temperature']}, top-p {experiment['eval']['top_p']} (the paper's settings), "
-        "identical for every model; `passk compare` with paired bootstrap intervals over problems.",
-        f"- Compute on this 2-core machine: warm start {timing['warm_start']:.0f} s, RL {timing['training']:.0f} s "
-        f"for all {n_runs} runs, generation for the evaluations {timing['evaluation_generation']:.0f} s "
-        "(grading, scoring and model loading come on top; the whole `make reproduce` takes about 10 minutes).", ""]
+        f"warm-started by {experiment['sft_steps']} supervised steps on random problems (held-out ones excluded).",
+        f"- RL from that start, {grpo['steps']} steps of {grpo['prompts_per_step']} prompts x {grpo['group_size']} "
+        f"samples, temperature {grpo['temperature']}, lr {grpo['lr']} after a {grpo['warmup_steps']}-step linear "
+        "warm-up, one optimizer step per rollout batch (chosen by measurement: `step-size.json`, "
+        "`choose_step_size.py`), gradient clipping 1.0 on every trained parameter, clip 0.2/0.28, token-mean "
+        "loss, no KL, no entropy loss, reward +1/-1 from the passk grader. Entropy arm: kappa 2, alpha 0.4 (GRPO) "
+        "and 0.1 (PPO: a value head on the policy, GAE with gamma = lambda = 1, whitened advantages). "
+        "The same seeds and data for both arms.",
+        f"- Evaluation: `passk run` (hf backend) on the training problems and the first {ev['heldout_limit']} "
+        f"held-out problems for the start and the first {ev['sampled_seeds']} seeds of every arm, n = {ev['n']}, "
+        f"temperature {ev['temperature']}, top-p {ev['top_p']} (the paper's settings), identical for every model; "
+        f"`passk compare` with paired bootstrap 95% intervals over problems. Besides, every {grpo['exact_eval_every']} "
+        "steps each run logs "
+        "the exact probability p of answering a problem with exactly its gold at the same sampling settings "
+        "(teacher-forced, top-p applied), so exact Pass@K = mean of 1 - (1 - p)^K, free of sampling noise "
+        "(a lower bound where other strings also grade correct); it covers every seed and all held-out problems.",
+        f"- Compute on this 2-core machine (shared with other work while it ran): warm start "
+        f"{timing['warm_start']:.0f} s, RL {timing['training']:.0f} s for all {n_runs} runs, generation for the "
+        f"evaluations {timing['evaluation_generation']:.0f} s (grading, scoring and model loading on top).", ""]
     conclusions = []
-    for algorithm, prefix, seeds in (("GRPO", "", experiment["seeds"]), ("PPO", "ppo-", experiment["ppo_seeds"])):
-        table, conclusion = _section(b, ks, algorithm, prefix, seeds, pairs[algorithm.lower()])
-        lines += table
+    for algorithm, seeds in (("grpo", experiment["seeds"]), ("ppo", experiment["ppo_seeds"])):
+        section, conclusion = _section(results, pairs, exact[algorithm], ks, algorithm, seeds,
+                                       sampled["seeds" if algorithm == "grpo" else "ppo_seeds"], ev["n"])
+        lines += section
         conclusions += conclusion
     lines += ["`*`: the paired bootstrap 95% interval over problems excludes zero. Seed-to-seed variation is "
               "not in these intervals; the per-seed columns show it.", "", "## Conclusion", ""] + conclusions + [
-              "This is a tiny model on a synthetic task: it exercises the mechanism end to end with passk's own trainers "
-              "and harness, not the paper's claim for 7B models on competition math. Where training reward does not rise, "
-              "RL here mostly narrows the sampling distribution (entropy falls, large-K Pass@K falls), and the comparison "
-              "measures how much of the starting model's coverage each arm keeps.", "",
+              "This is a tiny model on a synthetic task: it exercises the mechanism end to end with passk's own "
+              "trainers and harness, not the paper's claim for 7B models on competition math.", "",
               "## Files", "",
-              "- `arms.png`: Pass@K of the start and of each arm (mean over seeds, band from the lowest to the highest seed)",
-              "- `compare.json`, `compare.md`, `compare.png`: every run against the starting model",
-              "- `paired-by-seed.json`: entropy against baseline, seed by seed, for GRPO and PPO",
-              "- `training-curves.png`: GRPO reward, entropy, response length, psi/|A|, accuracy, cap share per step",
-              "- `metrics-*.jsonl`, `configs/`: per-step metrics and the resolved configs of every run",
+              "- `arms.png`: Pass@K of the start and of each arm on both problem sets (mean, band over seeds)",
+              "- `compare-train/`, `compare-heldout/`: every run against the starting model (`passk compare`)",
+              "- `paired-by-seed.json`: entropy against baseline, seed by seed, per algorithm and problem set",
+              "- `exact.json`: exact Pass@K at equal steps and at matched training accuracy",
+              "- `training-curves.png`: reward, entropy, length, psi/|A|, exact Pass@1 (train, held-out) per step",
+              "- `metrics-*.jsonl`, `exact_eval-*.jsonl`, `configs/`: per-step metrics, exact evaluations and the "
+              "resolved config of every run; `step-size.json`: the measurements behind the step size",
               "", "![Pass@K by arm](arms.png)", "", "![training curves](training-curves.png)", ""]
     (RESULTS / "report.md").write_text("\n".join(lines))
     (RESULTS / "command.txt").write_text("make reproduce\n# = " + shlex.join([sys.executable, str(Path(__file__).relative_to(ROOT))]) + "\n")
 
 
-def _section(b: dict, ks: list[int], algorithm: str, prefix: str, seeds: list[int], pairs: dict) -> tuple[list[str], list[str]]:
-    """The Pass@K table of one algorithm's two arms, and the sentences that conclude on it."""
-    arm_mean = {arm: {k: float(np.mean([b["runs"][f"{prefix}{arm}-seed{s}"]["pass_at_k"][str(k)] for s in seeds]))
-                      for k in ks} for arm in ARMS}
+def _interval(values: list[float]) -> str:
+    """Mean and a t-based 95% interval over seeds."""
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2 or v.std() == 0:
+        return f"{v.mean():+.3f}"
+    half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+    return f"{v.mean():+.3f} [{v.mean() - half:+.3f}, {v.mean() + half:+.3f}]"
+
+
+def _section(results: dict, pairs: dict, exact: dict, ks: list[int], algorithm: str, seeds: list[int],
+             sampled_seeds: list[int], n: int) -> tuple[list[str], list[str]]:
+    """Tables for one algorithm: rewards per seed, sampled Pass@K on both sets, exact matched comparison."""
+    name = algorithm.upper()
     cell = lambda d: (f"{d['diff']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"  # noqa: E731
                       f"{'*' if d['excludes_zero'] else ''}")
-    table = [f"## {algorithm}: Pass@K (mean over {len(seeds)} seeds)", "",
-             "| k | start | baseline | entropy | entropy - baseline (per seed, 95% CI) |", "|---:|---:|---:|---:|:---|"]
+    lines = [f"## {name}", "", "Training reward, mean of the first and the last 20 steps, per seed:", "",
+             "| seed | baseline first 20 | baseline last 20 | entropy first 20 | entropy last 20 |", "|---:|---:|---:|---:|---:|"]
+    trend = {arm: [] for arm in ARMS}
+    for seed in seeds:
+        cells = []
+        for arm in ARMS:
+            rewards = [r["reward"] for r in read_jsonl(RESULTS / f"metrics-{run_name(algorithm, arm, seed)}.jsonl")]
+            trend[arm].append((float(np.mean(rewards[:20])), float(np.mean(rewards[-20:]))))
+            cells += [f"{trend[arm][-1][0]:+.3f}", f"{trend[arm][-1][1]:+.3f}"]
+        lines.append(f"| {seed} | " + " | ".join(cells) + " |")
+    lines.append("")
+    rows = exact["seeds"]
+    above = {problems: {arm: sum(r[arm][f"final_{problems}"][1] > exact[f"start_{problems}"][1] for r in rows)
+                        for arm in ARMS} for problems in ("train", "heldout")}
+    lines += [f"Exact Pass@K at the final step on the training problems (mean over {len(seeds)} seeds):", "",
+              "| k | start | baseline | entropy | entropy - baseline (t 95% interval over seeds) |", "|---:|---:|---:|---:|:---|"]
     for k in ks:
-        per_seed = "; ".join(cell(pairs[s]["pass_at_k"][str(k)]) for s in seeds)
-        table.append(f"| {k} | {b['runs']['start']['pass_at_k'][str(k)]:.3f} | {arm_mean['baseline'][k]:.3f} | "
-                     f"{arm_mean['entropy'][k]:.3f} | {per_seed} |")
-    table.append("")
+        diff = [r["entropy"]["final_train"][k] - r["baseline"]["final_train"][k] for r in rows]
+        lines.append(f"| {k} | {exact['start_train'][k]:.3f} | "
+                     + " | ".join(f"{np.mean([r[arm]['final_train'][k] for r in rows]):.3f}" for arm in ARMS)
+                     + f" | {_interval(diff)} |")
+    lines.append("")
+    for problems in ("train", "heldout"):
+        b = results[problems]
+        start = b["runs"]["start"]["pass_at_k"]
+        per_run = {arm: {s: b["runs"][run_name(algorithm, arm, s)]["pass_at_k"] for s in sampled_seeds} for arm in ARMS}
+        seeds_here = sampled_seeds
+        lines += [f"Sampled Pass@K on the {problems} problems ({b['n_problems']}), `passk run` n = {n} at the final "
+                  f"step (mean over the first {len(seeds_here)} seeds; the difference per seed with its 95% interval):", "",
+                  "| k | start | baseline | entropy | entropy - baseline per seed |", "|---:|---:|---:|---:|:---|"]
+        for k in ks:
+            lines.append(f"| {k} | {start[str(k)]:.3f} | "
+                         + " | ".join(f"{np.mean([per_run[arm][s][str(k)] for s in seeds_here]):.3f}" for arm in ARMS)
+                         + " | " + "; ".join(cell(pairs[problems][algorithm][s]["pass_at_k"][str(k)]) for s in seeds_here)
+                         + " |")
+        lines.append("")
+    lines += ["Exact held-out Pass@K (no sampling noise), entropy - baseline over seeds, mean with a t 95% interval "
+              "over seed pairs: at equal steps (the final step) and at matched training accuracy (each arm at its "
+              "checkpoint whose exact training Pass@1 is closest to the lower of the two arms' final values):", "",
+              "| k | start | baseline (final) | entropy (final) | equal steps | matched training accuracy |",
+              "|---:|---:|---:|---:|:---|:---|"]
+    for k in ks:
+        equal = [r["entropy"]["final_heldout"][k] - r["baseline"]["final_heldout"][k] for r in rows]
+        matched = [r["entropy"]["matched_heldout"][k] - r["baseline"]["matched_heldout"][k] for r in rows]
+        lines.append(f"| {k} | {exact['start_heldout'][k]:.3f} | "
+                     f"{np.mean([r['baseline']['final_heldout'][k] for r in rows]):.3f} | "
+                     f"{np.mean([r['entropy']['final_heldout'][k] for r in rows]):.3f} | {_interval(equal)} | "
+                     f"{_interval(matched)} |")
+    lines.append("")
+    lines.append("Matched checkpoints (step, exact training Pass@1) per seed: " + "; ".join(
+        f"seed {r['seed']}: baseline {r['baseline']['matched_step']} ({r['baseline']['matched_train_pass1']:.3f}), "
+        f"entropy {r['entropy']['matched_step']} ({r['entropy']['matched_train_pass1']:.3f})" for r in rows) + ".")
+    lines.append("")
     k_top = ks[-1]
-    diffs_top = [pairs[s]["pass_at_k"][str(k_top)] for s in seeds]
-    up = sum(d["excludes_zero"] and d["diff"] > 0 for d in diffs_top)
-    down = sum(d["excludes_zero"] and d["diff"] < 0 for d in diffs_top)
-    mean_diff = float(np.mean([d["diff"] for d in diffs_top]))
-    diffs_one = [pairs[s]["pass_at_k"]["1"]["diff"] for s in seeds]
-    if up == len(seeds):
-        verdict = f"the entropy advantage raised Pass@{k_top} in every seed pair, by {mean_diff:+.3f} on average"
-    elif down == len(seeds):
-        verdict = f"the entropy advantage lowered Pass@{k_top} in every seed pair, by {mean_diff:+.3f} on average"
-    else:
-        verdict = (f"the evidence on Pass@{k_top} is mixed: the interval excludes zero in {up} seed pair(s) upward and "
-                   f"{down} downward, {len(seeds) - up - down} not distinguishable from zero; mean difference {mean_diff:+.3f}")
-    trend = {}
-    for arm in ARMS:
-        rows = [[json.loads(line)["reward"] for line in
-                 (RESULTS / f"metrics-{prefix}{arm}-seed{s}.jsonl").read_text().splitlines()] for s in seeds]
-        trend[arm] = (float(np.mean([r[:20] for r in rows])), float(np.mean([r[-20:] for r in rows])))
-    start = b["runs"]["start"]["pass_at_k"]
+    equal_top = [r["entropy"]["final_heldout"][k_top] - r["baseline"]["final_heldout"][k_top] for r in rows]
+    matched_top = [r["entropy"]["matched_heldout"][k_top] - r["baseline"]["matched_heldout"][k_top] for r in rows]
+    equal_one = [r["entropy"]["final_heldout"][1] - r["baseline"]["final_heldout"][1] for r in rows]
     conclusion = [
-        f"{algorithm}: {verdict}. At K = 1 the mean difference is {np.mean(diffs_one):+.3f} "
-        f"(per seed {', '.join(f'{d:+.3f}' for d in diffs_one)}). Against the starting model (Pass@1 {start['1']:.3f}, "
-        f"Pass@{k_top} {start[str(k_top)]:.3f}) the baseline arm ends at {arm_mean['baseline'][1]:.3f} and "
-        f"{arm_mean['baseline'][k_top]:.3f}, the entropy arm at {arm_mean['entropy'][1]:.3f} and {arm_mean['entropy'][k_top]:.3f}. "
-        f"Mean training reward over the first and last 20 steps: baseline {trend['baseline'][0]:+.2f} -> "
-        f"{trend['baseline'][1]:+.2f}, entropy {trend['entropy'][0]:+.2f} -> {trend['entropy'][1]:+.2f}.", ""]
-    return table, conclusion
+        f"{name}: RL raised exact Pass@1 above the start in {above['train']['baseline']}/{len(seeds)} baseline and "
+        f"{above['train']['entropy']}/{len(seeds)} entropy runs on the training problems, and in "
+        f"{above['heldout']['baseline']}/{len(seeds)} and {above['heldout']['entropy']}/{len(seeds)} on the held-out "
+        f"problems. Training reward (first 20 -> last 20 steps, mean over seeds): baseline "
+        f"{np.mean([t[0] for t in trend['baseline']]):+.2f} -> {np.mean([t[1] for t in trend['baseline']]):+.2f}, "
+        f"entropy {np.mean([t[0] for t in trend['entropy']]):+.2f} -> {np.mean([t[1] for t in trend['entropy']]):+.2f}. "
+        f"Entropy - baseline on held-out exact Pass@1 at equal steps: {_interval(equal_one)}; on Pass@{k_top}: "
+        f"{_interval(equal_top)} at equal steps, {_interval(matched_top)} at matched training accuracy.", ""]
+    return lines, conclusion
 
 
 if __name__ == "__main__":

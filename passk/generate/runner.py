@@ -4,12 +4,12 @@ Work is cut into requests of at most `block_size` samples of one problem, and ev
 pending request of the shard goes to the backend at once (no batch barrier): samples come
 back as they finish and are written as atomic parquet parts every `part_samples` samples
 or `part_seconds` seconds, so a SIGKILL loses at most the samples not yet written. On start
-the runner reads which (problem, sample_idx) the run already holds and asks only for the
-rest. Sample i of a problem has the seed request_seed(run seed, benchmark, problem, block
-start) + (i - block start), so a resumed run asks for exactly the samples, with exactly the
-seeds, of an uninterrupted run. Every part format the run accepts (parquet and JSONL)
-counts. Shards split problems by index modulo N; the run directory's writer lock refuses
-a second process for the same shard, and any process with another N.
+the runner reads which (problem, sample_idx) the run already holds, in every part format the
+run accepts (parquet and JSONL), and asks only for the rest. Sample i of a problem has the seed
+request_seed(run seed, benchmark, problem, block start) + (i - block start), so a resumed run asks
+for exactly the samples, with exactly the seeds, of an uninterrupted run. Shards split problems
+by index modulo N; the run directory's writer lock refuses a second process for the same shard,
+and any process with another N.
 """
 
 from __future__ import annotations
@@ -97,14 +97,14 @@ def library_versions() -> dict[str, str | None]:
 def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem], prompts: dict[str, str],
                 force: bool = False) -> None:
     """Create the run directory, or check that resuming it is valid (refusing with the differing keys)."""
-    if force and run.manifest.exists():
+    if force and run.manifest_path.exists():
         with run.exclusive_lock("--force"):
             run.reset()
 
     def create_or_resume(manifest: Manifest) -> None:
         if manifest.settings is None:
             manifest.settings, manifest.created = settings, utc_now()
-        else:  # settings a run was made without read as their defaults (Manifest.from_json)
+        else:
             old = manifest.settings
             diff = settings_diff({"run has": old.as_dict(), "asked": settings.as_dict()}, SAMPLE_SETTINGS)
             if diff:

