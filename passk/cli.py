@@ -100,9 +100,12 @@ def cmd_grade(args) -> int:
             report.print(gold_field=args.gold_field)
             return 1 if report.mismatches else 0
         return 0
+    from passk.check import require_consistent_grades
+
     run = RunDir(args.run_dir).require()
     with run.task_lock("grade"):  # a second grader waits, then finds the parts graded
         counts = grade_run(run, config, progress=not args.quiet, regrade=args.regrade)
+        require_consistent_grades(run)  # a grade part whose sample part changed since is named, not skipped
     print(f"graded {sum(counts.values())} new samples: {counts}" if counts else "nothing new to grade")
     return 0
 

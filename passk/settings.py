@@ -46,7 +46,7 @@ class GenerateSettings:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "GenerateSettings":
         known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in known and v is not None}  # absent: the default
         values["sampling"] = SamplingConfig(**data["sampling"])
         values["problem_ids"] = tuple(data["problem_ids"])
         return cls(**values)

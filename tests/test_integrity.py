@@ -195,7 +195,8 @@ def test_merge_of_shards_is_complete_and_merging_again_adds_nothing(tmp_path, ca
 def test_score_refuses_doubled_samples_and_check_repairs_them(tmp_path, capsys):
     run = fake_run(tmp_path / "run", {"a.parquet": keys(["p0", "p1", "p2"], range(4)),
                                       "b.parquet": keys(["p1"], range(2))})
-    assert main(["grade", str(run.path), "--quiet"]) == 0
+    assert main(["grade", str(run.path), "--quiet"]) == 2  # grades every part, then names the doubles
+    assert "graded twice" in capsys.readouterr().err and len(run.grade_parts()) == 2
     assert main(["score", str(run.path)]) == 2
     err = capsys.readouterr().err
     assert "graded twice" in err and f"passk check {run.path}" in err
@@ -210,6 +211,8 @@ def test_score_refuses_grades_whose_samples_are_gone_or_truncated(tmp_path, caps
     run = fake_run(tmp_path / "run", {"a.parquet": keys(["p0"], range(4)), "b.parquet": keys(["p1", "p2"], range(4))})
     assert main(["grade", str(run.path), "--quiet"]) == 0
     write_part(run.samples_dir / "b.parquet", [], SAMPLE_SCHEMA)  # "truncated" after grading
+    assert main(["grade", str(run.path), "--quiet"]) == 2  # not "nothing new to grade"
+    assert "b.parquet: 8 rows do not match the 0 samples" in capsys.readouterr().err
     assert main(["score", str(run.path)]) == 2
     assert "do not match the 0 samples" in capsys.readouterr().err
     (run.samples_dir / "b.parquet").unlink()
