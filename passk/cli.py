@@ -7,18 +7,41 @@ import os
 import sys
 from pathlib import Path
 
-from passk.errors import PasskError
+from passk.errors import ConfigError, InputError, PasskError
 
 
 def _k_list(text: str | None) -> tuple[int, ...] | None:
-    return tuple(int(k) for k in text.split(",")) if text else None
+    if text is None:
+        return None
+    try:
+        ks = tuple(int(k) for k in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--k must be comma-separated positive integers (for example 1,2,4), got {text!r}") from None
+    if any(k < 1 for k in ks):
+        raise ConfigError(f"--k must be positive integers, got {text!r}")
+    return ks
 
 
 def _labels(text: str | None, count: int) -> list[str | None]:
     labels = text.split(",") if text else [None] * count
     if len(labels) != count:
-        raise PasskError(f"--labels gives {len(labels)} names for {count} runs")
+        raise ConfigError(f"--labels gives {len(labels)} names for {count} runs")
+    if text and not all(labels):
+        raise ConfigError(f"--labels has an empty name: {text!r}")
     return labels
+
+
+def _check_cache(path: str | None) -> None:
+    """A --cache file that is not SQLite is named here, not deep inside a grading worker."""
+    import sqlite3
+
+    if path is None or not Path(path).exists():
+        return
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            db.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"--cache {path}: not a usable SQLite file ({exc}); delete it or name another") from None
 
 
 def _add_runs_arguments(parser, k_help: str | None = None) -> None:
@@ -33,27 +56,32 @@ def _grade_config(args):
     from passk.grade import GradeConfig, extract_config
     from passk.rundir import RunDir
 
+    fallbacks: tuple[str, ...] = ()  # the answer form's own rules, and those the run recorded
     if args.answer_form is not None:
         answer_form = args.answer_form
     elif args.pairs:
         answer_form = "free"
     else:  # what the run's prompt template asked for, as recorded when the run was made
-        grading = RunDir(args.run_dir).read_manifest().get("grading", {}) if args.run_dir else {}
-        return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache, policy=args.policy,
-                           extract=extract_config(grading.get("answer_form", "boxed"),
-                                                  tuple(grading.get("extract_fallbacks", ()))))
-    return GradeConfig(timeout_s=args.timeout, workers=args.workers, cache_path=args.cache,
-                       extract=extract_config(answer_form), policy=args.policy)
+        grading = RunDir(args.run_dir).read_manifest().grading
+        answer_form, fallbacks = grading.answer_form, grading.extract_fallbacks
+    timeout = args.timeout
+    if timeout is None:  # the run's recorded timeout, else the default
+        timeout = RunDir(args.run_dir).read_manifest().grading.timeout_s if args.run_dir and not args.pairs else 5.0
+    if timeout <= 0 or args.workers < 0:
+        raise ConfigError(f"--timeout must be > 0 and --workers >= 0, got {timeout} and {args.workers}")
+    _check_cache(args.cache)
+    return GradeConfig(timeout_s=timeout, workers=args.workers, cache_path=args.cache, policy=args.policy,
+                       extract=extract_config(answer_form, fallbacks or ()))
 
 
 def cmd_grade(args) -> int:
     from passk.grade.files import CheckReport, PairFields, grade_pairs, grade_run, open_output
     from passk.rundir import RunDir
 
+    if bool(args.pairs) == bool(args.run_dir):
+        raise ConfigError("give a RUN_DIR to grade, or --pairs FILE (not both)")
     config = _grade_config(args)
     if args.pairs:
-        if args.run_dir:
-            raise PasskError("give either RUN_DIR or --pairs FILE, not both")
         fields = PairFields(args.gold_field, args.completion_field, args.finish_field)
         out = open_output(args.out or (os.devnull if args.check else None))  # --check alone prints the report only
         try:
@@ -68,13 +96,13 @@ def cmd_grade(args) -> int:
                                              [str(r[args.gold_field]) for r in rows])
             report = CheckReport.build(rows, args.group_by, reference)
             if not report.groups:
-                raise PasskError(f"--check needs rows with an `expected` field; {args.pairs} has none")
+                raise InputError(f"--check needs rows with an `expected` field; {args.pairs} has none")
             report.print(gold_field=args.gold_field)
             return 1 if report.mismatches else 0
         return 0
-    if not args.run_dir:
-        raise PasskError("give a RUN_DIR to grade, or --pairs FILE")
-    counts = grade_run(RunDir(args.run_dir), config, progress=not args.quiet, regrade=args.regrade)
+    run = RunDir(args.run_dir).require()
+    with run.task_lock("grade"):  # a second grader waits, then finds the parts graded
+        counts = grade_run(run, config, progress=not args.quiet, regrade=args.regrade)
     print(f"graded {sum(counts.values())} new samples: {counts}" if counts else "nothing new to grade")
     return 0
 
@@ -150,6 +178,10 @@ def cmd_run(args) -> int:
                    {k: v for k, v in sampling.items() if v is not None}, progress=not args.quiet,
                    dry_run=args.dry_run, **options)
         return 0
+    if bool(args.benchmark) == bool(args.data):
+        from passk.errors import ConfigError
+
+        raise ConfigError("give exactly one of --benchmark NAME[,NAME...], --data FILE or --preset NAME")
     names = args.benchmark.split(",") if args.benchmark else []
     config = RunConfig(
         out=args.out or default_out(args.benchmark, args.data), benchmark=names[0] if names else None,
@@ -161,6 +193,16 @@ def cmd_run(args) -> int:
     else:
         run_benchmarks([config], progress=not args.quiet)
     return 0
+
+
+def cmd_check(args) -> int:
+    from passk.check import check_run
+    from passk.rundir import RunDir
+
+    run = RunDir(args.run_dir)
+    result = check_run(run, repair=args.repair)
+    print(result.format(run))
+    return 0 if result.ok else 1
 
 
 def cmd_list(args) -> int:
@@ -195,7 +237,13 @@ def cmd_entropy(args) -> int:
     from passk.analysis.token_entropy_store import compute_entropies
     from passk.rundir import RunDir
 
-    run = RunDir(args.run_dir)
+    if args.page_samples < 0:
+        raise ConfigError(f"--page-samples must be >= 0, got {args.page_samples}")
+    if args.model:
+        from passk.run import check_model_argument
+
+        check_model_argument(args.model)
+    run = RunDir(args.run_dir).require()
     done = compute_entropies(run, args.model, args.temperature, progress=not args.quiet)
     print(f"computed the entropies of {done} new samples" if done else "entropies already computed")
     samples = load_samples(run)
@@ -239,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--policy", choices=["strict", "lenient"], default="strict",
                        help="strict: an exact gold needs an exact answer; lenient: also a correctly rounded decimal")
     grade.add_argument("--regrade", action="store_true", help="regrade every sample part, not only new ones")
-    grade.add_argument("--timeout", type=float, default=5.0, help="CPU seconds per symbolic comparison")
+    grade.add_argument("--timeout", type=float, help="CPU seconds per symbolic comparison (default: the run's, else 5)")
     grade.add_argument("--workers", type=int, default=0, help="worker processes (0: every core)")
     grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
     grade.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -338,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
     ent.add_argument("--quiet", action="store_true")
     ent.set_defaults(func=cmd_entropy)
 
+    check = sub.add_parser("check", help="verify a run directory (parts read, no sample twice, grades match); "
+                                          "--repair moves broken parts aside")
+    check.add_argument("run_dir")
+    check.add_argument("--repair", action="store_true",
+                       help="move unreadable, doubled and mismatched parts to RUN/broken/ (regenerated or regraded next)")
+    check.set_defaults(func=cmd_check)
+
     merge = sub.add_parser("merge", help="gather shards written to separate run directories into one")
     merge.add_argument("out")
     merge.add_argument("run_dirs", nargs="+")
@@ -361,8 +416,11 @@ def main(argv: list[str] | None = None) -> int:
         args.overrides = extra
     try:
         return args.func(args)
-    except (PasskError, ValueError) as exc:
+    except PasskError as exc:  # misuse; anything else is a bug in passk and keeps its traceback
         print(f"passk {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `passk score RUN | head`: the reader left; the files are written already
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 2
 
 

@@ -12,7 +12,6 @@ runs of different n compare at the K both support.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,8 @@ from passk.errors import InputError
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.rundir import RunDir, read_grades
 from passk.score import ProblemTally, per_problem, tally
+from passk.settings import COMPARED_SETTINGS, settings_diff
 
-COMPARED_SETTINGS = ("model", "model_fingerprint", "backend", "template", "template_text", "sampling", "n", "seed",
-                     "dataset")
 
 
 @dataclass
@@ -43,7 +41,8 @@ def load_run(path: str, label: str | None = None) -> RunData:
     if not grades:
         raise InputError(f"{run.path}: no grades; run `passk grade {run.path}` first")
     tallies, _ = tally(grades)
-    return RunData(label or run.path.name, run, tallies, run.read_manifest().get("settings", {}))
+    settings = run.read_manifest().settings
+    return RunData(label or run.path.name, run, tallies, settings.as_dict() if settings else {})
 
 
 def compare_runs(runs: list[RunData], ks: list[int] | None = None, resamples: int = metrics.BOOTSTRAP_RESAMPLES,
@@ -111,12 +110,7 @@ def _ci_by_k(ks, ci) -> dict[str, list[float]]:
 
 
 def _differences(runs: list[RunData]) -> dict[str, dict[str, Any]]:
-    out = {}
-    for key in COMPARED_SETTINGS:
-        seen = {r.label: r.settings.get(key) for r in runs}
-        if len({json.dumps(v, sort_keys=True, default=str) for v in seen.values()}) > 1:
-            out[key] = seen
-    return out
+    return settings_diff({r.label: r.settings for r in runs}, COMPARED_SETTINGS)
 
 
 def format_comparison(result: dict[str, Any]) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import re
 import tomllib
@@ -20,12 +19,12 @@ from typing import Any
 
 from passk.config import from_dict
 from passk.errors import ConfigError, InputError
+from passk.jsonl import read_json, read_jsonl
 from passk.grade.extract import last_boxed
 from passk.grade.normalize import normalize_gold
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent / "benchmarks"  # package data: found by any install
 GOLD_FORMATS = ("plain", "number", "list", "boxed_solution")
-_FILE_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
 
 
 @dataclass(frozen=True)
@@ -49,9 +48,18 @@ class BenchmarkSpec:
     k: tuple[int, ...] = (1, 2, 4, 8, 16)
 
     def __post_init__(self):
-        if self.gold_format not in GOLD_FORMATS:
-            raise ValueError(f"gold_format {self.gold_format!r} is not one of {GOLD_FORMATS}")
         object.__setattr__(self, "k", tuple(self.k))
+        problems = [f"gold_format {self.gold_format!r} is not one of {GOLD_FORMATS}"] * (self.gold_format not in GOLD_FORMATS)
+        problems += [f"{key} must be >= {low}, got {value}" for key, value, low in
+                     (("n", self.n, 1), ("max_tokens", self.max_tokens, 1), ("temperature", self.temperature, 0))
+                     if value < low]
+        problems += [f"top_p must be in (0, 1], got {self.top_p}"] * (not 0 < self.top_p <= 1)
+        problems += [f"k must be a non-empty list of integers from 1 to n = {self.n}, got {list(self.k)}"] * (
+            not self.k or any(k < 1 or k > self.n for k in self.k))
+        problems += [f"where must map field names to values, got {self.where!r}"] * any(
+            isinstance(v, (dict, list)) for v in self.where.values())
+        if problems:
+            raise ConfigError(f"benchmark {self.name!r}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -62,16 +70,25 @@ class Problem:
     gold: str
 
 
+def definition_files() -> dict[str, Path]:
+    """Every benchmark definition by name: the one place that knows where definitions live."""
+    return {p.stem: p for p in sorted(BENCHMARKS_DIR.glob("*.toml"))}
+
+
 def available_benchmarks() -> list[str]:
-    return sorted(p.stem for p in BENCHMARKS_DIR.glob("*.toml"))
+    return sorted(definition_files())
 
 
 def get_spec(name: str) -> BenchmarkSpec:
-    path = BENCHMARKS_DIR / f"{name}.toml"
-    if not path.is_file():
+    path = definition_files().get(name)
+    if path is None:
         raise ConfigError(f"unknown benchmark {name!r}; available: {', '.join(available_benchmarks())} "
                           f"(or use --data FILE with --problem-field and --answer-field)")
-    return from_dict(BenchmarkSpec, tomllib.loads(path.read_text()), where=str(path))
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return from_dict(BenchmarkSpec, table, where=str(path))
 
 
 def custom_spec(path: str, problem_field: str, answer_field: str, id_field: str = "", **overrides) -> BenchmarkSpec:
@@ -86,52 +103,76 @@ def data_dir_from_env(explicit: str | None = None) -> Path | None:
 
 def load_problems(spec: BenchmarkSpec, data_dir: Path | None = None, data_file: str | None = None) -> tuple[list[Problem], dict]:
     """The benchmark's problems and a record of where they came from (for the manifest)."""
-    import datasets
-
     if data_file:
-        source = {"file": str(Path(data_file).resolve()), "sha256": _sha256(Path(data_file))}
+        source = {"file": str(Path(data_file).resolve()), "sha256": file_sha256(Path(data_file))}
         rows = _load_file(Path(data_file))
     elif data_dir:
-        manifest_path = data_dir / "MANIFEST.json"
-        if not manifest_path.is_file():
-            raise InputError(f"{data_dir}: no MANIFEST.json; a local mirror must list its files there")
-        manifest = json.loads(manifest_path.read_text())
-        entry_name = spec.mirror or spec.name
-        if entry_name not in manifest:
-            raise InputError(f"{manifest_path}: no entry for benchmark {entry_name!r}")
-        entry = manifest[entry_name]
-        path = data_dir / entry["file"]
-        digest = _sha256(path)
-        if digest != entry["sha256"]:
-            raise InputError(f"{path}: sha256 {digest} does not match {entry['sha256']} in {manifest_path}; "
-                             f"the mirror is damaged or stale")
-        source = {"mirror": str(path.resolve()), "sha256": digest, "hub": entry.get("hub")}
+        path, digest, hub = mirror_file(data_dir, spec.mirror or spec.name)
+        source = {"mirror": str(path.resolve()), "sha256": digest, "hub": hub}
         rows = _load_file(path)
     else:
         if not spec.hub_path:
             raise ConfigError(f"benchmark {spec.name!r} names no hub dataset; pass --data-dir or --data")
+        import datasets
+
         ds = datasets.load_dataset(spec.hub_path, spec.hub_config or None, split=spec.hub_split)
         source = {"hub": spec.hub_path, "config": spec.hub_config, "split": spec.hub_split,
                   "fingerprint": getattr(ds, "_fingerprint", None)}
         rows = list(ds)
     problems = [_problem(spec, i, row) for i, row in enumerate(rows)
                 if all(_field(row, k, f"benchmark {spec.name} row {i}") == v for k, v in spec.where.items())]
+    if not problems:
+        raise InputError(f"benchmark {spec.name}: no problems" + (f" match where = {spec.where}" if spec.where else ""))
     ids = [p.problem_id for p in problems]
     if len(set(ids)) != len(ids):
         raise InputError(f"benchmark {spec.name}: problem ids in field {spec.id_field!r} are not unique")
     return problems, source
 
 
-def _load_file(path: Path) -> list[dict[str, Any]]:
-    import datasets
+def mirror_file(data_dir: Path, entry_name: str) -> tuple[Path, str, str | None]:
+    """(file, sha256, hub id) of a local mirror's entry, its checksum verified."""
+    if not data_dir.is_dir():
+        raise InputError(f"{data_dir}: no such directory (--data-dir or PASSK_DATA_DIR)")
+    manifest_path = data_dir / "MANIFEST.json"
+    if not manifest_path.is_file():
+        raise InputError(f"{data_dir}: no MANIFEST.json; a local mirror must list its files there")
+    manifest = read_json(manifest_path)
+    if not isinstance(manifest, dict) or entry_name not in manifest:
+        raise InputError(f"{manifest_path}: no entry for benchmark {entry_name!r}")
+    entry = manifest[entry_name]
+    if not (isinstance(entry, dict) and isinstance(entry.get("file"), str) and isinstance(entry.get("sha256"), str)):
+        raise InputError(f"{manifest_path}: entry {entry_name!r} needs a \"file\" and a \"sha256\" string, got {entry!r}"[:300])
+    path = data_dir / entry["file"]
+    digest = file_sha256(path)
+    if digest != entry["sha256"]:
+        raise InputError(f"{path}: sha256 {digest} does not match {entry['sha256']} in {manifest_path}; "
+                         f"the mirror is damaged or stale")
+    return path, digest, entry.get("hub")
 
+
+def _load_file(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSONL, JSON (a list of objects) or parquet file; a bad row names the file and line."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    kind = _FILE_FORMATS.get(path.suffix)
-    if kind is None:
+    if path.suffix == ".jsonl":
+        rows = [row for _, row in read_jsonl(path)]
+    elif path.suffix == ".json":
+        rows = read_json(path)
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise InputError(f"{path}: a .json data file must hold a list of objects (use .jsonl for one per line)")
+    elif path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            rows = pq.read_table(path).to_pylist()
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"{path}: unreadable parquet ({str(exc).splitlines()[0][:200]})") from None
+    else:
         raise InputError(f"{path}: unknown format; use .jsonl, .json or .parquet")
-    ds = datasets.load_dataset(kind, data_files=str(path), split="train")
-    return list(ds)
+    if not rows:
+        raise InputError(f"{path}: no rows")
+    return rows
 
 
 def _problem(spec: BenchmarkSpec, index: int, row: dict[str, Any]) -> Problem:
@@ -161,7 +202,7 @@ def _field(row: dict[str, Any], path: str, where: str) -> Any:
     return value
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     digest = hashlib.sha256()
@@ -179,7 +220,11 @@ def select(problems: list[Problem], limit: int | None = None, ids: list[str] | N
         if unknown:
             raise ConfigError(f"--problems: unknown id(s) {unknown[:5]}")
         problems = [by_id[i] for i in ids]
-    return problems[:limit] if limit else problems
+    if limit is not None:
+        if limit < 1:
+            raise ConfigError(f"--limit must be >= 1, got {limit}")
+        problems = problems[:limit]
+    return problems
 
 
 def spec_dict(spec: BenchmarkSpec) -> dict[str, Any]:

@@ -10,24 +10,23 @@ from passk.rundir import RunDir
 
 
 def write_report(run: RunDir, scores: dict[str, Any]) -> None:
-    manifest = scores.get("manifest") or {}
-    settings = manifest.get("settings", {})
-    sampling = settings.get("sampling", {})
+    manifest = run.read_manifest()
+    settings = manifest.settings
     lines = ["# passk report", ""]
     if settings:
+        sampling = settings.sampling
         lines += [
-            f"- model: `{settings.get('model')}` ({settings.get('model_fingerprint')})",
-            f"- backend: {settings.get('backend')}; template: `{settings.get('template')}`",
-            f"- sampling: n = {settings.get('n')}, temperature {sampling.get('temperature')}, "
-            f"top-p {sampling.get('top_p')}, max tokens {sampling.get('max_tokens')}, seed {settings.get('seed')}",
-            f"- data: {settings.get('dataset')}",
+            f"- model: `{settings.model}` ({settings.model_fingerprint})",
+            f"- backend: {settings.backend}; template: `{settings.template}`",
+            f"- sampling: n = {settings.n}, temperature {sampling.temperature}, "
+            f"top-p {sampling.top_p}, max tokens {sampling.max_tokens}, seed {settings.seed}",
+            f"- data: {settings.dataset}",
         ]
-        for shard, t in sorted(manifest.get("throughput", {}).items()):
+        for shard, t in sorted(manifest.throughput.items()):
             lines.append(f"- throughput ({shard}): {t['samples']} samples, {t['tokens']} tokens in {t['seconds']:.0f} s "
                          f"= {t['tokens_per_s']:.0f} tokens/s")
-        history = manifest.get("history") or []
-        if history:
-            lines.append(f"- command: `{shlex.join(history[-1]['command'])}`")
+        if manifest.history:
+            lines.append(f"- command: `{shlex.join(manifest.history[-1]['command'])}`")
     lines.append("")
     for name, b in scores["benchmarks"].items():
         lines += [f"## {name}", "",

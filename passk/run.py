@@ -14,17 +14,21 @@ import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from passk import data
+from passk import data, metrics
 from passk.errors import ConfigError, PasskError
-from passk.generate.backends import EngineConfig, SamplingConfig, check_options, make_backend
+from passk.generate.backends import BACKENDS, EngineConfig, SamplingConfig, check_options, make_backend
 from passk.generate.openai_backend import ServerConfig
 from passk.generate.runner import (GenerateSettings, Job, Shard, generate_jobs, model_fingerprint, pending_requests,
-                                   prepare_run, update_manifest)
+                                   prepare_run)
 from passk.grade import GradeConfig, extract_config
 from passk.grade.files import grade_run
+from passk.plan import model_context
 from passk.prompts import Template, build_template
-from passk.rundir import RunDir
+from passk.rundir import GradingRecord, RunDir
 from passk.score import ScoreConfig, format_table, score_run, write_scores
+
+HF_DTYPES = ("auto", "float32", "bfloat16", "float16")
+VLLM_DTYPES = HF_DTYPES + ("half", "float")
 
 
 @dataclass(frozen=True)
@@ -70,19 +74,47 @@ class RunConfig:
     dry_run: bool = False  # print the rendered prompts and the budget check; load no model
 
     def __post_init__(self):
+        """Every flag checked here, before any file is read or any model loads."""
         if (self.benchmark is None) == (self.data_file is None):
             raise ConfigError("give exactly one of --benchmark NAME or --data FILE")
-        if self.n is not None and self.n < 1:
-            raise ConfigError(f"--n must be >= 1, got {self.n}")
-        if self.block_size < 1 or self.batch_samples < 1 or self.part_seconds <= 0:
-            raise ConfigError("--block-size and --batch-samples must be >= 1, --part-seconds > 0")
+        problems = [f"--{flag} must be >= {low}, got {value}" for flag, value, low in (
+            ("n", self.n, 1), ("max-tokens", self.max_tokens, 1), ("temperature", self.temperature, 0),
+            ("block-size", self.block_size, 1), ("batch-samples", self.batch_samples, 1), ("limit", self.limit, 1),
+            ("tp", self.engine.tensor_parallel_size, 1), ("max-model-len", self.engine.max_model_len, 1))
+            if value is not None and value < low]
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            problems.append(f"--top-p must be in (0, 1], got {self.top_p}")
+        gpu = self.engine.gpu_memory_utilization
+        if gpu is not None and not 0 < gpu <= 1:
+            problems.append(f"--gpu-memory-utilization must be in (0, 1], got {gpu}")
+        if self.k is not None and (not self.k or any(k < 1 for k in self.k)):
+            problems.append(f"--k must be positive integers, got {','.join(map(str, self.k))}")
+        if self.k is not None and self.n is not None and max(self.k) > self.n:
+            problems.append(f"--k {max(self.k)} exceeds --n {self.n} (Pass@K needs K <= n samples)")
+        if self.problems is not None and not all(self.problems):
+            problems.append("--problems has an empty id")
+        if self.backend not in ("auto", *BACKENDS):
+            problems.append(f"--backend must be auto, {' or '.join(BACKENDS)}, got {self.backend!r}")
+        if self.engine.dtype not in VLLM_DTYPES:
+            problems.append(f"--dtype must be one of {VLLM_DTYPES}, got {self.engine.dtype!r}")
+        if self.grade_timeout_s <= 0:
+            problems.append(f"grade timeout must be > 0 s, got {self.grade_timeout_s}")
+        if problems:
+            raise ConfigError("; ".join(problems))
+        if self.part_seconds <= 0:
+            raise ConfigError(f"--part-seconds must be > 0, got {self.part_seconds}")
         if self.data_parallel < 1:
             raise ConfigError(f"--data-parallel must be >= 1, got {self.data_parallel}")
         if self.data_parallel > 1 and self.shard != "0/1":
             raise ConfigError("--data-parallel splits the run into its own shards: give it or --shard, not both")
         if self.data_parallel > 1 and self.backend == "openai":
             raise ConfigError("--data-parallel starts local engines; with --backend openai raise --concurrency")
-
+        Shard.parse(self.shard)
+        for flag, path, want_dir in (("--data", self.data_file, False), ("--data-dir", self.data_dir, True)):
+            if path is not None and not (Path(path).is_dir() if want_dir else Path(path).is_file()):
+                raise ConfigError(f"{flag} {path}: no such {'directory' if want_dir else 'file'}")
+        if self.model is not None and self.backend != "openai":  # a served model's name is the server's business
+            check_model_argument(self.model)
 
 @dataclass(frozen=True)
 class Prepared:
@@ -95,6 +127,20 @@ class Prepared:
     template: Template
     spec_k: tuple[int, ...]
     model: str  # what the backend loads: a path, a hub id, or the served model's name
+
+
+def check_model_argument(model: str) -> None:
+    """A path that does not exist is an error here, not a failed hub download later; `org/name` may be a hub id."""
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ConfigError(f"--model {model}: no config.json there; a model directory holds config.json and weights")
+        return
+    # a hub id is `name` or `org/name`; anything else, or a first part that is a local folder, is a path
+    looks_like_path = model.startswith((".", "/", "~")) or model.count("/") > 1 or (
+        "/" in model and Path(model.split("/")[0]).is_dir())
+    if looks_like_path:
+        raise ConfigError(f"--model {model}: no such directory (and not a hub id of the form org/name)")
 
 
 def resolve_backend(name: str) -> str:
@@ -163,16 +209,15 @@ def _model_path(config: RunConfig) -> str:
 def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
     from passk.generate.default_model import NAME as DEFAULT_NAME
 
-    spec = data.get_spec(config.benchmark) if config.benchmark else data.custom_spec(
-        config.data_file, config.problem_field, config.answer_field, config.id_field)
-    spec = replace(spec, **{k: v for k, v in {"n": config.n, "temperature": config.temperature, "top_p": config.top_p,
-                                              "max_tokens": config.max_tokens, "template": config.template}.items()
-                            if v is not None})
+    spec = resolved_spec(config)
+    if backend_name == "hf" and config.engine.dtype not in HF_DTYPES:
+        raise ConfigError(f"--dtype {config.engine.dtype} is not available with the hf backend; use one of {HF_DTYPES}")
     template = build_template(spec.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
     problems, source = data.load_problems(spec, data.data_dir_from_env(config.data_dir), config.data_file)
     problems = data.select(problems, config.limit, list(config.problems) if config.problems else None)
     model = _model_path(config)
-    tokenizer = _tokenizer(config.tokenizer or model, config.engine) if template.chat or config.dry_run else None
+    local = backend_name != "openai" or Path(config.tokenizer or model).is_dir()
+    tokenizer = _tokenizer(config.tokenizer or model, config.engine) if template.chat or config.dry_run or local else None
     prompts = {p.problem_id: template.render(p.problem, tokenizer) for p in problems}
     if config.dry_run:
         from passk.plan import dry_run
@@ -184,6 +229,8 @@ def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
     except ValueError as exc:
         raise ConfigError(f"sampling: {exc}") from None
     check_options(backend_name, config.engine, sampling)  # before the run directory records them
+    if tokenizer is not None and backend_name != "openai":
+        check_prompt_lengths(prompts, tokenizer, spec.max_tokens, model_context(model, config.engine.max_model_len))
     served = backend_name == "openai" and not Path(model).is_dir()
     settings = GenerateSettings(
         benchmark=spec.name, model=config.model or DEFAULT_NAME,
@@ -193,11 +240,7 @@ def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
         dataset=source, engine={} if backend_name == "openai" else config.engine.sample_affecting())
     run_dir = RunDir(config.out)
     prepare_run(run_dir, settings, problems, prompts, force=config.force)
-    resolved = {**asdict(config), "resolved": {"backend": backend_name, "model_path": model,
-                                               "benchmark": data.spec_dict(spec)}}
-    grading = {"answer_form": template.answer_form, "extract_fallbacks": list(template.extract_fallbacks),
-               "timeout_s": config.grade_timeout_s}
-    update_manifest(run_dir, lambda m: m.update(run_config=resolved, grading=grading))
+    run_dir.update_manifest(lambda m: _record_run(m, config, spec, model, template, backend_name))
     return Prepared(config, run_dir, settings, problems, prompts, template, spec.k, model)
 
 
@@ -222,7 +265,7 @@ def _generate(prepared: list[Prepared], shard: Shard, backend_name: str, progres
     try:
         engine = backend.describe()
         for p in todo:
-            update_manifest(p.run_dir, lambda m: m.setdefault("engine", {}).__setitem__(shard.tag, engine))
+            p.run_dir.update_manifest(lambda m: m.engine.__setitem__(shard.tag, engine))
         generate_jobs([Job(p.run_dir, p.settings, p.problems, p.prompts) for p in todo], backend, shard,
                       c.batch_samples, progress, c.part_seconds)
     finally:
@@ -278,9 +321,10 @@ def _score(p: Prepared, progress: bool) -> dict:
     from passk.report import write_report
 
     config = p.config
-    grade_run(p.run_dir, GradeConfig(timeout_s=config.grade_timeout_s, extract=extract_config(
-        p.template.answer_form, p.template.extract_fallbacks)), progress=progress)
-    scores = score_run(p.run_dir, ScoreConfig(k=config.k or (p.spec_k if config.n is None else None)))
+    with p.run_dir.task_lock("grade"):
+        grade_run(p.run_dir, GradeConfig(timeout_s=config.grade_timeout_s, extract=extract_config(
+            p.template.answer_form, p.template.extract_fallbacks)), progress=progress)
+    scores = score_run(p.run_dir, ScoreConfig(k=p.spec_k))
     write_scores(p.run_dir, scores)
     plot_runs([p.run_dir.scores_json], [p.settings.model], p.run_dir.plot_png)
     write_report(p.run_dir, scores)
@@ -299,6 +343,51 @@ def _write_summary(folder: Path, prepared: list[Prepared], results: list[dict]) 
     plot_runs([p.run_dir.scores_json for p in prepared], [p.settings.benchmark for p in prepared], summary.plot_png)
     write_report(summary, combined)
     print(f"wrote {summary.report_md} and {summary.plot_png} over {len(prepared)} benchmarks")
+
+
+def resolved_spec(config: RunConfig) -> data.BenchmarkSpec:
+    """The benchmark definition with the flags applied; K follows --k, else n (the definition's when n is its own)."""
+    spec = data.get_spec(config.benchmark) if config.benchmark else data.custom_spec(
+        config.data_file, config.problem_field, config.answer_field, config.id_field)
+    n = config.n or spec.n
+    k = config.k or (spec.k if config.n is None else tuple(metrics.default_k_list(n)))
+    if max(k) > n:
+        raise ConfigError(f"--k {max(k)} exceeds n = {n} (the benchmark's default; pass --n)")
+    overrides = {"n": config.n, "temperature": config.temperature, "top_p": config.top_p,
+                 "max_tokens": config.max_tokens, "template": config.template}
+    return replace(spec, k=tuple(k), **{key: v for key, v in overrides.items() if v is not None})
+
+
+def check_prompt_lengths(prompts: dict[str, str], tokenizer, max_tokens: int, context: int | None) -> None:
+    """Refuse, before generating, a prompt whose tokens plus max_tokens exceed the model's context."""
+    if context is None:
+        return
+    if max_tokens >= context:
+        raise ConfigError(f"--max-tokens {max_tokens} leaves no room for a prompt in the model's context of "
+                          f"{context} tokens")
+    longest_token = max((len(t.encode("utf-8", "replace")) for t in tokenizer.get_vocab()), default=1)
+    for problem_id, prompt in prompts.items():
+        # a prompt of more bytes than the context could hold even at the longest token is refused untokenized
+        size = len(prompt.encode("utf-8", "replace"))
+        length = None if size > (context - max_tokens) * longest_token else \
+            len(tokenizer(prompt, add_special_tokens=False).input_ids)
+        if length is None or length + max_tokens > context:
+            told = f"{length} tokens" if length is not None else f"{size:,} bytes (more than the context holds)"
+            raise ConfigError(f"problem {problem_id}: prompt of {told} + --max-tokens {max_tokens} exceeds the "
+                              f"model's context of {context} tokens; lower --max-tokens, or leave the problem out "
+                              f"(--problems / a smaller --data file)")
+
+
+def _record_run(manifest, config: RunConfig, spec: data.BenchmarkSpec, model: str, template, backend: str) -> None:
+    """The options of this `passk run` that are not sample settings, each once (sampling lives in settings)."""
+    in_settings = {"benchmark", "model", "backend", "n", "temperature", "top_p", "max_tokens", "template", "seed",
+                   "block_size", "k", "grade_timeout_s", "problem_field", "answer_field", "id_field", "data_file"}
+    definition = {key: v for key, v in data.spec_dict(spec).items()
+                  if key not in {"name", "temperature", "top_p", "max_tokens", "n", "template", "k"}}
+    manifest.run_config = {**{key: v for key, v in asdict(config).items() if key not in in_settings},
+                           "model_path": model, "resolved_backend": backend, "k": list(spec.k),
+                           "definition": definition}
+    manifest.grading = GradingRecord(template.answer_form, tuple(template.extract_fallbacks), config.grade_timeout_s)
 
 
 def default_out(benchmark: str | None, data_file: str | None) -> str:

@@ -1,33 +1,49 @@
-"""The run directory: one place that knows its layout and the samples schema.
+"""The run directory: the one place that knows its layout, its locks, its manifest and the samples schema.
 
     RUN_DIR/
-      manifest.json          settings, versions, prompts, seeds, command line (generation)
+      manifest.json          settings (what the samples are), run_config, grading, history, throughput
       problems.jsonl         one row per problem: benchmark, problem_id, problem, gold, prompt (as rendered)
-      samples/*.parquet      append-only parts of samples (schema below); *.jsonl is read too
-      grades/*.parquet       one grade part per sample part, same name
-      scores.json, scores.csv, passk.png, report.md
+      samples/*.parquet      append-only parts of samples (schema below); *.jsonl parts are read too
+      grades/*.parquet       one grade part per sample part, same stem
+      entropy/*.parquet      one entropy part per sample part, same stem (`passk entropy`)
+      broken/                parts that `passk check --repair` moved aside
+      scores.json, scores.csv, passk.png, report.md, entropy.json, entropy.png, entropy.html
+      .lock-*                flock files (released by the kernel when a process dies)
 
 Samples schema (one row per sample; parts are never rewritten once renamed into place):
     benchmark str, problem_id str, sample_idx int, completion str,
     finish_reason str ("stop", "length", ...), num_tokens int, seed int (optional)
 
-A part is written to a temporary name and renamed, so a crash leaves either the
-whole part or nothing. Samples from elsewhere can be dropped in as JSONL parts with
-the same fields, next to a problems.jsonl that holds the golds.
+Invariants: each (benchmark, problem_id, sample_idx) is in exactly one sample part; each
+grade or entropy part holds exactly the keys of its sample part. Parts are written to a
+temporary name and renamed, so a crash leaves either the whole part or nothing.
+
+One writer per problem: a generating process holds its shard's lock and a shared lock for
+its shard count N; a process with another N (whose shards would cut the problems
+differently) is refused while it runs, and so is a second process for the same shard.
+Merging, repairing and --force hold the run exclusively. Grading holds its own lock, so two
+graders never grade the same part.
 """
 
 from __future__ import annotations
 
-import json
+import fcntl
 import os
+import platform
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from passk.errors import InputError
-from passk.jsonl import read_jsonl, write_jsonl_atomic
+from passk.errors import InputError, RunIntegrityError, RunLocked, StorageError
+from passk.jsonl import atomic_path, read_json, read_jsonl, write_json_atomic, write_jsonl_atomic
+from passk.settings import GenerateSettings
 
 SAMPLE_FIELDS = ("benchmark", "problem_id", "sample_idx", "completion", "finish_reason", "num_tokens")
 SAMPLE_SCHEMA = pa.schema([
@@ -41,20 +57,84 @@ GRADE_SCHEMA = pa.schema([
     ("detail", pa.string()), ("grader", pa.string()), ("policy", pa.string()),  # why; what graded it
 ])
 PROBLEM_FIELDS = ("benchmark", "problem_id", "gold")
+PART_SUFFIXES = (".parquet", ".jsonl")
+Key = tuple[str, str, int]  # (benchmark, problem_id, sample_idx)
+
+
+@dataclass(frozen=True)
+class GradingRecord:
+    """How the run's samples are graded, as the prompt template implies; `passk grade RUN` reads it."""
+    answer_form: str = "boxed"
+    extract_fallbacks: tuple[str, ...] = ()
+    timeout_s: float = 5.0
+
+
+@dataclass
+class Manifest:
+    """manifest.json, typed. Each value is written once: sampling lives in `settings` only."""
+    settings: GenerateSettings | None = None  # what the samples are (a resume or merge must match)
+    run_config: dict[str, Any] = field(default_factory=dict)  # the other options of the last `passk run`
+    grading: GradingRecord = GradingRecord()
+    history: list[dict[str, Any]] = field(default_factory=list)  # one entry per command that wrote samples
+    throughput: dict[str, dict[str, float]] = field(default_factory=dict)  # per shard tag
+    created: str = ""
+    merged_from: list[str] = field(default_factory=list)
+    engine: dict[str, Any] = field(default_factory=dict)  # per shard tag: the engine as it described itself
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], where: str) -> "Manifest":
+        try:
+            grading = data.get("grading") or {}
+            return cls(
+                settings=GenerateSettings.from_dict(data["settings"]) if data.get("settings") else None,
+                run_config=data.get("run_config") or {},
+                grading=GradingRecord(grading.get("answer_form", "boxed"), tuple(grading.get("extract_fallbacks", ())),
+                                      float(grading.get("timeout_s", 5.0))),
+                history=data.get("history") or [], throughput=data.get("throughput") or {},
+                created=data.get("created", ""), merged_from=data.get("merged_from") or [],
+                engine=data.get("engine") or {})
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"{where}: not a passk manifest ({type(exc).__name__}: {exc})") from None
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["settings"] = self.settings.as_dict() if self.settings else None
+        return out
+
+    @property
+    def model_path(self) -> str | None:
+        """The model the samples came from, as loaded (a local path where there was one)."""
+        return self.run_config.get("model_path") or self.run_config.get("resolved", {}).get("model_path")
+
+    def record_command(self) -> None:
+        from passk.generate.runner import library_versions
+
+        self.history.append({"command": sys.argv, "versions": library_versions(), "host": platform.node(),
+                             "at": utc_now()})
+
+
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 class RunDir:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
 
-    manifest = property(lambda self: self.path / "manifest.json")
+    manifest_path = property(lambda self: self.path / "manifest.json")
     problems = property(lambda self: self.path / "problems.jsonl")
     samples_dir = property(lambda self: self.path / "samples")
     grades_dir = property(lambda self: self.path / "grades")
+    entropy_dir = property(lambda self: self.path / "entropy")
+    broken_dir = property(lambda self: self.path / "broken")
     scores_json = property(lambda self: self.path / "scores.json")
     scores_csv = property(lambda self: self.path / "scores.csv")
     plot_png = property(lambda self: self.path / "passk.png")
     report_md = property(lambda self: self.path / "report.md")
+    # what --force deletes: everything made from the samples, and the samples
+    DERIVED_DIRS = ("samples", "grades", "entropy", "broken")
+    DERIVED_FILES = ("manifest.json", "scores.json", "scores.csv", "passk.png", "report.md",
+                     "entropy.json", "entropy.png", "entropy.html")
 
     def require(self) -> "RunDir":
         if not self.path.is_dir():
@@ -63,17 +143,42 @@ class RunDir:
             raise InputError(f"{self.path}: no problems.jsonl (the golds); is this a passk run directory?")
         return self
 
-    def read_manifest(self) -> dict[str, Any]:
-        return json.loads(self.manifest.read_text()) if self.manifest.is_file() else {}
+    # ---- manifest ------------------------------------------------------------------------------------------
+    def read_manifest(self) -> Manifest:
+        if not self.manifest_path.is_file():
+            return Manifest()
+        data = read_json(self.manifest_path)
+        if not isinstance(data, dict):
+            raise InputError(f"{self.manifest_path}: not a passk manifest (a JSON object was expected)")
+        return Manifest.from_json(data, str(self.manifest_path))
 
+    def update_manifest(self, change: Callable[[Manifest], None]) -> Manifest:
+        """Read, change and write the manifest under a lock: shards of one run share it."""
+        with self._flock("manifest", fcntl.LOCK_EX):
+            manifest = self.read_manifest()
+            change(manifest)
+            write_json_atomic(self.manifest_path, manifest.to_json())
+        return manifest
+
+    # ---- parts ---------------------------------------------------------------------------------------------
     def sample_parts(self) -> list[Path]:
-        if not self.samples_dir.is_dir():
-            return []
-        return sorted(p for p in self.samples_dir.iterdir()
-                      if p.suffix in (".parquet", ".jsonl") and not p.name.startswith("."))
+        return _parts(self.samples_dir)
+
+    def grade_parts(self) -> list[Path]:
+        return _parts(self.grades_dir)
+
+    def entropy_parts(self) -> list[Path]:
+        return _parts(self.entropy_dir)
 
     def grade_part_for(self, sample_part: Path) -> Path:
         return self.grades_dir / (sample_part.stem + ".parquet")
+
+    def entropy_part_for(self, sample_part: Path) -> Path:
+        return self.entropy_dir / (sample_part.stem + ".parquet")
+
+    def sample_keys(self) -> dict[Path, list[Key]]:
+        """The (benchmark, problem_id, sample_idx) of every sample part, in any format the run accepts."""
+        return {part: part_keys(part) for part in self.sample_parts()}
 
     def read_problems(self) -> dict[tuple[str, str], dict[str, Any]]:
         problems = {}
@@ -85,18 +190,170 @@ class RunDir:
         return problems
 
     def write_problems(self, rows: list[dict[str, Any]]) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
         write_jsonl_atomic(self.problems, rows)
+
+    def move_aside(self, part: Path, reason: str) -> Path:
+        """Move a part under broken/ (keeping its folder name), so the next run regenerates or regrades it."""
+        dest = self.broken_dir / part.parent.name / part.name
+        if dest.exists():
+            dest = dest.with_name(f"{part.name}.{int(time.time())}")
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(part, dest)
+            with open(dest.parent / "REASONS.txt", "a", encoding="utf-8") as fh:
+                fh.write(f"{utc_now()} {part.name}: {reason}\n")
+        except OSError as exc:
+            raise StorageError(f"{part}: cannot move it to {dest} ({exc.strerror or exc})") from None
+        return dest
+
+    def reset(self) -> None:
+        """--force: delete the samples and everything derived from them (held under `exclusive_lock`)."""
+        try:
+            for name in self.DERIVED_DIRS:
+                if (self.path / name).exists():
+                    shutil.rmtree(self.path / name)
+            for name in self.DERIVED_FILES:
+                (self.path / name).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"{self.path}: cannot delete the old run ({exc.strerror or exc})") from None
+
+    def stale_temporaries(self) -> list[Path]:
+        """Temporary files left by killed processes (only stale while `exclusive_lock` is held)."""
+        found = []
+        for folder in (self.path, self.samples_dir, self.grades_dir, self.entropy_dir):
+            if folder.is_dir():
+                found += [p for p in folder.iterdir() if p.name.startswith(".") and ".tmp-" in p.name]
+        return sorted(found)
+
+    # ---- locks ---------------------------------------------------------------------------------------------
+    @contextmanager
+    def writer_lock(self, index: int, count: int) -> Iterator[None]:
+        """Held while generating shard index/count: refuses the same shard, and any other shard count."""
+        with self._claim(f"shards-{count}", fcntl.LOCK_SH, f"--shard {index}/{count}"):
+            with self._try_lock(f"s{index}of{count}", f"shard {index}/{count}"):
+                yield
+
+    @contextmanager
+    def exclusive_lock(self, purpose: str) -> Iterator[None]:
+        """Held while merging into, repairing or resetting the run: no generator may run meanwhile."""
+        with self._claim("shards-all", fcntl.LOCK_EX, purpose):
+            yield
+
+    @contextmanager
+    def task_lock(self, task: str) -> Iterator[None]:
+        """One grader (or entropy pass) per run at a time; a second one waits, then finds the work done."""
+        fh = self._open_lock(task)
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f"passk: waiting for another process doing `{task}` on {self.path}", file=sys.stderr)
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
+        finally:
+            fh.close()
+
+    @contextmanager
+    def _claim(self, name: str, mode: int, holder: str) -> Iterator[None]:
+        # Under a short guard lock: every other claim file must be free, then ours is taken.
+        # Claims are only taken under the guard, so two claims never pass each other's check.
+        with self._flock("guard", fcntl.LOCK_EX):
+            for other in sorted(self.path.glob(".lock-shards-*")):
+                if other.name == f".lock-{name}" and mode == fcntl.LOCK_SH:
+                    continue  # shards of the same count share their claim
+                try:
+                    with self._flock(other.name[len(".lock-"):], fcntl.LOCK_EX | fcntl.LOCK_NB):
+                        pass
+                except BlockingIOError:
+                    raise RunLocked(f"{self.path}: {_holder_of(self.path, other)}; {holder} must wait for it "
+                                    f"(shards of one run must all use the same N)") from None
+            own = self._open_lock(name)
+            try:
+                fcntl.flock(own, mode | fcntl.LOCK_NB)
+            except BlockingIOError:
+                own.close()
+                raise RunLocked(f"{self.path}: {_holder_of(self.path, self.path / f'.lock-{name}')}; "
+                                f"{holder} must wait for it") from None
+            if mode == fcntl.LOCK_EX:
+                _write_holder(own, holder)
+        try:
+            yield
+        finally:
+            own.close()  # closing the file releases the lock
+
+    @contextmanager
+    def _try_lock(self, name: str, holder: str) -> Iterator[None]:
+        fh = self._open_lock(name)
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunLocked(f"{self.path}: {holder} is being written by another process "
+                                f"({(self.path / f'.lock-{name}').read_text().strip()}); "
+                                f"wait for it, or stop it first") from None
+            _write_holder(fh, holder)
+            yield
+        finally:
+            fh.close()
+
+    @contextmanager
+    def _flock(self, name: str, mode: int) -> Iterator[Any]:
+        fh = self._open_lock(name)
+        try:
+            fcntl.flock(fh, mode)
+            yield fh
+        finally:
+            fh.close()
+
+    def _open_lock(self, name: str):
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            return open(self.path / f".lock-{name}", "a+")
+        except OSError as exc:
+            raise StorageError(f"{self.path}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _write_holder(fh, holder: str) -> None:
+    fh.seek(0)
+    fh.truncate(0)
+    fh.write(f"{holder}: pid {os.getpid()} on {platform.node()} since {utc_now()}")
+    fh.flush()
+
+
+def _holder_of(run: Path, claim: Path) -> str:
+    """Who holds a claim file, from the holder lines the shard locks keep."""
+    if claim.name == ".lock-shards-all":
+        text = claim.read_text().strip()
+        return f"another process holds it exclusively ({text or 'merge, repair or --force'})"
+    count = claim.name.rsplit("-", 1)[1]
+    holders = [p.read_text().strip() for p in sorted(run.glob(f".lock-s*of{count}")) if p.read_text().strip()]
+    return f"another process is writing it with --shard i/{count} ({'; '.join(holders) or 'starting'})"
+
+
+def _parts(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in PART_SUFFIXES and not p.name.startswith("."))
+
+
+def _unreadable(path: Path, why: str) -> RunIntegrityError:
+    run = path.parent.parent
+    return RunIntegrityError(f"{path}: unreadable part ({why}); `passk check {run} --repair` moves it aside "
+                             f"so the next run regenerates it")
+
+
+def read_part_table(path: Path, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """The rows of one parquet part (page checksums verified where written), or RunIntegrityError."""
+    try:
+        return pq.read_table(path, columns=columns, page_checksum_verification=True).to_pylist()
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable(path, str(exc).splitlines()[0][:200]) from None
 
 
 def read_sample_part(path: Path) -> list[dict[str, Any]]:
-    """All rows of one part, checked against the samples schema."""
+    """All rows of one sample part, checked against the samples schema."""
     if path.suffix == ".parquet":
-        try:
-            rows = pq.read_table(path).to_pylist()
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"{path}: unreadable parquet part ({exc})") from None
-        numbered: Iterator[tuple[int, dict]] = enumerate(rows, start=1)
+        numbered: Iterator[tuple[int, dict]] = enumerate(read_part_table(path), start=1)
     else:
         numbered = read_jsonl(path)
     out = []
@@ -104,25 +361,28 @@ def read_sample_part(path: Path) -> list[dict[str, Any]]:
         missing = [f for f in SAMPLE_FIELDS if f not in row]
         if missing:
             raise InputError(f"{path}:{lineno}: sample row missing field(s) {missing}")
+        if not isinstance(row["sample_idx"], int) or row["sample_idx"] < 0:
+            raise InputError(f"{path}:{lineno}: sample_idx must be an integer >= 0, got {row['sample_idx']!r}")
         row["problem_id"] = str(row["problem_id"])
         out.append(row)
     return out
 
 
+def part_keys(path: Path) -> list[Key]:
+    """The (benchmark, problem_id, sample_idx) of each row of a sample, grade or entropy part."""
+    if path.suffix == ".parquet":
+        rows = read_part_table(path, ["benchmark", "problem_id", "sample_idx"])
+    else:
+        rows = read_sample_part(path)
+    return [(r["benchmark"], str(r["problem_id"]), r["sample_idx"]) for r in rows]
+
+
 def write_part(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
-    """Write a parquet part atomically: a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a parquet part atomically (a temporary file renamed into place), with page checksums."""
     table = pa.Table.from_pylist([{name: row.get(name) for name in schema.names} for row in rows], schema=schema)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
 
 
 def read_grades(run: RunDir) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    if run.grades_dir.is_dir():
-        for part in sorted(run.grades_dir.glob("*.parquet")):
-            rows.extend(pq.read_table(part).to_pylist())
-    return rows
+    return [row for part in run.grade_parts() for row in read_part_table(part)]

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from passk import metrics
-from passk.errors import InputError
+from passk.check import require_consistent_grades
+from passk.errors import ConfigError, InputError
 from passk.grade.engine import STATUSES
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.rundir import RunDir, read_grades
@@ -23,6 +24,12 @@ class ScoreConfig:
     bootstrap_resamples: int = metrics.BOOTSTRAP_RESAMPLES
     bootstrap_seed: int = metrics.BOOTSTRAP_SEED
     maj_resamples: int = 200
+
+    def __post_init__(self):
+        if self.k is not None:
+            bad = [k for k in self.k if not isinstance(k, int) or isinstance(k, bool) or k < 1]
+            if bad or not self.k:
+                raise ConfigError(f"--k must be positive integers (for example 1,2,4), got {list(self.k)}")
 
 
 @dataclass
@@ -85,6 +92,9 @@ def score_benchmark(problems: dict[str, ProblemTally], config: ScoreConfig) -> d
     wanted = list(config.k) if config.k else metrics.default_k_list(n_min)
     ks = [k for k in wanted if k <= n_min]
     dropped = [k for k in wanted if k > n_min]
+    if not ks:
+        raise InputError(f"--k {','.join(map(str, wanted))}: every K exceeds the smallest number of samples "
+                         f"per problem ({n_min}); give K <= {n_min}")
     values = per_problem(tallies, ks, config.maj_resamples, config.bootstrap_seed)
     per_k, maj, acc = values["pass_at_k"], values["maj_at_k"], values["mean_at_n"][:, 0]
     ci = metrics.bootstrap_ci(per_k, config.bootstrap_resamples, config.bootstrap_seed)
@@ -119,23 +129,27 @@ def score_benchmark(problems: dict[str, ProblemTally], config: ScoreConfig) -> d
 
 
 def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> dict[str, Any]:
+    """Scores of every graded sample; refuses a run whose grades do not match its samples one to one."""
     run.require()
+    require_consistent_grades(run)
     grades = read_grades(run)
     if not grades:
         raise InputError(f"{run.path}: no grades yet; run `passk grade {run.path}` first")
-    tallies, duplicates = tally(grades)
+    tallies, _ = tally(grades)  # no duplicates: require_consistent_grades refused them
     expected = Counter(b for b, _ in run.read_problems())
+    ungraded = sum(not run.grade_part_for(p).exists() for p in run.sample_parts())
     scores: dict[str, Any] = {"config": {"k": list(config.k) if config.k else None,
                                          "bootstrap_resamples": config.bootstrap_resamples,
                                          "bootstrap_seed": config.bootstrap_seed,
                                          "maj_resamples": config.maj_resamples},
-                              "manifest": run.read_manifest(), "duplicate_samples_ignored": duplicates,
-                              "benchmarks": {}}
+                              "manifest": run.read_manifest().to_json(), "benchmarks": {}}
     for benchmark, problems in sorted(tallies.items()):
         result = score_benchmark(problems, config)
         missing = expected[benchmark] - len(problems)
         if missing > 0:
             result["notes"].append(f"{missing} of {expected[benchmark]} problems have no samples yet")
+        if ungraded:
+            result["notes"].append(f"{ungraded} sample parts are not graded yet (`passk grade {run.path}`)")
         scores["benchmarks"][benchmark] = result
     return scores
 

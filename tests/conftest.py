@@ -50,9 +50,9 @@ def tiny_problems(tmp_path) -> Path:
 
 
 def make_graded_run(path: Path, correct_counts, n: int, benchmark: str = "toy", settings: dict | None = None):
-    """A run directory holding grades only: problem i has correct_counts[i] correct samples of n."""
+    """A graded run directory: problem i has correct_counts[i] correct samples of n (the completions are stand-ins)."""
     from passk.jsonl import write_json_atomic
-    from passk.rundir import GRADE_SCHEMA
+    from passk.rundir import GRADE_SCHEMA, SAMPLE_SCHEMA
 
     run = RunDir(path)
     run.write_problems([{"benchmark": benchmark, "problem_id": f"p{i}", "problem": "q", "gold": "1"}
@@ -65,5 +65,10 @@ def make_graded_run(path: Path, correct_counts, n: int, benchmark: str = "toy", 
                          "correct": ok, "extracted": "1" if ok else str(j), "extract_rule": "boxed", "method": "quick",
                          "answer_key": "<equivalent to gold>" if ok else f"w{j % 3}", "num_tokens": 100})
     write_part(run.grades_dir / "part.parquet", rows, GRADE_SCHEMA)
-    write_json_atomic(run.manifest, {"settings": settings or {"n": n, "model": "m"}})
+    write_part(run.samples_dir / "part.parquet", [{**r, "completion": r["extracted"], "finish_reason": "stop"}
+                                                  for r in rows], SAMPLE_SCHEMA)
+    full = {"benchmark": benchmark, "model": "m", "model_fingerprint": "hub:m", "backend": "hf", "template": "raw",
+            "template_text": "{problem}", "sampling": {}, "seed": 0, "block_size": n, "n": n,
+            "problem_ids": [f"p{i}" for i in range(len(correct_counts))], "dataset": {}}
+    write_json_atomic(run.manifest_path, {"settings": {**full, **(settings or {})}})
     return run

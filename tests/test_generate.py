@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from passk.cli import main
-from passk.generate.runner import RunLocked, Shard, shard_lock
+from passk.errors import RunLocked
+from passk.generate.runner import Shard
 from passk.rundir import RunDir
 
 
@@ -38,7 +39,9 @@ def test_run_end_to_end_with_the_hf_backend(tiny_model, tiny_problems, tmp_path)
     assert "{problem}" in manifest["settings"]["template_text"]
     assert manifest["history"][0]["versions"]["torch"]
     assert manifest["throughput"]["s0of1"]["samples"] == 20
-    assert manifest["run_config"]["resolved"]["benchmark"]["problem_field"] == "question"
+    assert manifest["run_config"]["definition"]["problem_field"] == "question"
+    assert json.dumps(manifest).count('"temperature"') == 1  # each value written once: in settings.sampling
+    assert manifest["grading"]["timeout_s"] == 5.0
     scores = json.loads((out / "scores.json").read_text())
     assert scores["benchmarks"]["problems"]["n_problems"] == 5
     assert (out / "report.md").read_text().startswith("# passk report")
@@ -100,9 +103,9 @@ def test_shards_fill_one_run_and_merge_equals_the_unsharded_run(tiny_model, tiny
 
 def test_a_second_writer_of_the_same_shard_is_refused(tmp_path):
     run = RunDir(tmp_path)
-    with shard_lock(run, Shard()):
+    with run.writer_lock(0, 1):
         with pytest.raises(RunLocked, match="another process"):
-            with shard_lock(run, Shard()):
+            with run.writer_lock(0, 1):
                 pass
 
 

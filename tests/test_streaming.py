@@ -114,4 +114,4 @@ def test_several_runs_share_one_stream_and_each_sample_lands_in_its_own_run(tmp_
     assert len(rows(jobs[0].run)) == 12 and len(rows(jobs[1].run)) == 4
     assert {r["benchmark"] for p in jobs[1].run.sample_parts() for r in pq.read_table(p).to_pylist()} == {"beta"}
     assert [f["samples"] for f in figures] == [12, 4] and figures[1]["in_flight_with"] == ["toy"]
-    assert json.loads(jobs[1].run.manifest.read_text())["throughput"]["s0of1"]["samples"] == 4
+    assert json.loads(jobs[1].run.manifest_path.read_text())["throughput"]["s0of1"]["samples"] == 4

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import torch
 from tqdm.auto import tqdm
 
 from passk.analysis.entropy import token_entropy
-from passk.errors import InputError
-from passk.rundir import RunDir, read_sample_part, write_part
+from passk.errors import ConfigError, InputError
+from passk.rundir import RunDir, read_part_table, read_sample_part, write_part
 
 ENTROPY_SCHEMA = pa.schema([
     ("benchmark", pa.string()), ("problem_id", pa.string()), ("sample_idx", pa.int64()),
@@ -30,16 +29,26 @@ ENTROPY_SCHEMA = pa.schema([
 ])
 
 
-def entropy_dir(run: RunDir) -> Path:
-    return run.path / "entropy"
-
-
 def run_model(run: RunDir) -> str:
-    manifest = run.read_manifest()
-    path = manifest.get("run_config", {}).get("resolved", {}).get("model_path")
+    path = run.read_manifest().model_path
     if not path:
         raise InputError(f"{run.path}: the manifest names no model; pass --model")
     return path
+
+
+def run_temperature(run: RunDir, asked: float | None) -> float:
+    """The temperature the samples were drawn at, unless one is asked for; a greedy run needs one asked."""
+    if asked is not None:
+        if asked <= 0:
+            raise ConfigError(f"--temperature must be > 0 for entropies, got {asked}")
+        return asked
+    settings = run.read_manifest().settings
+    if settings is None:
+        raise InputError(f"{run.path}: the manifest records no sampling settings; pass --temperature")
+    if settings.sampling.temperature <= 0:
+        raise ConfigError(f"{run.path} was sampled greedily (temperature 0), where every token's entropy is 0; "
+                          f"pass --temperature T to measure the model's distribution at T")
+    return settings.sampling.temperature
 
 
 def prompts_of(run: RunDir, tokenizer) -> dict[tuple[str, str], str]:
@@ -52,7 +61,10 @@ def prompts_of(run: RunDir, tokenizer) -> dict[tuple[str, str], str]:
         if "prompt" in row:
             out[key] = row["prompt"]
             continue
-        template = template or get_template(run.read_manifest()["settings"]["template"])
+        settings = run.read_manifest().settings
+        if settings is None:
+            raise InputError(f"{run.problems}: rows have no rendered prompt and the manifest names no template")
+        template = template or get_template(settings.template)
         out[key] = template.render(row["problem"], tokenizer)
     return out
 
@@ -60,14 +72,19 @@ def prompts_of(run: RunDir, tokenizer) -> dict[tuple[str, str], str]:
 def compute_entropies(run: RunDir, model: str | None = None, temperature: float | None = None, batch_size: int = 8,
                       chunk_size: int = 1024, progress: bool = True) -> int:
     """Fill RUN_DIR/entropy for every sample part not done yet; returns the number of samples processed."""
+    run.require()
+    with run.task_lock("entropy"):
+        todo = [p for p in run.sample_parts() if not run.entropy_part_for(p).exists()]
+        if not todo:
+            return 0
+        return _compute(run, todo, model or run_model(run), run_temperature(run, temperature), batch_size, chunk_size,
+                        progress)
+
+
+def _compute(run: RunDir, todo: list[Path], model_path: str, temperature: float, batch_size: int, chunk_size: int,
+             progress: bool) -> int:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    run.require()
-    todo = [p for p in run.sample_parts() if not (entropy_dir(run) / f"{p.stem}.parquet").exists()]
-    if not todo:
-        return 0
-    model_path = model or run_model(run)
-    temperature = temperature or run.read_manifest().get("settings", {}).get("sampling", {}).get("temperature") or 1.0
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     if not tokenizer.is_fast:
         raise InputError(f"{model_path}: needs a fast tokenizer (character offsets map tokens to sentences)")
@@ -83,7 +100,7 @@ def compute_entropies(run: RunDir, model: str | None = None, temperature: float 
             batch = [rows[i] for i in order[start: start + batch_size]]
             out.extend(_entropies(lm, tokenizer, batch, prompts, temperature, chunk_size))
             bar.update(len(batch))
-        write_part(entropy_dir(run) / f"{part.stem}.parquet", out, ENTROPY_SCHEMA)
+        write_part(run.entropy_part_for(part), out, ENTROPY_SCHEMA)
         done += len(rows)
     bar.close()
     return done
@@ -117,7 +134,7 @@ def _entropies(lm, tokenizer, batch, prompts, temperature, chunk_size) -> list[d
 
 
 def read_entropies(run: RunDir) -> list[dict]:
-    parts = sorted(entropy_dir(run).glob("*.parquet")) if entropy_dir(run).is_dir() else []
+    parts = run.entropy_parts()
     if not parts:
         raise InputError(f"{run.path}: no entropies yet; run `passk entropy {run.path}`")
-    return [r for p in parts for r in pq.read_table(p).to_pylist()]
+    return [r for p in parts for r in read_part_table(p)]

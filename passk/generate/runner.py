@@ -4,48 +4,36 @@ Work is cut into requests of at most `block_size` samples of one problem, and ev
 pending request of the shard goes to the backend at once (no batch barrier): samples come
 back as they finish and are written as atomic parquet parts every `part_samples` samples
 or `part_seconds` seconds, so a SIGKILL loses at most the samples not yet written. On start
-the runner reads which (problem, sample_idx) the run already holds and asks only for the
-rest. Sample i of a problem has the seed request_seed(run seed, benchmark, problem, block
-start) + (i - block start), so a resumed run asks for exactly the samples, with exactly the
-seeds, of an uninterrupted run. One lock file per shard stops two processes writing the
-same part of a run; shards split problems by index modulo N.
+the runner reads which (problem, sample_idx) the run already holds, in every part format the
+run accepts (parquet and JSONL), and asks only for the rest. Sample i of a problem has the seed
+request_seed(run seed, benchmark, problem, block start) + (i - block start), so a resumed run asks
+for exactly the samples, with exactly the seeds, of an uninterrupted run. Shards split problems
+by index modulo N; the run directory's writer lock refuses a second process for the same shard,
+and any process with another N.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
 import os
 import platform
-import shutil
-import sys
 import time
-from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
-import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from passk.data import Problem
-from passk.errors import ConfigError, PasskError
-from passk.generate.backends import Backend, Request, SamplingConfig
-from passk.jsonl import write_json_atomic
-from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
-
-# Settings that change what the samples are; a resume must match them all. n may grow.
-SAMPLE_SETTINGS = ("benchmark", "model", "model_fingerprint", "backend", "template", "template_text", "sampling",
-                   "seed", "block_size", "problem_ids", "dataset", "engine")
+from passk.errors import ConfigError, PasskError, RunLocked  # noqa: F401  (RunLocked: re-exported)
+from passk.generate.backends import Backend, Request
+from passk.rundir import SAMPLE_SCHEMA, Manifest, RunDir, utc_now, write_part
+from passk.settings import SAMPLE_SETTINGS, GenerateSettings, describe_diff, settings_diff  # noqa: F401
 
 
 class ResumeMismatch(PasskError):
     """The run directory was made with other settings; the message lists them."""
-
-
-class RunLocked(PasskError):
-    """Another process is writing the same shard of this run."""
 
 
 @dataclass(frozen=True)
@@ -69,28 +57,6 @@ class Shard:
 
     def take(self, problems: list[Problem]) -> list[Problem]:
         return [p for i, p in enumerate(problems) if i % self.count == self.index]
-
-
-@dataclass(frozen=True)
-class GenerateSettings:
-    benchmark: str
-    model: str
-    model_fingerprint: str
-    backend: str
-    template: str
-    template_text: str
-    sampling: SamplingConfig
-    seed: int
-    block_size: int
-    n: int
-    problem_ids: tuple[str, ...]
-    dataset: dict = field(default_factory=dict)
-    engine: dict = field(default_factory=dict)  # EngineConfig.sample_affecting(): the engine options that change samples
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["problem_ids"] = list(self.problem_ids)
-        return d
 
 
 def request_seed(run_seed: int, benchmark: str, problem_id: str, first_index: int) -> int:
@@ -131,75 +97,32 @@ def library_versions() -> dict[str, str | None]:
 def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem], prompts: dict[str, str],
                 force: bool = False) -> None:
     """Create the run directory, or check that resuming it is valid (refusing with the differing keys)."""
-    manifest = run.read_manifest()
-    if manifest and force:
-        for sub in (run.samples_dir, run.grades_dir):
-            shutil.rmtree(sub, ignore_errors=True)
-        for f in (run.manifest, run.scores_json, run.scores_csv, run.plot_png, run.report_md):
-            f.unlink(missing_ok=True)
-        manifest = {}
-    new = json.loads(json.dumps(settings.as_dict()))  # as the manifest holds it (tuples as lists)
-    if manifest:
-        old = manifest["settings"]
-        differing = [k for k in SAMPLE_SETTINGS if _as_recorded(k, old.get(k)) != new.get(k)]
-        if differing:
-            lines = "\n".join(f"  {k}: run has {_short(old.get(k))}, asked {_short(new.get(k))}" for k in differing)
-            raise ResumeMismatch(f"{run.path} was made with other settings:\n{lines}\n"
-                                 f"Use the same settings to resume, another --out, or --force to start afresh "
-                                 f"(--force deletes the samples there).")
-        if new["n"] < old["n"]:
-            new["n"] = old["n"]  # a smaller n never deletes samples; score with --k to look at fewer
-        manifest["settings"] = new
-    else:
-        manifest = {"settings": new, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "throughput": {}}
-    manifest.setdefault("history", []).append({"command": sys.argv, "versions": library_versions(),
-                                               "host": platform.node(), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-    run.path.mkdir(parents=True, exist_ok=True)
+    if force and run.manifest_path.exists():
+        with run.exclusive_lock("--force"):
+            run.reset()
+
+    def create_or_resume(manifest: Manifest) -> None:
+        if manifest.settings is None:
+            manifest.settings, manifest.created = settings, utc_now()
+        else:
+            old = manifest.settings
+            diff = settings_diff({"run has": old.as_dict(), "asked": settings.as_dict()}, SAMPLE_SETTINGS)
+            if diff:
+                raise ResumeMismatch(f"{run.path} was made with other settings:\n{describe_diff(diff)}\n"
+                                     f"Use the same settings to resume, another --out, or --force to start afresh "
+                                     f"(--force deletes the samples there).")
+            # a smaller n never deletes samples; score with --k to look at fewer
+            manifest.settings = replace(settings, n=max(settings.n, old.n))
+        manifest.record_command()
+
+    run.update_manifest(create_or_resume)
     run.write_problems([{"benchmark": p.benchmark, "problem_id": p.problem_id, "problem": p.problem, "gold": p.gold,
                          "prompt": prompts[p.problem_id]} for p in problems])
-    write_json_atomic(run.manifest, manifest)
-
-
-def _as_recorded(key: str, old: Any) -> Any:
-    """A run made before a setting existed holds it at its default."""
-    if key == "sampling" and isinstance(old, dict):
-        return {**json.loads(json.dumps(asdict(SamplingConfig()))), **old}
-    return {} if key == "engine" and old is None else old
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-@contextmanager
-def shard_lock(run: RunDir, shard: Shard) -> Iterator[None]:
-    """An flock, released by the kernel when the process dies, so a SIGKILL never leaves it stuck."""
-    path = run.path / f".lock-{shard.tag}"
-    fh = open(path, "a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.seek(0)
-        raise RunLocked(f"{run.path}: shard {shard.tag} is being written by another process ({fh.read().strip()}); "
-                        f"wait for it, or stop it first") from None
-    fh.truncate(0)
-    fh.write(f"pid {os.getpid()} on {platform.node()}")
-    fh.flush()
-    try:
-        yield
-    finally:
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        fh.close()
 
 
 def existing_samples(run: RunDir) -> set[tuple[str, str, int]]:
-    present = set()
-    for part in run.sample_parts():
-        if part.suffix == ".parquet":
-            table = pq.read_table(part, columns=["benchmark", "problem_id", "sample_idx"]).to_pydict()
-            present.update(zip(table["benchmark"], table["problem_id"], table["sample_idx"]))
-    return present
+    """Every (benchmark, problem_id, sample_idx) the run holds, from parts of every accepted format."""
+    return {key for keys in run.sample_keys().values() for key in keys}
 
 
 def plan_requests(problems: list[Problem], prompts: dict[str, str], settings: GenerateSettings,
@@ -266,7 +189,7 @@ def generate_jobs(jobs: list[Job], backend: Backend, shard: Shard = Shard(), par
     error loses nothing that came back)."""
     with ExitStack() as locks:
         for job in jobs:
-            locks.enter_context(shard_lock(job.run, shard))
+            locks.enter_context(job.run.writer_lock(shard.index, shard.count))
             for stale in job.run.samples_dir.glob(f".{shard.tag}-*.tmp-*") if job.run.samples_dir.is_dir() else []:
                 stale.unlink()  # a temporary part left by a killed process of this shard
         plan = [(k, item) for k, job in enumerate(jobs)
@@ -323,8 +246,7 @@ class _PartWriter:
         self.run, self.shard, self.rows = run, shard, []
         self.samples = self.tokens = 0
         self.last_write = time.perf_counter()
-        self.seq = 1 + max((int(p.stem.rsplit("-", 1)[1]) for p in run.sample_parts()
-                            if p.stem.startswith(shard.tag + "-")), default=0)
+        self.seq = _next_part_number(run, shard)
 
     def add(self, row: dict) -> None:
         self.rows.append(row)
@@ -342,14 +264,14 @@ class _PartWriter:
         self.last_write = time.perf_counter()
 
 
+def _next_part_number(run: RunDir, shard: Shard) -> int:
+    """Parts are numbered per shard; a number is never reused while its part (or a moved-aside copy) exists."""
+    names = [p.stem for p in run.sample_parts()]
+    names += [p.name.split(".")[0] for p in (run.broken_dir / "samples").glob(f"{shard.tag}-*")]
+    numbers = [int(n[len(shard.tag) + 1:]) for n in names
+               if n.startswith(shard.tag + "-") and n[len(shard.tag) + 1:].isdigit()]
+    return 1 + max(numbers, default=0)
+
+
 def _record_throughput(run: RunDir, shard: Shard, figures: dict[str, float]) -> None:
-    update_manifest(run, lambda m: m.setdefault("throughput", {}).__setitem__(shard.tag, figures))
-
-
-def update_manifest(run: RunDir, change) -> None:
-    """Read, change and write the manifest under a lock: shards of one run share it."""
-    with open(run.path / ".lock-manifest", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        manifest = run.read_manifest()
-        change(manifest)
-        write_json_atomic(run.manifest, manifest)
+    run.update_manifest(lambda m: m.throughput.__setitem__(shard.tag, figures))
