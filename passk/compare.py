@@ -23,6 +23,7 @@ from passk.errors import InputError
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.rundir import RunDir, read_grades
 from passk.score import ProblemTally, per_problem, tally
+from passk.grade.files import grading_provenance
 from passk.settings import COMPARED_SETTINGS, settings_diff
 
 
@@ -42,7 +43,9 @@ def load_run(path: str, label: str | None = None) -> RunData:
         raise InputError(f"{run.path}: no grades; run `passk grade {run.path}` first")
     tallies, _ = tally(grades)
     settings = run.read_manifest().settings
-    return RunData(label or run.path.name, run, tallies, settings.as_dict() if settings else {})
+    # what graded the samples is compared like a setting: runs graded differently are not comparable as they are
+    return RunData(label or run.path.name, run, tallies,
+                   {**(settings.as_dict() if settings else {}), "graded_by": grading_provenance(grades)})
 
 
 def compare_runs(runs: list[RunData], ks: list[int] | None = None, resamples: int = metrics.BOOTSTRAP_RESAMPLES,

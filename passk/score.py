@@ -15,6 +15,7 @@ from passk.check import require_consistent_grades
 from passk.errors import ConfigError, InputError
 from passk.grade.engine import STATUSES
 from passk.jsonl import write_json_atomic, write_text_atomic
+from passk.grade.files import grading_provenance
 from passk.rundir import RunDir, read_grades
 
 
@@ -136,13 +137,14 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> dict[str, Any
     if not grades:
         raise InputError(f"{run.path}: no grades yet; run `passk grade {run.path}` first")
     tallies, _ = tally(grades)  # no duplicates: require_consistent_grades refused them
+    graded_by = grading_provenance(grades)
     expected = Counter(b for b, _ in run.read_problems())
     ungraded = sum(not run.grade_part_for(p).exists() for p in run.sample_parts())
     scores: dict[str, Any] = {"config": {"k": list(config.k) if config.k else None,
                                          "bootstrap_resamples": config.bootstrap_resamples,
                                          "bootstrap_seed": config.bootstrap_seed,
                                          "maj_resamples": config.maj_resamples},
-                              "manifest": run.read_manifest().to_json(), "benchmarks": {}}
+                              "manifest": run.read_manifest().to_json(), "graded_by": graded_by, "benchmarks": {}}
     for benchmark, problems in sorted(tallies.items()):
         result = score_benchmark(problems, config)
         missing = expected[benchmark] - len(problems)
@@ -150,6 +152,9 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> dict[str, Any
             result["notes"].append(f"{missing} of {expected[benchmark]} problems have no samples yet")
         if ungraded:
             result["notes"].append(f"{ungraded} sample parts are not graded yet (`passk grade {run.path}`)")
+        if len(graded_by) > 1:
+            result["notes"].append(f"graded by {len(graded_by)} graders or policies ({', '.join(graded_by)}); "
+                                   f"`passk grade {run.path} --regrade` makes it one")
         scores["benchmarks"][benchmark] = result
     return scores
 

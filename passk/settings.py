@@ -19,7 +19,7 @@ SAMPLE_SETTINGS = ("benchmark", "model", "model_fingerprint", "backend", "templa
                    "seed", "block_size", "problem_ids", "dataset", "engine")
 # Settings worth naming when runs are compared (problem ids are compared problem by problem instead).
 COMPARED_SETTINGS = ("model", "model_fingerprint", "backend", "template", "template_text", "sampling", "n", "seed",
-                     "dataset", "engine")
+                     "dataset", "engine", "graded_by")
 
 
 @dataclass(frozen=True)

@@ -36,3 +36,23 @@ def test_numeric_and_list_golds_are_answers(tmp_path):
     out = tmp_path / "out.jsonl"
     assert main(["grade", "--pairs", str(pairs), "--quiet", "--out", str(out)]) == 0
     assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [True, True]
+
+
+def test_score_and_compare_say_when_graders_or_policies_differ(make_run, tmp_path, capsys):
+    import shutil
+
+    run = make_run({"p1": ("4", [r"\boxed{4}"] * 2), "p2": ("7", [r"\boxed{7}", r"\boxed{1}"])}, parts=2)
+    assert main(["grade", str(run.path), "--quiet"]) == 0
+    other = tmp_path / "other"
+    shutil.copytree(run.path, other)
+    next(iter(sorted(run.grades_dir.glob("*.parquet")))).unlink()
+    assert main(["grade", str(run.path), "--quiet", "--policy", "lenient"]) == 0  # one part strict, one lenient
+    assert main(["score", str(run.path), "--k", "1,2"]) == 0
+    scores = json.loads(run.scores_json.read_text())
+    assert len(scores["graded_by"]) == 2
+    assert any("graded by 2 graders or policies" in note for note in scores["benchmarks"]["toy"]["notes"])
+    assert "--regrade" in capsys.readouterr().out
+    assert main(["grade", str(other), "--quiet", "--regrade", "--policy", "lenient"]) == 0
+    assert main(["compare", str(run.path), str(other), "--labels", "mixed,lenient", "--out", str(tmp_path / "cmp")]) == 0
+    result = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    assert "graded_by" in result["settings_differ"]

@@ -174,6 +174,12 @@ def grade_run(run: RunDir, config: GradeConfig, progress: bool = True, regrade: 
     return dict(counts)
 
 
+def grading_provenance(grades: list[dict[str, Any]]) -> list[str]:
+    """Every distinct grader and policy that made these grades ("unrecorded" for grades made before both
+    were recorded), sorted: more than one means the run mixes verdicts of different graders."""
+    return sorted({f"{g.get('grader') or 'unrecorded'}/{g.get('policy') or 'unrecorded'}" for g in grades})
+
+
 def open_output(path: str | None) -> TextIO:
     if path in (None, "-"):
         return sys.stdout
