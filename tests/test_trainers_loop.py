@@ -90,15 +90,15 @@ def test_config_defaults_follow_the_paper_and_bad_keys_are_errors():
 
 
 @pytest.mark.parametrize("override, fragment", [
-    ("lr=abc", "lr must be a number, got 'abc'"),
-    ("steps=many", "steps must be an integer, got 'many'"),
+    ("lr=abc", "key 'lr' must be a number, got 'abc'"),
+    ("steps=many", "key 'steps' must be an integer, got 'many'"),
     ("steps=-1", "steps must be >= 1"),
     ("prompts_per_step=0", "prompts_per_step must be >= 1"),
     ("mini_batch_size=0", "mini_batch_size must be >= 1"),
     ("ppo_epochs=0", "ppo_epochs must be >= 1"),
     ("advantage=entopy", "advantage must be one of baseline, entropy"),
     ("top_p=2", "top_p must be in (0, 1]"),
-    ("grade_truncated=1", "grade_truncated must be true or false"),
+    ("grade_truncated=1", "key 'grade_truncated' must be"),
     ("kapa=2", "unknown key"),
 ])
 def test_passk_train_refuses_bad_values_before_loading_a_model(tmp_path, capsys, override, fragment):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from passk.config import from_dict
+from passk.config import check_type, from_dict
 from passk.errors import ConfigError
 from trainers import core
 
@@ -139,22 +139,11 @@ def _check_choice(key: str, value: str, choices) -> None:
         raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
 
 
-_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
-
-
 def _check_types(config: TrainConfig) -> None:
-    """Each value has its field's type (an int is a valid float; a bool is not a number)."""
+    """Each value has its field's type, as passk.config checks it (also for a TrainConfig built directly)."""
     hints = typing.get_type_hints(TrainConfig)
     for field in dataclasses.fields(config):
-        value = getattr(config, field.name)
-        allowed = typing.get_args(hints[field.name]) or (hints[field.name],)
-        if value is None and type(None) in allowed:
-            continue
-        kinds = [t for t in allowed if t is not type(None)]
-        ok = any(type(value) is t or (t is float and type(value) is int) for t in kinds)
-        if not ok:
-            raise ConfigError(f"{field.name} must be {_TYPE_NAMES[kinds[0]]}"
-                              f"{' (or absent)' if type(None) in allowed else ''}, got {value!r}")
+        check_type(getattr(config, field.name), hints[field.name], f"key {field.name!r}")
 
 
 def load_config(path: str | None, overrides: list[str], algorithm: str | None = None) -> TrainConfig:
