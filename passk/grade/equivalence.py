@@ -72,9 +72,12 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
     gold_items, pred_items = split_top_level(gold), list(dict.fromkeys(split_top_level(pred)))
     if len(gold_items) == 1 and len(pred_items) > 1 and _is_scalar(gold):
         # "1/2, or 0.5" says one thing twice; "3 or 5" offers alternatives, right or wrong
-        if all((quick_verdict(item, gold, policy) or Judgement(False)).equal for item in pred_items):
+        verdicts = [quick_verdict(item, gold, policy) for item in pred_items]
+        if all(v is not None and v.equal for v in verdicts):
             return Judgement(True)
-        return Judgement(False, f"hedge: {len(pred_items)} alternatives for one answer")
+        if any(v is not None and not v.equal for v in verdicts):
+            return Judgement(False, f"hedge: {len(pred_items)} alternatives for one answer")
+        return None  # sympy decides whether "\\sqrt{8}, 2\\sqrt{2}" says one thing twice
     if len(pred_items) == 1 and pred_items[0] != pred:
         pred = pred_items[0]  # "5, 5" is one 5
     if len(pred_items) == 1 and has_top_level_equals(pred) and not has_top_level_equals(gold):
@@ -124,7 +127,7 @@ def _any_symbolic(items: list[str]) -> bool:
     return any(parse_number(i) is None and choice_letter(i) is None for i in items)
 
 
-_EQUALS = re.compile(r"(?<![<>!:=\\])=(?!=)")
+_EQUALS = re.compile(r"(?<![<>:=\\])(?<!(?<![\d)}])!)=(?!=)")  # "4!=24" is 4! = 24; "a!=b" is not an equation
 _NAME = re.compile(r"^(?:[A-Za-z](?:_\{?\w+\}?)?|[A-Z]{2,3}|[A-Za-z]\([^()]*\)|\\angle ?[A-Z]{2,3})$")
 
 
@@ -280,8 +283,15 @@ def symbolic_verdict(pred: str, gold: str, policy: str = "strict") -> tuple[Judg
         if not exact_parsed or not _rounds_to(exact_parsed[0], number):
             return Judgement(False, "false equation chain: the approximation is not the value"), "sympy"
         pred = exact
-    gold_parsed, pred_parsed = _parse(gold), _parse(pred)
-    if len(split_top_level(pred)) == 1 and has_top_level_equals(pred) and not has_top_level_equals(gold):
+    items = list(dict.fromkeys(split_top_level(pred)))
+    if len(items) > 1 and len(split_top_level(gold)) == 1 and _is_scalar(gold):  # alternatives quick could not settle
+        if all(symbolic_verdict(item, gold, policy)[0].equal for item in items):
+            return Judgement(True), "math_verify"
+        return Judgement(False, f"hedge: {len(items)} alternatives for one answer"), "math_verify"
+    gold_parsed = _parse(gold)
+    chain = len(items) == 1 and has_top_level_equals(pred) and not has_top_level_equals(gold)
+    pred_parsed = [] if chain else _parse(pred)  # a chain is read side by side below
+    if chain:
         held = _chain_holds(pred)
         if not held:
             return Judgement(False, "false equation chain: its sides are not equal"), "sympy"

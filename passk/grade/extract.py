@@ -101,12 +101,13 @@ _FUNCTION_WORDS = frozenset(
 # Taking an answer back: a first-person admission of error after it, with no new answer following.
 # Remarks about a pitfall ("it is incorrect to add the cases", "this is wrong since ...") are not.
 _RETRACTION_RE = re.compile(
-    r"\b(?:I|we)(?:\s+have|'ve)?\s+made\s+(?:an?\s+)?(?:error|mistake)s?\b(?![^.\n]*\b(?:corrected|fixed)\b)|\b(?:I|we)\s+(?:was|were)\s+wrong\b"
+    r"\b(?:I|we)(?:\s+have|'ve)?\s+made\s+(?:an?\s+)?(?:\w+\s+)?(?:error|mistake)s?\b(?![^.\n]*\b(?:corrected|fixed)\b)|\b(?:I|we)\s+(?:was|were)\s+wrong\b"
     r"|\bmy (?:mistake|bad)\b|\boops\b|\bno,?\s+wait\b|\bcorrection\s*:|\bcan(?:'t|not) be (?:right|correct)\b"
-    r"|(?:\b(?:wait|hmm+|oh|but|actually|no)[,.!]?\s+|(?:(?<=\n)|(?<=[.!?] )|^)[ \t]*)(?:this|that|it)(?:'s|\s+is|\s+was)\s+"
+    r"|(?:\b(?:wait|hmm+|oh|but|actually|no|however|upon re-?examination)[,.!]?\s+|(?:(?<=\n)|(?<=[.!?] )|^)[ \t]*)(?:this|that|it)(?:'s|\s+is|\s+was)\s+"
     r"(?:wrong|incorrect|not (?:right|correct)|a mistake)\b(?![ \t]+(?:to|since|because|if|when|for|as)\b)"
-    r"|\b(?:my|the) (?:previous |earlier |above )?(?:answer|result|calculation|solution|reasoning)"
-    r"\s+(?:is|was)\s+(?:wrong|incorrect|not correct)\b", re.IGNORECASE)
+    r"|\b(?:this|that|my|the)(?: \w+)? (?:previous |earlier |above )?(?:answer|result|calculation|solution|reasoning)"
+    r"(?: above)?\s+(?:is|was|must be)\s+(?:wrong|incorrect|not correct)\b|\bI (?:messed|screwed) up\b",
+    re.IGNORECASE)
 _THINK_START, _THINK_END = "<think>", "</think>"
 RETRACTION_WINDOW = 1000  # characters after the answer where taking it back counts
 FINAL_PARAGRAPH_CHARS = 300  # boxes this close to the last one are its alternatives ("Case 1: ... Case 2: ...")
@@ -282,8 +283,8 @@ def _final_boxes(text: str) -> tuple[str, ...]:
         return ()
     group = [boxes[-1]]
     for box in reversed(boxes[:-1]):
-        if group[-1][0] - box[1] > FINAL_PARAGRAPH_CHARS:
-            break
+        if group[-1][0] - box[1] > FINAL_PARAGRAPH_CHARS or _RETRACTION_RE.search(text, box[1], group[0][0]):
+            break  # far away, or taken back before the later box: not an alternative
         group.insert(0, box)
     return tuple(dict.fromkeys(content for _, _, content in group))
 

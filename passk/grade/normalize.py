@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+MAX_NORMALIZED_CHARS = 4000
 # A JSON or Python string written with single backslashes turns "\frac" into a form feed and "rac",
 # "\text" into a tab and "ext"; these are repaired before anything else looks at the answer.
 _ESCAPE_REPAIRS = (("\x0c", "\\f"), ("\x08", "\\b"), ("\x0b", "\\v"), ("\x07", "\\a"))
@@ -39,8 +40,11 @@ _SPACING = re.compile(r"(?<!\\)\\[,;: ]|\\q?quad|~")
 _NEGATIVE_SPACE = re.compile(r"(?<!\\)\\!")
 _DEGREE_SIGN = r"(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)"
 # a degree sign ending a number is dropped ("30^\circ" is 30); inside an expression it is pi/180
-_DEGREES_ENDING_NUMBER = re.compile(rf"(?<=[\d.}}])\s*{_DEGREE_SIGN}(?=\s*(?:$|,|\)|\]|\\text))")
+_DEGREES_ENDING_NUMBER = re.compile(rf"(?:^|(?<=,)|(?<=, )|(?<==)|(?<== )|(?<=\()|(?<=\[))(-?\d+(?:\.\d+)?)\s*"
+                                    rf"{_DEGREE_SIGN}(?=\s*(?:$|,|\)|\]|\\text))")  # "30^\circ", "x = 30^\circ, 60^\circ"
 _DEGREES = re.compile(_DEGREE_SIGN)
+_DEGREES_OF_NUMBER = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*{_DEGREE_SIGN}")
+_PLUS_MINUS = re.compile(r"^\\pm\s*(\d+(?:\.\d+)?|\\sqrt\{[^{}]*\}|\\frac\{[^{}]*\}\{[^{}]*\}|[a-z])$")
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _FRAC_HALF_SHORT = re.compile(r"\\frac\s*(\d)\s*\{")
 _FRAC_DEN_SHORT = re.compile(r"\\frac\s*(\{[^{}]*\})\s*(\d)")
@@ -81,7 +85,7 @@ _PERCENT_WORD = re.compile(r"\s*(?:\\text\{\s*)?(?:pct|percent)\b\}?\s*$", re.IG
 _LIST_CONJUNCTION = re.compile(r"\s*(?:,\s*)?\\text\{\s*(?:and|or)\s*\}\s*|\s*,?\s*\\(?:lor|vee)\s*"
                                r"|(?<=[\w})])\s*,?\s+(?:and|or)\s+(?=[-\w\\(])")
 _MATRIX_ENV = re.compile(r"\\(begin|end)\{[bBvV]?matrix\}")
-_TUPLE_JOIN = re.compile(r"\)\s*(?:[;；]\s*)?\(")
+_TUPLE_JOIN = re.compile(r"\(([^()]*,[^()]*)\)\s*(?:[;；]\s*)?(?=\([^()]*,[^()]*\))")  # "(1,2)(3,4)"; not "(x-1)(x+2)"
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 # "\textbf{(C)} 12" is choice C; "(C) or (D)" is not one choice
 _CHOICE_PREFIX = re.compile(r"^(?:\\textbf\{|\\text\{|\\mathrm\{)?\(([A-E])\)\}?(?!.*(?:\([A-Ea-e]\)|\b[A-E]\b))")
@@ -99,6 +103,8 @@ def repair_escapes(s: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def normalize_answer(s: str) -> str:
     """A canonical string: two answers with equal canonical strings are equivalent."""
+    if len(s) > MAX_NORMALIZED_CHARS:
+        return s  # refused before any comparison (equivalence.check_sane); never worth normalizing
     s = repair_escapes(s).strip()
     for char, latex in _UNICODE:
         s = s.replace(char, latex)
@@ -113,7 +119,8 @@ def normalize_answer(s: str) -> str:
     s = _PERCENT_WORD.sub("%", s)
     s = re.sub(r",\\!\s*", ",", s).replace("{,}", "").replace("\\%", "%").replace("\\$", "")  # 11,\!111 is 11,111
     s = _NEGATIVE_SPACE.sub("", _SPACING.sub(" ", s))
-    s = _DEGREES_ENDING_NUMBER.sub("", s)
+    s = _DEGREES_ENDING_NUMBER.sub(r"\1", s)
+    s = _DEGREES_OF_NUMBER.sub(r"(\1\\cdot\\frac{\\pi}{180})", s)  # \\sin 30^\\circ is sin(pi/6)
     s = _DEGREES.sub(r"\\cdot\\frac{\\pi}{180}", s)  # sin(90^\circ - x) is sin(pi/2 - x)
     s = _MAGNITUDE.sub(lambda m: _MAGNITUDES[m.group(1).lower()], s)
     s = _TRAILING_UNIT.sub("", s).strip()
@@ -124,6 +131,7 @@ def normalize_answer(s: str) -> str:
     s = _FRAC_HALF_SHORT.sub(r"\\frac{\1}{", s)
     s = _FRAC_DEN_SHORT.sub(r"\\frac\1{\2}", s)
     s = _LEADING_VAR.sub("", s.strip())
+    s = _PLUS_MINUS.sub(r"\1, -\1", s)  # "\\pm 3" is two answers, 3 and -3
     s = s.strip().rstrip(".").strip()
     if s.startswith("$") or s.endswith("$"):
         s = s.strip("$").strip()
@@ -140,7 +148,7 @@ def normalize_answer(s: str) -> str:
         return yes_no
     if re.fullmatch(r"[A-Za-z][A-Za-z ,.;'-]*", s) and len(s) > 1:
         return s.lower().rstrip(".")
-    s = _TUPLE_JOIN.sub("),(", s)  # "(1,2)(3,4)" and "(1,2); (3,4)" list two tuples
+    s = _TUPLE_JOIN.sub(r"(\1),", s)  # "(1,2)(3,4)" and "(1,2); (3,4)" list two tuples
     if _THOUSANDS.match(s):  # "1,000" and "1 000" are thousands; "1, 000" is a list
         return s.replace(",", "").replace(" ", "")
     return _SPACE_NOT_BETWEEN_WORDS.sub("", s)  # keep "\\pi r" and "3128 1/2" apart, join "x + 1"
@@ -305,5 +313,5 @@ def normalize_gold(raw, gold_format: str = "plain") -> str:
         answers = [span for item in items for span in (re.findall(r"\$([^$]+)\$", str(item)) or [str(item)])]
         return ", ".join(_strip_delims(a) for a in answers)
     if gold_format == "plain":
-        return str(raw).strip()
+        return repair_escapes(str(raw)).strip()  # before strip(): "\frac" read as a form feed is whitespace
     raise ValueError(f"unknown gold format {gold_format!r}; choose plain, number or list")
