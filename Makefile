@@ -1,7 +1,14 @@
-.PHONY: test reproduce step-size demo bench
+.PHONY: test test-fast lint reproduce step-size demo bench
 
 test:
 	python -m pytest -q
+
+# no model loads: grading, metrics, run directories, CLI errors (a few minutes on 2 cores)
+test-fast:
+	python -m pytest -q -m "not slow"
+
+lint:
+	ruff check passk trainers tests bench experiments
 
 # The entropy-vs-baseline experiment: results/entropy-vs-baseline/ (one thread per process: on a busy
 # 2-core machine torch's spinning threads made it several times slower)

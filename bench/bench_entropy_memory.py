@@ -48,7 +48,7 @@ def main() -> None:
     results = {}
     for variant in ("chunked", "naive"):
         out = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--variant", variant], capture_output=True, text=True)
-        line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
+        line = next((text for text in out.stdout.splitlines() if text.startswith("RESULT ")), None)
         if line is None:
             print(f"{variant}: failed (exit {out.returncode}; killed for memory?) {out.stderr[-500:]}")
             continue

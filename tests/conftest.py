@@ -6,6 +6,15 @@ import pytest
 from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
 
 
+MODEL_FIXTURES = {"tiny_model", "digit_model"}  # tests that build and run a model are slow; `make test-fast` skips them
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if MODEL_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def make_run(tmp_path):
     """A run directory with given golds and completions: {problem_id: (gold, [completions])}."""

@@ -77,7 +77,7 @@ def test_samples_stream_out_as_they_finish_with_every_request_in_flight(tiny_mod
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    batches = json.loads(next(l for l in done.stdout.splitlines() if l.startswith("BATCHES "))[8:])
+    batches = json.loads(next(text for text in done.stdout.splitlines() if text.startswith("BATCHES "))[8:])
     finished = [s for b in batches for s in b]
     assert sorted((i, j) for i, j, _, _ in finished) == [(i, j) for i in range(6) for j in range(4)]
     nonempty = [b for b in batches if b]
