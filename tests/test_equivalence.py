@@ -76,9 +76,10 @@ CASES = [
     (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix}1&2\\3&5\end{pmatrix}", False),
     # JSON-damaged LaTeX: "\frac" read as a form feed and "rac"
     ("\x0crac{1}{2}", r"\frac{1}{2}", True),
-    # log conventions (Math-Verify's): \ln is natural, a bare \log is base 10
-    (r"\log 2", r"\ln 2", False),
-    (r"\log_{10} 2", r"\log 2", True),
+    # log conventions: a bare \log is natural, a subscript is a base
+    (r"\log 2", r"\ln 2", True),
+    (r"\log_{10} 2", r"\ln 2", False),
+    ("3", r"\log_2 8", True),
 ]
 
 

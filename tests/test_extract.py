@@ -17,10 +17,11 @@ CASES = [
     (r"so \boxed{255}. Final Answer: The final answer is $10455$.", BOXED_CONFIG, "255", "boxed"),  # form asked for
     (r"so \boxed{255}. Final Answer: The final answer is $10455$.", PAIRS_CONFIG, "10455", "final_answer"),
     ("Final Answer: The volume of the box is 120.", BOXED_CONFIG, "120", "final_answer"),
-    ("So, the answer is $3$.", BOXED_CONFIG, "3", "final_answer"),
-    ("The answer is 1.5.", BOXED_CONFIG, "1.5", "final_answer"),
+    ("So, the answer is $3$.", BOXED_CONFIG, "3", "answer_is"),
+    ("The answer is 1.5.", BOXED_CONFIG, "1.5", "answer_is"),
     ("<think>maybe \\boxed{3}</think> so \\boxed{4}", BOXED_CONFIG, "4", "boxed"),
-    ("<think>it is \\boxed{3}</think> done", BOXED_CONFIG, "3", "boxed"),
+    ("<think>it is \\boxed{3}</think> done", PAIRS_CONFIG, "3", "boxed"),  # no prompt: the thinking counts
+    ("<think>it is \\boxed{3}</think> done", BOXED_CONFIG, None, "none"),  # a prompt's answer follows it
     ("the result is $x = 3$ here", PAIRS_CONFIG, "x = 3", "last_math"),
     ("-3/4", PAIRS_CONFIG, "-3/4", "bare"),
     ("<think>so 3</think> <answer> $x = 4$ </answer>", extract_config("answer_tag"), "x = 4", "answer_tag"),
@@ -59,3 +60,18 @@ def test_unknown_rule_is_refused():
 ])
 def test_gold_extraction(gold, answer):
     assert extract_gold(gold) == answer
+
+
+@pytest.mark.parametrize("completion,answer", [
+    ("\\boxed{7}\nHuman: what is 2+3?\nAssistant: \\boxed{5}", "7"),
+    ("\\boxed{7}<|im_end|>\n<|im_start|>user\nNext\\boxed{5}", "7"),
+    ("Question: restated first.\nSo \\boxed{7}", "7"),
+    ("so \\boxed{7}<|eot_id|>junk \\boxed{5}", "7"),
+])
+def test_the_models_turn_ends_where_it_invents_the_next(completion, answer):
+    assert extract_answer(completion, BOXED_CONFIG).answer == answer
+
+
+def test_unclosed_think_is_no_answer():
+    found = extract_answer("<think>\nMaybe \\boxed{5}? Let me verify", BOXED_CONFIG)
+    assert found.answer is None and "unclosed" in found.note

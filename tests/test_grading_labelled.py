@@ -15,12 +15,12 @@ from passk.grade.reference import math_verify_verdicts
 
 CASES = Path(__file__).resolve().parents[2] / "shared" / "grading" / "cases.jsonl"
 
-AGREEMENT_FLOORS = {"unit_test_assertion": 0.885, "llm_judge_gpt4o": 0.565, "llm_prompt_example": 1.0}
+AGREEMENT_FLOORS = {"unit_test_assertion": 0.91, "llm_judge_gpt4o": 0.58, "llm_prompt_example": 1.0}
 # both convention-dependent (`caveat` in the file): an order-free list read as a set; a \( \) span over lines
 PINNED_FALSE_POSITIVES = {"hendrycks-0009", "mv-0030"}
-# Math-Verify accepts, passk rejects with no named reason: prose answers in \text (omniB), units we do not
-# strip ("C per hour"), a gold offering two forms joined by "OR", and "10m" (labelled false: we are right)
-PINNED_BELOW_MATH_VERIFY = {"omniB-0267", "omniB-0276", "omniB-0342", "omniB-0490", "mario-0033"}
+# labelled right, Math-Verify accepts, passk rejects with no named reason: prose answers in \text (omniB) and
+# a gold offering two forms joined by "OR"
+PINNED_BELOW_MATH_VERIFY = {"omniB-0276", "omniB-0342", "omniB-0490"}
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +49,26 @@ def test_false_positives_are_pinned(report):
 
 def test_every_rejection_below_math_verify_is_named_or_pinned(report):
     assert {r["id"] for r in report.below_reference} == PINNED_BELOW_MATH_VERIFY
+
+
+# The team's red-team rows (tests/data/grading_redteam.jsonl): completions built to fool a grader, each with the
+# answer form its prompt asked for. Pinned: the false positives left (two boxed parts of which the model
+# rejected one; "0.2\\%" for 0.2 under the percent convention; an unmarked later value; an aside in free form).
+REDTEAM = Path(__file__).parent / "data" / "grading_redteam.jsonl"
+REDTEAM_FALSE_POSITIVES = {"kp1", "kp2", "kp3", "m07", "m22", "pc1", "pc5", "m08", "ib3", "ft7"}
+REDTEAM_FLOORS = {"boxed": 0.915, "free": 0.95, "answer_line": 0.86}
+
+
+@pytest.mark.parametrize("form", sorted(REDTEAM_FLOORS))
+def test_redteam_rows(form, tmp_path):
+    rows = [line for line in REDTEAM.read_text().splitlines() if f'"form": "{form}"' in line]
+    path = tmp_path / f"{form}.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    graded = grade_pairs(str(path), io.StringIO(), GradeConfig(workers=2, extract=extract_config(form)),
+                         PairFields(), progress=False)
+    reference = math_verify_verdicts([r["completion"] for r in graded], [r["gold"] for r in graded])
+    report = CheckReport.build(graded, "category", reference)
+    counts = report.groups["all"]
+    assert counts["agree"] / counts["rows"] >= REDTEAM_FLOORS[form], counts
+    assert {r["id"] for r in report.mismatches if r["correct"]} <= REDTEAM_FALSE_POSITIVES
+    assert {r["id"] for r in report.below_reference} <= {"tw6"}  # "2 \\text{ times as large}": times may multiply

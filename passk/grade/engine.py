@@ -64,9 +64,11 @@ class Verdict:
 
     @property
     def answer_key(self) -> str | None:
-        """The answer's equivalence class for majority voting; None casts no vote."""
+        """The answer's equivalence class for majority voting; None casts no vote (nor does a hedge)."""
         if self.status == "correct":
             return CORRECT_CLASS
+        if self.detail.startswith("hedge"):
+            return None
         return self.canonical if self.status in ("incorrect", "timeout", "error") else None
 
     @property
@@ -129,7 +131,8 @@ class Grader:
         extractions = [extract_answer(c, self.config.extract) for c in completions]
         keys: list[tuple[str, str] | None] = []
         for extraction, gold, reason in zip(extractions, golds, finish_reasons):
-            if extraction.answer is None or extraction.retracted or reason in TRUNCATED_FINISH_REASONS:
+            if extraction.answer is None or extraction.retracted or extraction.conflict \
+                    or reason in TRUNCATED_FINISH_REASONS:
                 keys.append(None)
             else:
                 keys.append(_key(extraction, gold))
@@ -142,11 +145,16 @@ class Grader:
             elif extraction.retracted:
                 verdicts.append(Verdict("no_answer", extraction.answer, extraction.rule,
                                         detail=f"retracted: {extraction.retracted!r} after the answer"))
+            elif extraction.conflict:  # two different finals: no credit and no vote
+                verdicts.append(Verdict("incorrect", extraction.answer, extraction.rule, "extract",
+                                        f"hedge: a later stated answer differs: {extraction.conflict[:80]!r}"))
             elif key is None:
-                verdicts.append(Verdict("no_answer", None, extraction.rule))
+                verdicts.append(Verdict("no_answer", None, extraction.rule, detail=extraction.note))
             else:
                 d = self._memo[key]
-                verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, d.detail, key[0]))
+                detail = d.detail or ("turn: text after the model's own turn was ignored"
+                                      if extraction.turn_cut and d.status != "correct" else "")
+                verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, detail, key[0]))
         self.counters["comparisons"] += sum(k is not None for k in keys)
         return verdicts
 
@@ -234,6 +242,8 @@ def _key(extraction: Extraction, gold: str) -> tuple[str, str]:
     parts = len(split_top_level(gold))
     if parts > 1 and len(extraction.boxes) >= parts > len(split_top_level(normalize_answer(answer))):
         answer = ", ".join(extraction.boxes[-parts:])  # "(a) \boxed{3} ... (b) \boxed{5}" answers "3, 5"
+    elif parts == 1 and extraction.rule == "boxed" and len(extraction.finals) > 1:
+        answer = ", ".join(extraction.finals)  # "if ordered \boxed{12}; if not \boxed{6}": alternatives
     return normalize_answer(answer), gold
 
 

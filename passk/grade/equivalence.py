@@ -18,7 +18,8 @@ from fractions import Fraction
 from functools import cache
 from typing import NamedTuple
 
-from passk.grade.normalize import choice_letter, has_finite_decimal, normalize_answer, numbers_equal, parse_number
+from passk.grade.normalize import (DECIMAL_GOLD_DIGITS, choice_letter, has_finite_decimal, normalize_answer,
+                                   numbers_equal, parse_number)
 
 MAX_ANSWER_CHARS = 1000
 MAX_BRACE_DEPTH = 30
@@ -52,6 +53,22 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
     """Decide from canonical strings and plain numbers alone; None means 'ask sympy'."""
     if pred == gold:
         return Judgement(True)
+    approximation = _APPROXIMATION.fullmatch(pred)
+    if approximation and not _UNCERTAIN.search(gold):  # "\\frac{1}{3} \\approx 0.333": the exact side answers
+        exact, decimal = approximation.groups()
+        value = arithmetic_value(exact)
+        if value is None:
+            return None
+        if round(value, len(decimal.split(".")[1])) != parse_number(decimal).value:
+            return Judgement(False, "false equation chain: the approximation is not the value")
+        pred = normalize_answer(exact)
+    elif _UNCERTAIN.search(pred) and not _UNCERTAIN.search(gold):
+        return Judgement(False, "hedge: an approximate or uncertain answer")
+    gold_prefixed, pred_prefixed = _CHOICE_WITH_VALUE.match(gold), _CHOICE_WITH_VALUE.match(pred)
+    if pred_prefixed and not gold_prefixed and not choice_letter(gold):
+        pred = pred[pred_prefixed.end():]  # "(C)12" answers 12 where the gold is the value, not the letter
+    if pred.startswith("\\{") and gold.startswith("(") and len(split_top_level(gold)) == 1 and ")(" not in gold:
+        return Judgement(False)  # a set is neither an ordered pair nor an interval
     gold_items, pred_items = split_top_level(gold), list(dict.fromkeys(split_top_level(pred)))
     if len(gold_items) == 1 and len(pred_items) > 1 and _is_scalar(gold):
         # "1/2, or 0.5" says one thing twice; "3 or 5" offers alternatives, right or wrong
@@ -77,6 +94,13 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
     if len(gold_items) > 1 or len(pred_items) > 1:
         return _unordered_equal(pred_items, gold_items, policy)
     return None
+
+
+# "\approx 5", "5?", "probably 5": a guess, whatever its value
+_UNCERTAIN = re.compile(r"\\approx|\\sim(?![a-z])|≈|\?|\b(?:approx(?:imately)?|about|around|roughly|probably|maybe|"
+                        r"perhaps|possibly|likely|guess|i think|i believe|not sure|unsure)\b", re.IGNORECASE)
+_APPROXIMATION = re.compile(r"([^≈]+?)\s*(?:\\approx|≈)\s*(-?\d+\.\d+)")
+_CHOICE_WITH_VALUE = re.compile(r"^\([A-E]\)(?=.)")
 
 
 def _is_scalar(gold: str) -> bool:
@@ -140,7 +164,8 @@ def _quick_chain(pred: str) -> tuple[bool, str] | None:
         values.append(value)
     if any(v != values[0] for v in values):
         return False, "false equation chain: its sides are not equal"
-    return True, normalize_answer(sides[-1])
+    named = [side for side in sides if not _NAME.match(side)]  # "5 = x" answers 5
+    return True, normalize_answer(named[-1] if named else sides[-1])
 
 
 def arithmetic_value(s: str) -> Fraction | None:
@@ -248,14 +273,22 @@ def symbolic_verdict(pred: str, gold: str, policy: str = "strict") -> tuple[Judg
     The caller has passed both sides through `check_sane`."""
     from math_verify import verify
 
+    approximation = _APPROXIMATION.fullmatch(pred)
+    if approximation:  # quick_verdict could not evaluate the exact side: sympy does
+        exact, decimal = approximation.groups()
+        exact_parsed, number = _parse(exact), parse_number(decimal)
+        if not exact_parsed or not _rounds_to(exact_parsed[0], number):
+            return Judgement(False, "false equation chain: the approximation is not the value"), "sympy"
+        pred = exact
     gold_parsed, pred_parsed = _parse(gold), _parse(pred)
     if len(split_top_level(pred)) == 1 and has_top_level_equals(pred) and not has_top_level_equals(gold):
         held = _chain_holds(pred)
         if not held:
             return Judgement(False, "false equation chain: its sides are not equal"), "sympy"
-        pred_parsed = _parse(equation_sides(pred)[-1])
+        named = [side for side in equation_sides(pred) if not _NAME.match(side)]  # "5 = x" answers 5
+        pred_parsed = _parse(named[-1] if named else equation_sides(pred)[-1])
     if gold_parsed and pred_parsed:
-        if verify(gold_parsed, pred_parsed, timeout_seconds=None):
+        if verify(gold_parsed, pred_parsed, timeout_seconds=None, allow_set_relation_comp=True):
             return _policy_on_decimals(pred, gold_parsed, policy), "math_verify"
         if policy == "lenient" and _rounded_decimal_equal(pred, gold_parsed):
             return Judgement(True, "lenient: a correctly rounded decimal of an exact answer"), "math_verify"
@@ -321,14 +354,23 @@ def _complex_equal(pred_parsed: list, gold_parsed: list, gold: str) -> bool:
 
 
 def _chain_holds(pred: str) -> bool:
-    """Every side of 'a = b = c' that is a number (no free symbols) has the same value."""
-    values = []
+    """Every side of 'a = b = c' that is a number has the same value, and no two neighbouring sides
+    differ by a nonzero number ('\\sin^2 x + \\cos^2 x = 2')."""
+    import sympy
+
+    exprs = []
     for side in equation_sides(pred):
         parsed = _parse(side) if side else []
-        expr = parsed[0] if parsed else None
-        if expr is not None and getattr(expr, "is_number", False):
-            values.append(expr)
-    return all(abs(complex((v - values[0]).evalf(30))) < 1e-12 for v in values[1:])
+        exprs.append(parsed[0] if parsed and isinstance(parsed[0], sympy.Expr) else None)
+    values = [e for e in exprs if e is not None and e.is_number]
+    if not all(abs(complex((v - values[0]).evalf(30))) < 1e-12 for v in values[1:]):
+        return False
+    for a, b in zip(exprs, exprs[1:]):
+        if a is not None and b is not None and not (a.is_number and b.is_number):
+            difference = sympy.simplify(a - b)
+            if difference.is_number and difference != 0:
+                return False
+    return True
 
 
 def _policy_on_decimals(pred: str, gold_parsed: list, policy: str) -> Judgement:
@@ -353,7 +395,7 @@ def _is_exact_irrational(expr) -> bool:
 def _exact_at_decimal_gold(pred_parsed: list, gold: str) -> bool:
     """A decimal gold of 3+ significant digits is the exact answer rounded: 10/3 answers 3.33333333."""
     number = parse_number(gold)
-    if number is None or not number.decimals or number.significant_digits < 3 or not pred_parsed:
+    if number is None or not number.decimals or number.significant_digits < DECIMAL_GOLD_DIGITS or not pred_parsed:
         return False
     return _rounds_to(pred_parsed[0], number)
 

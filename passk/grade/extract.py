@@ -9,7 +9,8 @@ sentence ("Remember to express it in interval notation") is the boxed answer.
   answer_tag    the last <answer>...</answer> (DeepSeek-R1-style prompts), boxed inside it if boxed
   answer_line   the last line that starts "Answer:" (the DAPO template; also Réponse, Respuesta,
                 Antwort, Risposta, Resposta, Ответ, 答案)
-  final_answer  the last "the (final) answer is X" / "Final Answer: ... is X"
+  final_answer  the last "the final answer is X" / "Final Answer: ... is X"
+  answer_is     the last "the answer is X" (a weaker marker: an aside may use it)
   last_math     the last $...$, $$...$$, \(...\) or \[...\] span
   bare          the whole text, when it is one short line that is not prose
   last_number   the last number in the text
@@ -22,18 +23,19 @@ The verdict records the rule's name, so a surprising grade can be traced back.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from passk.errors import ConfigError
 
-RULES = ("boxed", "answer_tag", "answer_line", "final_answer", "last_math", "bare", "last_number")
+RULES = ("boxed", "answer_tag", "answer_line", "final_answer", "answer_is", "last_math", "bare", "last_number")
 BARE_MAX_CHARS = 120
 
 
 @dataclass(frozen=True)
 class ExtractConfig:
-    rules: tuple[str, ...] = ("boxed", "answer_line", "final_answer")
+    rules: tuple[str, ...] = ("boxed", "answer_line", "final_answer", "answer_is")
     compete: int = 1  # the first `compete` rules compete: the answer latest in the text wins
 
     def __post_init__(self):
@@ -45,10 +47,10 @@ class ExtractConfig:
 # What each prompt's answer form is graded with: its own form first, explicit answer markers after.
 # Guessing rules (last_math, last_number) only where no form was asked for.
 ANSWER_FORMS = {
-    "boxed": ExtractConfig(("boxed", "answer_line", "final_answer")),
-    "answer_line": ExtractConfig(("answer_line", "boxed", "final_answer")),
-    "answer_tag": ExtractConfig(("answer_tag", "boxed", "answer_line", "final_answer")),
-    "bare": ExtractConfig(("boxed", "answer_line", "final_answer", "bare")),  # the completion is the answer
+    "boxed": ExtractConfig(("boxed", "answer_line", "final_answer", "answer_is")),
+    "answer_line": ExtractConfig(("answer_line", "boxed", "final_answer", "answer_is")),
+    "answer_tag": ExtractConfig(("answer_tag", "boxed", "answer_line", "final_answer", "answer_is")),
+    "bare": ExtractConfig(("boxed", "answer_line", "final_answer", "answer_is", "bare")),  # the completion is the answer
     # free-form answers: no prompt says which marker is meant, so the explicit one latest in the text wins
     "free": ExtractConfig(RULES, compete=4),
 }
@@ -69,7 +71,11 @@ class Extraction:
     answer: str | None
     rule: str  # the rule that found it, or "none"
     boxes: tuple[str, ...] = ()  # every distinct box, in order (a multi-part gold may need several)
+    finals: tuple[str, ...] = ()  # the distinct boxes of the last paragraph: several are alternatives
     retracted: str = ""  # the words that took the answer back, if any
+    conflict: str = ""  # a later explicit answer that differs from this one
+    note: str = ""  # why there is no answer, where there is a reason beyond "none was found"
+    turn_cut: bool = False  # text after the model's own turn (an invented next turn) was ignored
 
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
@@ -78,9 +84,10 @@ _BOX_SEPARATOR_RE = re.compile(
 _MARKERS = r"(?:answer|r[ée]ponse|respuesta|antwort|risposta|resposta|ответ|答案|最终答案)"
 _ANSWER_LINE_RE = re.compile(rf"^[\s*#]*{_MARKERS}[\s*]*[:：][\s*]*(.+?)\s*$",
                              re.IGNORECASE | re.MULTILINE)
-_FINAL_ANSWER_RE = re.compile(
-    r"(?:final answer|the answer|la r[ée]ponse|la respuesta|die antwort|答案)\s*(?:is|est|es|ist|是|[:：=])\s*"
-    r"|final answer\s*[:：]\s*", re.IGNORECASE)
+_IS = r"[*\s]*(?:(?:is|est|es|ist|是)[*\s]*[:：]?|[:：=])[*\s]*"
+_FINAL_ANSWER_RE = re.compile(rf"final answer{_IS}|final answer of\s+|(?:la r[ée]ponse|la respuesta|die antwort) final\w*{_IS}"
+                              r"|最终答案[是:：]\s*", re.IGNORECASE)
+_ANSWER_IS_RE = re.compile(rf"(?:the answer|la r[ée]ponse|la respuesta|die antwort|答案){_IS}", re.IGNORECASE)
 _MATH_SPAN_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$((?:[^$\\]|\\.)+?)\$",
                            re.DOTALL)  # an escaped \$ inside math is a dollar sign, not a delimiter
 _ANSWER_TAG_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
@@ -91,25 +98,59 @@ _FUNCTION_WORDS = frozenset(
     "a an the be is are was were should cannot can must will would not in of to this that it its we you your "
     "express remember answer form notation simplest final correct wrong sure hope please put within boxed "
     "above below so therefore thus".split())
-# Taking an answer back: an admission of error after it, with no new answer following.
+# Taking an answer back: a first-person admission of error after it, with no new answer following.
+# Remarks about a pitfall ("it is incorrect to add the cases", "this is wrong since ...") are not.
 _RETRACTION_RE = re.compile(
-    r"\b(?:I|we)(?:\s+have|'ve)?\s+made\s+(?:an?\s+)?(?:error|mistake)s?\b"
-    r"|\b(?:this|that|it|my (?:previous |earlier |above )?(?:answer|result|calculation|solution|reasoning)"
-    r"|the (?:above|previous) (?:answer|result|solution))\s+(?:is|was)\s+(?:wrong|incorrect|not correct|a mistake)\b"
-    r"|\bthat(?:'s| is) not (?:right|correct)\b", re.IGNORECASE)
-_THINK_END = "</think>"
+    r"\b(?:I|we)(?:\s+have|'ve)?\s+made\s+(?:an?\s+)?(?:error|mistake)s?\b(?![^.\n]*\b(?:corrected|fixed)\b)|\b(?:I|we)\s+(?:was|were)\s+wrong\b"
+    r"|\bmy (?:mistake|bad)\b|\boops\b|\bno,?\s+wait\b|\bcorrection\s*:|\bcan(?:'t|not) be (?:right|correct)\b"
+    r"|(?:\b(?:wait|hmm+|oh|but|actually|no)[,.!]?\s+|(?:(?<=\n)|(?<=[.!?] )|^)[ \t]*)(?:this|that|it)(?:'s|\s+is|\s+was)\s+"
+    r"(?:wrong|incorrect|not (?:right|correct)|a mistake)\b(?![ \t]+(?:to|since|because|if|when|for|as)\b)"
+    r"|\b(?:my|the) (?:previous |earlier |above )?(?:answer|result|calculation|solution|reasoning)"
+    r"\s+(?:is|was)\s+(?:wrong|incorrect|not correct)\b", re.IGNORECASE)
+_THINK_START, _THINK_END = "<think>", "</think>"
 RETRACTION_WINDOW = 1000  # characters after the answer where taking it back counts
-_NEW_TURN_RE = re.compile(r"\n\s*(?:Human|User|Assistant|Question|Problem)\s*:|<\|im_start\|>|<\|endoftext\|>")
+FINAL_PARAGRAPH_CHARS = 300  # boxes this close to the last one are its alternatives ("Case 1: ... Case 2: ...")
+# The model's turn ends at an end-of-turn token, or where it starts inventing the next turn of the dialogue;
+# text markers ("Human:", "Question:") count as a new turn only after an answer was given.
+_END_OF_TURN_RE = re.compile(r"<\|(?:im_end|endoftext|eot_id|end_of_text|end)\|>|</s>|<｜end▁of▁sentence｜>"
+                             r"|<\|im_start\|>|\[INST\]|<｜User｜>|<\|user\|>|<\|start_header_id\|>")
+_INVENTED_TURN_RE = re.compile(r"\n[ \t]*(?:#+[ \t]*)?(?:Human|User|Question|Problem|Instruction|Q)[ \t]*[:：]")
+_ANSWER_SIGN_RE = re.compile(r"\\boxed|\\fbox|answer|</think>", re.IGNORECASE)
+_ALTERNATIVE_RE = re.compile(r"\b(?:(?:is|are) also (?:plausible|possible|correct|valid)|alternatively|or possibly"
+                             r"|or perhaps|(?:might|could|may) also be|would be \S+ instead)\b", re.IGNORECASE)
+_CAUSAL_RE = re.compile(r"\b(?:since|because|as|so|which|where|thus|hence|therefore|that is|i\.e)\b", re.IGNORECASE)
 # A box or a math span is an answer the model marked; a prose marker may be followed by prose.
-_PROSE_MARKER_RULES = frozenset({"answer_tag", "answer_line", "final_answer"})
+_PROSE_MARKER_RULES = frozenset({"answer_tag", "answer_line", "final_answer", "answer_is"})
 
 
 def extract_answer(text: str, config: ExtractConfig = BOXED_CONFIG) -> Extraction:
+    turn = model_turn(text)
+    found = _extract_turn(turn, config)
+    return dataclasses.replace(found, turn_cut=True) if len(turn) < len(text.rstrip()) else found
+
+
+def _extract_turn(text: str, config: ExtractConfig) -> Extraction:
     if _THINK_END in text:
-        found = _extract(text.rsplit(_THINK_END, 1)[1], config)
-        if found.answer is not None:
+        after = text.rsplit(_THINK_END, 1)[1]
+        if config.compete == 1:  # a prompt's answer comes after the thinking
+            return _extract(after, config)
+        found = _extract(after, ExtractConfig(config.rules[:config.compete], config.compete))
+        if found.answer is not None:  # no prompt: an explicit answer after the thinking, else anywhere
             return found
+    elif _THINK_START in text:
+        return Extraction(None, "none", note="unclosed <think>: the reasoning never ended")
     return _extract(text, config)
+
+
+def model_turn(text: str) -> str:
+    """The completion up to the end of the model's own turn."""
+    end = _END_OF_TURN_RE.search(text)
+    if end:
+        text = text[:end.start()]
+    for turn in _INVENTED_TURN_RE.finditer(text):
+        if _ANSWER_SIGN_RE.search(text, 0, turn.start()):
+            return text[:turn.start()]
+    return text
 
 
 def extract_gold(gold: str) -> str:
@@ -136,17 +177,37 @@ def _span_text(match: re.Match) -> str:
     return next(g for g in match.groups() if g is not None).strip()
 
 
+_NO_FORM_NOTE = "policy: no answer in the form the prompt asked for, nor after an answer marker"
+
+
 def _extract(text: str, config: ExtractConfig) -> Extraction:
     found = [(end, rule, answer) for rule in config.rules[:config.compete]
              for end, answer in [_find(rule, text)] if answer]
     if found:
         end, rule, answer = max(found)
-        return _extraction(text, end, rule, answer)
+        return _extraction(text, end, rule, answer, _later_conflict(text, end, answer, config))
     for rule in config.rules[config.compete:]:
         end, answer = _find(rule, text)
         if answer:
-            return _extraction(text, end, rule, answer)
-    return Extraction(None, "none")
+            return _extraction(text, end, rule, answer, _later_conflict(text, end, answer, config))
+    return Extraction(None, "none", note=_NO_FORM_NOTE if config.compete == 1 else "")
+
+
+def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> str:
+    """Where the prompt asked for one form, an explicit answer stated after it that differs makes two finals;
+    so does an alternative offered after it ("(though D is also plausible)")."""
+    if config.compete != 1:
+        return ""
+    alternative = _ALTERNATIVE_RE.search(text, end, end + RETRACTION_WINDOW)
+    if alternative:
+        return alternative.group(0)
+    from passk.grade.normalize import normalize_answer
+
+    for rule in _EXPLICIT_RULES + ("answer_is",):
+        later_end, later = _find(rule, text)
+        if later and later_end > end and normalize_answer(later) != normalize_answer(answer):
+            return later
+    return ""
 
 
 def _find(rule: str, text: str) -> tuple[int, str | None]:
@@ -156,11 +217,10 @@ def _find(rule: str, text: str) -> tuple[int, str | None]:
     return end, answer
 
 
-def _extraction(text: str, end: int, rule: str, answer: str) -> Extraction:
-    after = text[end: end + RETRACTION_WINDOW]
-    turn = _NEW_TURN_RE.search(after)  # a degenerate tail that invents the next dialogue turn is not the model
-    retraction = _RETRACTION_RE.search(after[: turn.start()] if turn else after)
-    return Extraction(answer, rule, _all_boxes(text), retraction.group(0) if retraction else "")
+def _extraction(text: str, end: int, rule: str, answer: str, conflict: str = "") -> Extraction:
+    retraction = _RETRACTION_RE.search(text[end: end + RETRACTION_WINDOW])
+    return Extraction(answer, rule, _all_boxes(text), _final_boxes(text), retraction.group(0) if retraction else "",
+                      conflict)
 
 
 def _words_without_math(answer: str) -> bool:
@@ -215,6 +275,19 @@ def _all_boxes(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(content for _, _, content in _box_spans(text)))
 
 
+def _final_boxes(text: str) -> tuple[str, ...]:
+    """'If ordered, \\boxed{12}; if not, \\boxed{6}.': the boxes of the final paragraph, distinct."""
+    boxes = _box_spans(text)
+    if not boxes:
+        return ()
+    group = [boxes[-1]]
+    for box in reversed(boxes[:-1]):
+        if group[-1][0] - box[1] > FINAL_PARAGRAPH_CHARS:
+            break
+        group.insert(0, box)
+    return tuple(dict.fromkeys(content for _, _, content in group))
+
+
 def _balanced(text: str, open_at: int) -> str | None:
     depth = 0
     for i in range(open_at, len(text)):
@@ -250,14 +323,35 @@ def _answer_line(text: str) -> tuple[int, str | None]:
 
 
 def _final_answer(text: str) -> tuple[int, str | None]:
-    matches = list(_FINAL_ANSWER_RE.finditer(text))
+    return _after_marker(text, _FINAL_ANSWER_RE)
+
+
+def _answer_is(text: str) -> tuple[int, str | None]:
+    return _after_marker(text, _ANSWER_IS_RE)
+
+
+def _after_marker(text: str, marker: re.Pattern) -> tuple[int, str | None]:
+    end, answer = _marked_answer(text, marker)
+    boxed = _boxed(answer)[2] if answer and "\\boxed" in answer else None
+    return end, boxed or answer  # "**Final Answer:** \\[\\boxed{5}\\]" answers 5
+
+
+def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
+    matches = list(marker.finditer(text))
     if not matches:
         return -1, None
     at = matches[-1].end()
     rest = text[at:]
     span = _MATH_SPAN_RE.match(rest)
-    if span:
-        return at + span.end(), next(g for g in span.groups() if g is not None).strip()
+    if span:  # "$x = 5$ or $x = 7$": spans joined by anything but a reason are all part of the answer
+        spans, end = [_span_text(span)], span.end()
+        for following in _MATH_SPAN_RE.finditer(rest, span.end()):
+            gap = rest[end: following.start()]
+            if re.search(r"\.(?:\s|$)|\n|:", gap) or _CAUSAL_RE.search(gap):
+                break
+            spans.append(_span_text(following))
+            end = following.end()
+        return at + end, ", ".join(dict.fromkeys(spans))
     # up to the end of the sentence: a period followed by a space or the end, not a decimal point
     sentence = re.split(r"\.(?:\s|$)|\n", rest, maxsplit=1)[0]
     end = at + len(sentence)
@@ -284,12 +378,14 @@ def _last_number(text: str) -> tuple[int, str | None]:
 
 
 def _strip_math_delims(s: str) -> str:
-    s = s.strip().rstrip(".").strip()
+    s = re.sub(r"\*\*|__", "", s).strip().lstrip(":：").strip().rstrip(".").strip()  # markdown bold
     for left, right in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")):
         if s.startswith(left) and s.endswith(right) and len(s) > len(left) + len(right) - 1:
             return s[len(left): len(s) - len(right)].strip()
     return s
 
 
+_EXPLICIT_RULES = ("boxed", "answer_tag", "answer_line", "final_answer")
 _FINDERS = {"boxed": _finder_boxed, "answer_tag": _answer_tag, "answer_line": _answer_line, "final_answer": _final_answer,
+            "answer_is": _answer_is,
             "last_math": _last_math, "bare": _bare, "last_number": _last_number}

@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from passk.errors import InputError
 from passk.grade.engine import GradeConfig, Grader, Verdict
+from passk.grade.normalize import normalize_gold
 from passk.grade.reference import named_reason
 from passk.jsonl import read_jsonl
 from passk.rundir import GRADE_SCHEMA, RunDir, read_sample_part, write_part
@@ -50,7 +51,8 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
     block: list[dict[str, Any]] = []
     with Grader(config) as grader, tqdm(desc="grading", unit="row", disable=not progress) as bar:
         def flush():
-            verdicts = grader.grade([str(r[fields.completion_of(r)]) for r in block], [_gold_text(r[fields.gold]) for r in block],
+            golds = [normalize_gold(r[fields.gold], "list" if isinstance(r[fields.gold], list) else "plain") for r in block]
+            verdicts = grader.grade([str(r[fields.completion_of(r)]) for r in block], golds,
                                     [r.get(fields.finish_reason) for r in block])
             for row, verdict in zip(block, verdicts):
                 row.update(verdict_fields(verdict))
@@ -89,14 +91,6 @@ def _is_gold(gold: Any) -> bool:
     return isinstance(gold, str) or isinstance(gold, (int, float)) and not isinstance(gold, bool)
 
 
-def _gold_text(gold: Any) -> str:
-    if isinstance(gold, (list, tuple)):
-        return ", ".join(map(str, gold))
-    if isinstance(gold, float) and gold.is_integer():
-        return str(int(gold))
-    return str(gold)
-
-
 @dataclass
 class CheckReport:
     """Agreement of verdicts with `expected` labels, split by a grouping field, beside plain Math-Verify
@@ -125,7 +119,8 @@ class CheckReport:
                     counts["mv_false_positive"] += mv and not expected
             if row["correct"] != expected:
                 report.mismatches.append(row)
-            if mv and not row["correct"] and named_reason(row["status"], row["detail"], row["method"]) is None:
+            # below Math-Verify: it accepts a row labelled right, and passk rejects it without saying why
+            if mv and expected and not row["correct"] and named_reason(row["status"], row["detail"], row["method"]) is None:
                 report.below_reference.append(row)
         return report
 
@@ -138,7 +133,7 @@ class CheckReport:
                   + f"\n  gold:      {str(row[gold_field])[:160]!r}\n  extracted: {str(row['extracted'])[:160]!r}"
                   + (f"\n  caveat:    {row['caveat']}" if row.get("caveat") else ""), file=stream)
         for row in self.below_reference:
-            print(f"BELOW MATH-VERIFY id={row.get('id', '?')} (it accepts; passk rejects with no named reason) "
+            print(f"BELOW MATH-VERIFY id={row.get('id', '?')} (labelled right; it accepts; passk rejects with no named reason) "
                   f"status={row['status']} extracted={str(row['extracted'])[:80]!r}", file=stream)
         with_mv = any("mv_agree" in c for c in self.groups.values())
         header = f"\n{'group':<24} {'rows':>6} {'agreement':>10} {'false+':>7} {'false-':>7}"
@@ -151,7 +146,7 @@ class CheckReport:
                 line += f" {c['mv_agree'] / c['rows']:>12.1%} {c['mv_false_positive']:>11}"
             print(line, file=stream)
         if with_mv:
-            print(f"rows where math-verify accepts and passk rejects without a named reason: "
+            print(f"rows labelled right where math-verify accepts and passk rejects without a named reason: "
                   f"{len(self.below_reference)}", file=stream)
 
 

@@ -13,7 +13,8 @@ from typing import Sequence
 
 # The reasons passk may reject what plain Math-Verify accepts; each is a prefix of a verdict's detail
 # (or its status), documented in docs/grading.md.
-BELOW_REASONS = ("hedge", "retracted", "false equation chain", "policy:", "truncated", "refused")
+BELOW_REASONS = ("hedge", "retracted", "false equation chain", "policy:", "truncated", "refused", "unclosed <think>",
+                 "turn:")
 
 
 def math_verify_accepts(completion: str, gold: str, timeout_s: int = 5) -> bool:
