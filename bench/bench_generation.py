@@ -7,7 +7,9 @@ One process, one engine (the embedded default unless --model), the same requests
   passk     passk's runner: every request in flight, samples written as atomic parts as they finish
   barrier   LLM.generate in calls of --barrier-samples samples (passk before: each call waits for its slowest)
 
-Arms alternate for --repeats rounds after a warm-up; ratios come from the same process and engine.
+Arms alternate for --repeats rounds after a warm-up, the prefix cache emptied before each; ratios
+come from the same process and engine. On a CPU shared with other jobs, bind vLLM to one core
+(VLLM_CPU_OMP_THREADS_BIND=1): two OpenMP threads on oversubscribed cores stall at every barrier.
 Then the recorded lengths go through the memory-bound cost model of GPU decoding (a decode step
 costs the same at any occupancy up to --capacity sequences, so time ~ steps): decode steps with
 every request in flight against calls of --barrier-samples samples.
@@ -110,6 +112,7 @@ def measure(args) -> dict:
     rounds = {name: [] for name in arms}
     for round_ in range(args.repeats):
         for name in (list(arms) if round_ % 2 == 0 else list(arms)[::-1]):
+            backend.llm.reset_prefix_cache()  # no arm reuses the prompts another arm computed
             rounds[name].append(arms[name]())
             r = rounds[name][-1]
             print(f"round {round_ + 1} {name:>7}: {r['tokens']} tokens in {r['seconds']:.1f} s = "
