@@ -354,7 +354,8 @@ def _complex_equal(pred_parsed: list, gold_parsed: list, gold: str) -> bool:
     import sympy
 
     gold_expr, pred_expr = gold_parsed[0], pred_parsed[0]
-    if not _IMAGINARY_UNIT.search(gold) or not all(isinstance(e, sympy.Expr) for e in (gold_expr, pred_expr)):
+    if not (_IMAGINARY_UNIT.search(gold) and "i" in {getattr(x, "name", "") for x in getattr(pred_expr, "free_symbols", ())}) \
+            or not all(isinstance(e, sympy.Expr) for e in (gold_expr, pred_expr)):
         return False
 
     def unit(expr):

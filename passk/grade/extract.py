@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from passk.errors import ConfigError
 
@@ -204,9 +205,10 @@ def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> 
         return alternative.group(0)
     from passk.grade.normalize import normalize_answer
 
+    tail = text[end:]  # only what comes after the answer can contradict it
     for rule in _EXPLICIT_RULES + ("answer_is",):
-        later_end, later = _find(rule, text)
-        if later and later_end > end and normalize_answer(later) != normalize_answer(answer):
+        _, later = _find(rule, tail)
+        if later and normalize_answer(later) != normalize_answer(answer):
             return later
     return ""
 
@@ -240,7 +242,8 @@ def last_boxed(text: str) -> str | None:
     return _boxed(text)[2]
 
 
-def _box_spans(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=4)  # extraction asks for one completion's boxes several times; a str caches its hash
+def _box_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     boxes = []  # (start, end, content) of each box, in order
     for match in _BOX_RE.finditer(text):
         start = match.end()
@@ -255,7 +258,7 @@ def _box_spans(text: str) -> list[tuple[int, int, str]]:
             token = re.match(r"\s+([^\s$]+)", rest)  # "\boxed 5": the argument is the next token
             if token:
                 boxes.append((match.start(), start + token.end(), token.group(1).rstrip(".")))
-    return [b for b in boxes if b[2]]
+    return tuple(b for b in boxes if b[2])
 
 
 def _boxed(text: str) -> tuple[int, int, str | None]:
