@@ -1,3 +1,4 @@
+import importlib.util
 import json
 from pathlib import Path
 
@@ -5,6 +6,10 @@ import pytest
 
 from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
 
+
+# verl pins transformers < 5.11 and lives in its own environment (.venv-verl, see install.sh); the main suite
+# does not collect its test rather than report it skipped: `.ci/run` runs it there.
+collect_ignore = [] if importlib.util.find_spec("verl") else ["test_verl_plugin.py"]
 
 MODEL_FIXTURES = {"tiny_model", "digit_model"}  # tests that build and run a model are slow; `make test-fast` skips them
 
