@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from passk.errors import ConfigError
+from passk.grade.normalize import normalize_answer
 
 RULES = ("boxed", "answer_tag", "answer_line", "final_answer", "answer_is", "last_math", "bare", "last_number")
 BARE_MAX_CHARS = 120
@@ -203,8 +204,6 @@ def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> 
     alternative = _ALTERNATIVE_RE.search(text, end, end + RETRACTION_WINDOW)
     if alternative:
         return alternative.group(0)
-    from passk.grade.normalize import normalize_answer
-
     tail = text[end:]  # only what comes after the answer can contradict it
     for rule in _EXPLICIT_RULES + ("answer_is",):
         _, later = _find(rule, tail)

@@ -264,9 +264,11 @@ def numbers_equal(pred: Number, gold: Number, policy: str = "strict") -> tuple[b
         pred_values = [pred.value] + ([pred.value / 100] if pred.percent else [])
     if any(p == g or _at_gold_precision(p, pred, g, gold) for p in pred_values for g in gold_values):
         return True, ""
-    if any(rounded_decimal_of(p, pred, g) or _close_at_six_places(p, pred, g) for p in pred_values for g in gold_values):
-        if policy == "lenient" and any(rounded_decimal_of(p, pred, g) for p in pred_values for g in gold_values):
-            return True, "lenient: a correctly rounded decimal of an exact answer"
+    pairs = [(p, g) for p in pred_values for g in gold_values]
+    rounded = any(rounded_decimal_of(p, pred, g) for p, g in pairs)
+    if rounded and policy == "lenient":
+        return True, "lenient: a correctly rounded decimal of an exact answer"
+    if rounded or any(_close_at_six_places(p, pred, g) for p, g in pairs):
         return False, "policy: a rounded decimal of an exact answer (strict; --policy lenient accepts it)"
     return False, ""
 
