@@ -236,8 +236,8 @@ def cmd_compare(args) -> int:
 
 
 def cmd_entropy(args) -> int:
-    from passk.analysis.exploration import analyze, load_samples, write_outputs
-    from passk.analysis.token_entropy_store import compute_entropies
+    from passk.analysis.entropy_report import analyze, load_samples, write_outputs
+    from passk.analysis.run_entropies import compute_entropies
     from passk.rundir import RunDir
 
     if args.page_samples < 0:

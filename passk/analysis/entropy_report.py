@@ -1,4 +1,4 @@
-"""Where is the model uncertain? Token entropy against pivotal, reflective and rare behaviour.
+"""`passk entropy`'s report: where is the model uncertain? Token entropy against pivotal, reflective and rare behaviour.
 
 Comparisons (each: both means, Mann-Whitney U, two-sided p-value, and two effect sizes,
 the common-language effect P(X > Y) and the rank-biserial correlation 2 P(X > Y) - 1):
@@ -11,6 +11,7 @@ the common-language effect P(X > Y) and the rank-biserial correlation 2 P(X > Y)
   correct     tokens of correct samples against tokens of other samples
 
 Also entropy by relative position in the completion (deciles) and the share of high-entropy tokens.
+It reads the entropies run_entropies.py stored and writes entropy.json, entropy.png and entropy.html.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from passk.analysis.patterns import PIVOTAL_WORDS, is_reflective
-from passk.analysis.token_entropy_store import read_entropies
+from passk.analysis.run_entropies import read_entropies
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.rundir import RunDir, read_grades, read_sample_part
 
