@@ -75,7 +75,7 @@ def _grade_config(args):
 
 
 def cmd_grade(args) -> int:
-    from passk.grade.files import CheckReport, PairFields, grade_pairs, grade_run, open_output
+    from passk.grade.pairs import CheckReport, PairFields, grade_pairs, grade_run, open_output
     from passk.rundir import RunDir
 
     if bool(args.pairs) == bool(args.run_dir):

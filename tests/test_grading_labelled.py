@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from passk.grade import GradeConfig, extract_config
-from passk.grade.files import CheckReport, PairFields, grade_pairs
+from passk.grade.pairs import CheckReport, PairFields, grade_pairs
 from passk.grade.reference import math_verify_verdicts
 
 CASES = Path(__file__).resolve().parents[2] / "shared" / "grading" / "cases.jsonl"
