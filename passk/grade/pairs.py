@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 
 from passk.errors import InputError
 from passk.grade.engine import GradeConfig, Grader
-from passk.grade.normalize import normalize_gold
+from passk.grade.gold import gold_answer
 from passk.grade.rows import verdict_fields
 from passk.jsonl import read_jsonl
 
@@ -40,9 +40,9 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
     """
     graded: list[dict[str, Any]] = []
     block: list[dict[str, Any]] = []
+    golds: list[str] = []  # the block's golds, each read when its line is
     with Grader(config) as grader, tqdm(desc="grading", unit="row", disable=not progress) as bar:
         def flush():
-            golds = [normalize_gold(r[fields.gold], "list" if isinstance(r[fields.gold], list) else "plain") for r in block]
             verdicts = grader.grade([str(r[fields.completion_of(r)]) for r in block], golds,
                                     [r.get(fields.finish_reason) for r in block])
             for row, verdict in zip(block, verdicts):
@@ -52,6 +52,7 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
             graded.extend(block)
             bar.update(len(block))
             block.clear()
+            golds.clear()
 
         try:
             for lineno, row in read_jsonl(path):
@@ -60,9 +61,7 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
                 if missing:
                     raise InputError(f"{path}:{lineno}: missing field(s) {missing} "
                                      f"(choose other names with --gold-field / --completion-field)")
-                if not _is_gold(row[fields.gold]):
-                    raise InputError(f"{path}:{lineno}: field {fields.gold!r} is {row[fields.gold]!r}; a gold is a "
-                                     f"string, a number or a list of them")
+                golds.append(gold_answer(row[fields.gold], where=f"{path}:{lineno}: field {fields.gold!r}"))
                 block.append(row)
                 if len(block) >= PAIRS_BLOCK_ROWS:
                     flush()
@@ -73,13 +72,6 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
         if block:
             flush()
     return graded
-
-
-def _is_gold(gold: Any) -> bool:
-    """None, true/false and objects are not answers: never compare them as the text 'None'."""
-    if isinstance(gold, (list, tuple)):
-        return bool(gold) and all(_is_gold(g) for g in gold)
-    return isinstance(gold, str) or isinstance(gold, (int, float)) and not isinstance(gold, bool)
 
 
 def open_output(path: str | None) -> TextIO:
