@@ -14,9 +14,9 @@ from passk.grade.gold import gold_answer
 @pytest.mark.parametrize("raw, gold_format, gold", [
     (27.0, "number", "27"),  # AMC's JSON floats
     ("27.0", "number", "27"),
-    (2.5, None, "2.5"),  # a pairs file's number
+    (2.5, "plain", "2.5"),  # a number where the format says plain (a pairs file, a custom data file)
     (["$69$,$84$", "\\(7\\)"], "list", "69, 84, 7"),  # OlympiadBench: spans inside items
-    ([1, 2], None, "1, 2"),
+    ([1, 2], "plain", "1, 2"),  # not "[1, 2]", an interval
     ("So the answer is $\\boxed{\\frac{1}{2}}$.", "boxed_solution", "\\frac{1}{2}"),  # Minerva
     (" \x0crac{1}{2} ", "plain", "\\frac{1}{2}"),  # "\frac" in a non-raw string became a form feed
 ])
