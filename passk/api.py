@@ -63,7 +63,7 @@ def grade_pairs(completions: Sequence[str], golds: Sequence[str], finish_reasons
           fallbacks: Sequence[str] | None = None, timeout_s: float = 5.0, workers: int = 0) -> list[dict[str, Any]]:
     """Grade (completion, gold) pairs as `passk grade --pairs` does (all extraction fallbacks unless given)."""
     from passk.grade import PAIRS_CONFIG, ExtractConfig, GradeConfig, Grader
-    from passk.grade.files import verdict_fields
+    from passk.grade.rows import verdict_fields
 
     extract = PAIRS_CONFIG if fallbacks is None else ExtractConfig(tuple(fallbacks))
     with Grader(GradeConfig(timeout_s=timeout_s, workers=workers, extract=extract)) as grader:

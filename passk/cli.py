@@ -75,7 +75,8 @@ def _grade_config(args):
 
 
 def cmd_grade(args) -> int:
-    from passk.grade.files import CheckReport, PairFields, grade_pairs, grade_run, open_output
+    from passk.grade.pairs import PairFields, grade_pairs, open_output
+    from passk.grade.runs import grade_run
     from passk.rundir import RunDir
 
     if bool(args.pairs) == bool(args.run_dir):
@@ -90,11 +91,9 @@ def cmd_grade(args) -> int:
             if out is not sys.stdout:
                 out.close()
         if args.check:
-            from passk.grade.reference import math_verify_verdicts
+            from passk.grade.check_report import check_pairs
 
-            reference = math_verify_verdicts([str(r[fields.completion_of(r)]) for r in rows],
-                                             [str(r[args.gold_field]) for r in rows])
-            report = CheckReport.build(rows, args.group_by, reference)
+            report = check_pairs(rows, fields, args.group_by)
             if not report.groups:
                 raise InputError(f"--check needs rows with an `expected` field; {args.pairs} has none")
             report.print(gold_field=args.gold_field)
@@ -236,8 +235,8 @@ def cmd_compare(args) -> int:
 
 
 def cmd_entropy(args) -> int:
-    from passk.analysis.exploration import analyze, load_samples, write_outputs
-    from passk.analysis.token_entropy_store import compute_entropies
+    from passk.analysis.entropy_report import analyze, load_samples, write_outputs
+    from passk.analysis.run_entropies import compute_entropies
     from passk.rundir import RunDir
 
     if args.page_samples < 0:

@@ -23,7 +23,7 @@ from passk.errors import InputError
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.rundir import RunDir, read_grades
 from passk.score import ProblemTally, per_problem, tally
-from passk.grade.files import grading_provenance
+from passk.grade.rows import grading_provenance
 from passk.settings import COMPARED_SETTINGS, settings_diff
 
 

@@ -20,11 +20,9 @@ from typing import Any
 from passk.config import from_dict
 from passk.errors import ConfigError, InputError
 from passk.jsonl import read_json, read_jsonl
-from passk.grade.extract import last_boxed
-from passk.grade.normalize import normalize_gold
+from passk.grade.gold import GOLD_FORMATS, gold_answer
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent / "benchmarks"  # package data: found by any install
-GOLD_FORMATS = ("plain", "number", "list", "boxed_solution")
 
 
 @dataclass(frozen=True)
@@ -180,13 +178,7 @@ def _problem(spec: BenchmarkSpec, index: int, row: dict[str, Any]) -> Problem:
     problem = str(_field(row, spec.problem_field, where))
     if spec.problem_strip_suffix and problem.endswith(spec.problem_strip_suffix):
         problem = problem[: -len(spec.problem_strip_suffix)]
-    raw_gold = _field(row, spec.answer_field, where)
-    if spec.gold_format == "boxed_solution":
-        gold = last_boxed(str(raw_gold))
-        if gold is None:
-            raise InputError(f"{where}: field {spec.answer_field!r} has no \\boxed{{}} answer")
-    else:
-        gold = normalize_gold(raw_gold, spec.gold_format)
+    gold = gold_answer(_field(row, spec.answer_field, where), spec.gold_format, f"{where}: field {spec.answer_field!r}")
     problem_id = str(_field(row, spec.id_field, where)) if spec.id_field else str(index)
     return Problem(spec.name, problem_id, problem, gold)
 

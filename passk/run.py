@@ -21,7 +21,7 @@ from passk.generate.openai_backend import ServerConfig
 from passk.generate.runner import (GenerateSettings, Job, Shard, generate_jobs, model_fingerprint, pending_requests,
                                    prepare_run)
 from passk.grade import GradeConfig, extract_config
-from passk.grade.files import grade_run
+from passk.grade.runs import grade_run
 from passk.plan import model_context
 from passk.prompts import Template, build_template
 from passk.rundir import GradingRecord, RunDir

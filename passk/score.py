@@ -15,7 +15,7 @@ from passk.check import require_consistent_grades
 from passk.errors import ConfigError, InputError
 from passk.grade.engine import STATUSES
 from passk.jsonl import write_json_atomic, write_text_atomic
-from passk.grade.files import grading_provenance
+from passk.grade.rows import grading_provenance
 from passk.rundir import RunDir, read_grades
 
 

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
-from passk.analysis.exploration import Sample, compare, sentences, token_texts
+from passk.analysis.entropy_report import Sample, compare, sentences, token_texts
 from passk.analysis.patterns import count_reflective, is_pivotal, is_reflective
 from passk.cli import main
 

@@ -6,7 +6,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from passk.analysis.exploration import Sample, _page
+from passk.analysis.entropy_report import Sample, _page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from passk.grade import GradeConfig, extract_config
-from passk.grade.files import CheckReport, PairFields, grade_pairs
-from passk.grade.reference import math_verify_verdicts
+from passk.grade.check_report import CheckReport, check_pairs
+from passk.grade.pairs import PairFields, grade_pairs
 
 CASES = Path(__file__).resolve().parents[2] / "shared" / "grading" / "cases.jsonl"
 
@@ -29,8 +29,7 @@ def report() -> CheckReport:
     assert CASES.is_file(), f"{CASES} is missing: the shared labelled cases sit beside the repository"
     config = GradeConfig(workers=2, extract=extract_config("free"))
     rows = grade_pairs(str(CASES), io.StringIO(), config, PairFields(), progress=False)
-    reference = math_verify_verdicts([r["pred"] for r in rows], [str(r["gold"]) for r in rows])
-    return CheckReport.build(rows, "label_origin", reference)
+    return check_pairs(rows, PairFields(), "label_origin")
 
 
 def test_agreement_floors(report):
@@ -67,8 +66,7 @@ def test_redteam_rows(form, tmp_path):
     path.write_text("\n".join(rows) + "\n")
     graded = grade_pairs(str(path), io.StringIO(), GradeConfig(workers=2, extract=extract_config(form)),
                          PairFields(), progress=False)
-    reference = math_verify_verdicts([r["completion"] for r in graded], [r["gold"] for r in graded])
-    report = CheckReport.build(graded, "category", reference)
+    report = check_pairs(graded, PairFields(), "category")
     counts = report.groups["all"]
     assert counts["agree"] / counts["rows"] >= REDTEAM_FLOORS[form], counts
     assert {r["id"] for r in report.mismatches if r["correct"]} <= REDTEAM_FALSE_POSITIVES
@@ -91,8 +89,7 @@ def test_heldout_v1_rows(template, tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     config = GradeConfig(workers=2, extract=extract_config(HELDOUT_FORMS[template]))
     graded = grade_pairs(str(path), io.StringIO(), config, PairFields(), progress=False)
-    report = CheckReport.build(graded, "category", math_verify_verdicts([r["pred"] for r in graded],
-                                                                        [r["gold"] for r in graded]))
+    report = check_pairs(graded, PairFields(), "category")
     counts = report.groups["all"]
     assert counts["agree"] / counts["rows"] >= 0.97, counts
     assert counts["false_positive"] <= 1 and not report.below_reference, [r["id"] for r in report.mismatches]

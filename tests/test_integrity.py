@@ -250,7 +250,7 @@ def test_a_bit_flipped_part_is_named_on_resume_and_repair_lets_the_run_regenerat
 
 @pytest.mark.slow
 def test_force_deletes_the_entropies_so_passk_entropy_never_pairs_old_with_new(tiny_model, tiny_problems, tmp_path):
-    from passk.analysis.token_entropy_store import compute_entropies, read_entropies
+    from passk.analysis.run_entropies import compute_entropies, read_entropies
 
     out = tmp_path / "run"
     assert main(run_args(tiny_model, tiny_problems, out, "--generate-only")) == 0
@@ -326,7 +326,7 @@ def test_a_second_grader_waits_for_the_first_then_finds_nothing_to_grade(tmp_pat
         second.join(timeout=2)
         assert second.is_alive(), "the second grader should wait"
         from passk.grade import GradeConfig
-        from passk.grade.files import grade_run
+        from passk.grade.runs import grade_run
 
         grade_run(run, GradeConfig(), progress=False)
     second.join(timeout=60)
@@ -335,7 +335,7 @@ def test_a_second_grader_waits_for_the_first_then_finds_nothing_to_grade(tmp_pat
 
 
 def test_a_greedy_run_is_not_analysed_at_an_invented_temperature(tmp_path):
-    from passk.analysis.token_entropy_store import run_temperature
+    from passk.analysis.run_entropies import run_temperature
     from passk.errors import ConfigError
 
     run = fake_run(tmp_path / "run", {}, temperature=0.0)

@@ -109,7 +109,7 @@ def normalize_answer(s: str) -> str:
     for char, latex in _UNICODE:
         s = s.replace(char, latex)
     s = _UNICODE_ROOT.sub(r"\\sqrt{\1}", s)
-    s = _strip_delims(s)
+    s = strip_delims(s)
     s = s.replace("\\left", "").replace("\\right", "").replace("\\displaystyle", "")
     s = s.replace("\\langle", "(").replace("\\rangle", ")")  # a vector <1, 2, 3> is the tuple (1, 2, 3)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\dbinom", "\\binom")
@@ -164,7 +164,8 @@ def yes_or_no(s: str) -> str | None:
     return None if re.search(other, rest, re.IGNORECASE) else word
 
 
-def _strip_delims(s: str) -> str:
+def strip_delims(s: str) -> str:
+    """The answer inside its delimiters: $x$, $$x$$, \\(x\\), \\[x\\] and \\boxed{x} are x, nested or not."""
     changed = True
     while changed:
         changed = False
@@ -298,22 +299,3 @@ def has_finite_decimal(x: Fraction) -> bool:
         while den % prime == 0:
             den //= prime
     return den == 1
-
-
-def normalize_gold(raw, gold_format: str = "plain") -> str:
-    """Benchmark golds as one answer string.
-
-    plain: as given; number: a JSON float such as 27.0 is rendered 27 (AMC);
-    list: a list of answers, each possibly in $...$, joined by ", " (OlympiadBench).
-    """
-    if gold_format == "number" or (gold_format == "plain" and isinstance(raw, (int, float))):
-        value = float(raw)
-        return str(int(value)) if value.is_integer() else repr(value)
-    if gold_format == "list":
-        items = raw if isinstance(raw, (list, tuple)) else [raw]
-        # an item may itself hold several answers: "$69$,$84$"
-        answers = [span for item in items for span in (re.findall(r"\$([^$]+)\$", str(item)) or [str(item)])]
-        return ", ".join(_strip_delims(a) for a in answers)
-    if gold_format == "plain":
-        return repair_escapes(str(raw)).strip()  # before strip(): "\frac" read as a form feed is whitespace
-    raise ValueError(f"unknown gold format {gold_format!r}; choose plain, number or list")

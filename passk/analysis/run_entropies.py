@@ -1,4 +1,4 @@
-"""Per-token entropies of a run's completions, stored next to its samples.
+"""A run's per-token entropies (the first half of `passk entropy`): computed, stored next to its samples, read back.
 
 A teacher-forced forward pass of the model (the run's own by default) over each prompt
 and completion gives every completion token's entropy over the full vocabulary, at the

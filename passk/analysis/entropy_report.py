@@ -1,4 +1,4 @@
-"""Where is the model uncertain? Token entropy against pivotal, reflective and rare behaviour.
+"""`passk entropy`'s report: where is the model uncertain? Token entropy against pivotal, reflective and rare behaviour.
 
 Comparisons (each: both means, Mann-Whitney U, two-sided p-value, and two effect sizes,
 the common-language effect P(X > Y) and the rank-biserial correlation 2 P(X > Y) - 1):
@@ -11,6 +11,7 @@ the common-language effect P(X > Y) and the rank-biserial correlation 2 P(X > Y)
   correct     tokens of correct samples against tokens of other samples
 
 Also entropy by relative position in the completion (deciles) and the share of high-entropy tokens.
+It reads the entropies run_entropies.py stored and writes entropy.json, entropy.png and entropy.html.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from passk.analysis.patterns import PIVOTAL_WORDS, is_reflective
-from passk.analysis.token_entropy_store import read_entropies
+from passk.analysis.patterns import PIVOTAL_WORDS, is_pivotal, is_reflective
+from passk.analysis.run_entropies import read_entropies
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.rundir import RunDir, read_grades, read_sample_part
 
@@ -34,7 +35,6 @@ RARE_SHARE = 0.10
 NEIGHBOURS = 5
 MAX_EMBEDDED_SENTENCES = 20_000
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_WORD = re.compile(r"[A-Za-z]+")
 
 
 @dataclass
@@ -101,8 +101,7 @@ def analyze(run: RunDir, samples: list[Sample], reference: RunDir | None = None,
     pivotal, other = [], []
     for s in samples:
         for text, h in zip(token_texts(s), s.entropy):
-            word = text.strip().lower()
-            (pivotal if word in PIVOTAL_WORDS else other).append(h)
+            (pivotal if is_pivotal(text) else other).append(h)
     sent = [(s.key, text, h) for s in samples for text, h in sentences(s)]
     reflective = [h for _, text, h in sent if is_reflective(text)]
     plain = [h for _, text, h in sent if not is_reflective(text)]
