@@ -26,6 +26,7 @@ from typing import Any
 from passk.config import from_dict
 from passk.errors import ConfigError
 from passk.jsonl import write_json_atomic, write_text_atomic
+from passk.rundir import RunDir
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 # what a command line may change in a preset; every change is listed in the report
@@ -132,20 +133,19 @@ def run_preset(name: str, out: str, overrides: dict[str, Any], progress: bool = 
     for block in summary["benchmarks"].values():
         block.pop("problems", None)  # per-problem detail stays in each run's scores.json
     write_json_atomic(Path(out) / "preset.json", summary)
-    report = preset_report(preset, configs, scores, overrides, run_options)
+    settings = RunDir(configs[0].out).read_manifest().settings
+    report = preset_report(preset, configs, scores, settings.model if settings else "?", overrides, run_options)
     write_text_atomic(Path(out) / "report.md", report)
     print(report)
     print(f"wrote {Path(out) / 'report.md'} and {Path(out) / 'preset.json'}")
     return summary
 
 
-def preset_report(preset: Preset, configs: list, scores: dict[str, dict], overrides: dict[str, Any],
+def preset_report(preset: Preset, configs: list, scores: dict[str, dict], model: str, overrides: dict[str, Any],
                   run_options: dict[str, Any]) -> str:
     """The paper's table: K down, benchmarks across, Pass@K in percent; '-' where K exceeds the run's n."""
     labels = {b.name: b.label for b in preset.benchmarks}
     blocks = {c.benchmark: scores[c.benchmark]["benchmarks"][c.benchmark] for c in configs}
-    manifest = next(iter(scores.values())).get("manifest", {})
-    model = manifest.get("settings", {}).get("model", "?")
     lines = [f"# passk preset `{preset.name}`: {model}", "", preset.description, "", f"Source: {preset.source}", ""]
     changed = {**overrides, **{k: v for k, v in run_options.items() if k in ("limit", "problems", "seed", "system_prompt",
                                                                                "chat", "fewshot", "fewshot_k") and v}}

@@ -144,7 +144,7 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> dict[str, Any
                                          "bootstrap_resamples": config.bootstrap_resamples,
                                          "bootstrap_seed": config.bootstrap_seed,
                                          "maj_resamples": config.maj_resamples},
-                              "manifest": run.read_manifest().to_json(), "graded_by": graded_by, "benchmarks": {}}
+                              "graded_by": graded_by, "benchmarks": {}}  # the run's settings: its manifest.json
     for benchmark, problems in sorted(tallies.items()):
         result = score_benchmark(problems, config)
         missing = expected[benchmark] - len(problems)
