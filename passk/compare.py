@@ -21,6 +21,7 @@ import numpy as np
 from passk import metrics
 from passk.errors import InputError
 from passk.jsonl import write_json_atomic, write_text_atomic
+from passk.plot import interval_curve, plot_pass_at_k
 from passk.results import BenchmarkComparison, Comparison, PairedDifference, ScoreConfig, SolvedSets
 from passk.rundir import RunDir, read_grades
 from passk.score import ProblemTally, benchmark_result, estimates, tally
@@ -131,29 +132,5 @@ def write_comparison(result: Comparison, out: Path) -> None:
     if result.settings_differ:
         md += ["## Settings that differ", ""] + [f"- `{k}`: {v}" for k, v in result.settings_differ.items()] + [""]
     write_text_atomic(out / "compare.md", "\n".join(md))
-    _plot(result, out / "compare.png")
-
-
-def _plot(result: Comparison, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(result.benchmarks)
-    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4.2), squeeze=False)
-    for ax, name in zip(axes[0], names):
-        b = result.benchmarks[name]
-        colours = plt.get_cmap("tab10" if len(b.runs) <= 10 else "tab20")
-        for i, (label, r) in enumerate(b.runs.items()):
-            ks = b.k
-            ax.plot(ks, [r.pass_at_k[k].value for k in ks], marker="o", label=label, color=colours(i))
-            ax.fill_between(ks, [r.pass_at_k[k].low for k in ks], [r.pass_at_k[k].high for k in ks], alpha=0.15,
-                            color=colours(i))
-        ax.set_xscale("log", base=2)
-        ax.set(xlabel="K", ylabel="Pass@K", ylim=(0, 1), title=f"{name} ({b.n_problems} problems)")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    plot_pass_at_k({f"{name} ({b.n_problems} problems)": [interval_curve(label, r) for label, r in b.runs.items()]
+                    for name, b in result.benchmarks.items()}, out / "compare.png", band_alpha=0.15)

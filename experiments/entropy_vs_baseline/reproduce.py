@@ -227,29 +227,21 @@ def measured_seconds(trained: list[str], evaluated: list[str]) -> dict[str, floa
 def plot_arms(results: dict, experiment: dict, out: Path) -> None:
     """Pass@K of the start and of each arm on both problem sets: the mean over seeds, the band from the lowest
     to the highest seed."""
-    import matplotlib
+    from passk.plot import Curve, plot_pass_at_k
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for ax, problems in zip(axes, ("train", "heldout")):
+    panels = {}
+    for problems in ("train", "heldout"):
         b = results[problems]
         ks = b.k
-        ax.plot(ks, [b.runs["start"].pass_at_k[k].value for k in ks], marker="o", color="black", label="start")
+        curves = [Curve("start", ks, tuple(b.runs["start"].pass_at_k[k].value for k in ks), color="black")]
         for algorithm, seeds, style in (("grpo", experiment["seeds"], "-"), ("ppo", experiment["ppo_seeds"], "--")):
             for arm, colour in zip(ARMS, ("tab:blue", "tab:orange")):
                 values = np.array([[b.runs[run_name(algorithm, arm, s)].pass_at_k[k].value for k in ks] for s in seeds])
-                ax.plot(ks, values.mean(axis=0), marker="o", linestyle=style, color=colour,
-                        label=f"{algorithm.upper()} {arm} (mean of {len(seeds)} seeds)")
-                ax.fill_between(ks, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.12)
-        ax.set_xscale("log", base=2)
-        ax.set(xlabel="K", ylabel="Pass@K", ylim=(0, 1), title=f"{problems} problems ({b.n_problems})")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "arms.png", dpi=120)
-    plt.close(fig)
+                curves.append(Curve(f"{algorithm.upper()} {arm} (mean of {len(seeds)} seeds)", ks,
+                                    tuple(values.mean(axis=0)), (tuple(values.min(axis=0)), tuple(values.max(axis=0))),
+                                    color=colour, linestyle=style))
+        panels[f"{problems} problems ({b.n_problems})"] = curves
+    plot_pass_at_k(panels, out / "arms.png", panel_size=(6, 4.5), band_alpha=0.12, legend_fontsize=7)
 
 
 def plot_curves(experiment: dict, out: Path) -> None:
