@@ -8,8 +8,8 @@ The Python API (the functions the CLI calls, imported lazily so `import passk` s
     read_run(run_dir)             one pandas DataFrame, a row per sample: benchmark, problem_id, sample_idx,
                                   problem, prompt, completion, finish_reason, num_tokens, gold, extracted,
                                   extract_rule, status, correct (status/correct None where not graded yet)
-    scores(run_dir, k=None)       what `passk score` writes to scores.json (nothing is written)
-    compare_runs(run_dirs, labels=None, k=None)   what `passk compare` writes to compare.json (nothing written)
+    scores(run_dir, k=None)       what `passk score` computes, typed (nothing is written; .to_json() is scores.json)
+    compare_runs(run_dirs, labels=None, k=None)   what `passk compare` computes, typed (.to_json() is compare.json)
     grade_pairs(completions, golds, finish_reasons=None, fallbacks=None, timeout_s=5.0)
                                   one dict per pair (correct, status, extracted, extract_rule, method, detail),
                                   graded as `passk grade --pairs` grades

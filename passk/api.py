@@ -3,16 +3,19 @@
     import passk
     df = passk.read_run("runs/demo")              # one row per sample, joined with its problem and grade
     df.groupby("problem_id").correct.mean()
-    passk.scores("runs/demo")["benchmarks"]["math500_level1"]["pass_at_k"]
-    passk.compare_runs(["runs/base", "runs/rl"], labels=["base", "rl"])
+    passk.scores("runs/demo").benchmarks["math500_level1"].pass_at_k[8]    # Estimate(value, low, high)
+    passk.compare_runs(["runs/base", "runs/rl"], labels=["base", "rl"]).benchmarks["math500_level1"].differences
     passk.grade_pairs(["... \\boxed{4}"], ["4"])         # [{'correct': True, 'status': 'correct', ...}]
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from passk.rundir import RunDir, read_grades, read_sample_part
+
+if TYPE_CHECKING:
+    from passk.results import Comparison, RunScores
 
 RUN_COLUMNS = ("benchmark", "problem_id", "sample_idx", "problem", "prompt", "completion", "finish_reason",
                "num_tokens", "gold", "extracted", "extract_rule", "status", "correct")
@@ -40,23 +43,29 @@ def read_run(run_dir: str) -> "pandas.DataFrame":  # noqa: F821
     return table.sort_values(["benchmark", "problem_id", "sample_idx"], ignore_index=True)
 
 
-def scores(run_dir: str, k: Sequence[int] | None = None) -> dict[str, Any]:
-    """What `passk score RUN_DIR` computes: per benchmark pass_at_k, ci95, maj_at_k, mean_at_n, statuses."""
-    from passk.score import ScoreConfig, score_run
+def scores(run_dir: str, k: Sequence[int] | None = None) -> RunScores:
+    """What `passk score RUN_DIR` computes (`.to_json()` is its scores.json): per benchmark a BenchmarkResult
+    with pass_at_k, maj_at_k and mean_at_n as estimates with 95% intervals, status counts, per-problem rows."""
+    from passk.results import ScoreConfig
+    from passk.score import score_run
 
     return score_run(RunDir(run_dir), ScoreConfig(k=tuple(k) if k else None))
 
 
-def compare_runs(run_dirs: Sequence[str], labels: Sequence[str] | None = None, k: Sequence[int] | None = None) -> dict[str, Any]:
-    """What `passk compare` computes: each run beside the first, with paired bootstrap intervals."""
+def compare_runs(run_dirs: Sequence[str], labels: Sequence[str] | None = None,
+                 k: Sequence[int] | None = None) -> Comparison:
+    """What `passk compare` computes (`.to_json()` is its compare.json): each run beside the first, with paired
+    bootstrap intervals."""
     from passk import compare
+    from passk.results import ScoreConfig
 
     labels = list(labels) if labels else [None] * len(run_dirs)
     if len(labels) != len(run_dirs):
         from passk.errors import ConfigError
 
         raise ConfigError(f"labels gives {len(labels)} names for {len(run_dirs)} runs")
-    return compare.compare_runs([compare.load_run(path, label) for path, label in zip(run_dirs, labels)], list(k) if k else None)
+    return compare.compare_runs([compare.load_run(path, label) for path, label in zip(run_dirs, labels)],
+                                ScoreConfig(k=tuple(k) if k else None))
 
 
 def grade_pairs(completions: Sequence[str], golds: Sequence[str], finish_reasons: Sequence[str | None] | None = None,

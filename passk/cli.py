@@ -224,10 +224,10 @@ def cmd_merge(args) -> int:
 
 def cmd_compare(args) -> int:
     from passk.compare import compare_runs, format_comparison, load_run, write_comparison
+    from passk.results import ScoreConfig
 
     runs = [load_run(path, label) for path, label in zip(args.run_dirs, _labels(args.labels, len(args.run_dirs)))]
-    ks = _k_list(args.k)
-    result = compare_runs(runs, list(ks) if ks else None)
+    result = compare_runs(runs, ScoreConfig(k=_k_list(args.k)))
     write_comparison(result, Path(args.out))
     print(format_comparison(result))
     print(f"wrote {args.out}/compare.json, compare.md and compare.png")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,8 @@ from typing import Any
 from passk.config import from_dict
 from passk.errors import ConfigError
 from passk.jsonl import write_json_atomic, write_text_atomic
+from passk.results import BenchmarkResult, RunScores
+from passk.rundir import RunDir
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 # what a command line may change in a preset; every change is listed in the report
@@ -125,27 +126,25 @@ def run_preset(name: str, out: str, overrides: dict[str, Any], progress: bool = 
     if run_options.get("generate_only"):  # a shard job: the same command without --shard/--generate-only reports
         print(f"preset {name}: samples of shard {run_options.get('shard', '0/1')} written under {out}")
         return {"plans": plans}
-    scores = {c.benchmark: json.loads((Path(c.out) / "scores.json").read_text()) for c in configs}
+    results = {c.benchmark: RunScores.read(RunDir(c.out).scores_json).benchmarks[c.benchmark] for c in configs}
     summary = {"preset": dataclasses.asdict(preset), "overrides": overrides,
                "run_options": {k: v for k, v in run_options.items() if k not in ("engine", "server")}, "plans": plans,
-               "benchmarks": {b: s["benchmarks"][b] for b, s in scores.items()}}
-    for block in summary["benchmarks"].values():
-        block.pop("problems", None)  # per-problem detail stays in each run's scores.json
+               # per-problem detail stays in each run's scores.json
+               "benchmarks": {b: result.to_json(per_problem=False) for b, result in results.items()}}
     write_json_atomic(Path(out) / "preset.json", summary)
-    report = preset_report(preset, configs, scores, overrides, run_options)
+    settings = RunDir(configs[0].out).read_manifest().settings
+    report = preset_report(preset, configs, results, settings.model if settings else "?", overrides, run_options)
     write_text_atomic(Path(out) / "report.md", report)
     print(report)
     print(f"wrote {Path(out) / 'report.md'} and {Path(out) / 'preset.json'}")
     return summary
 
 
-def preset_report(preset: Preset, configs: list, scores: dict[str, dict], overrides: dict[str, Any],
-                  run_options: dict[str, Any]) -> str:
+def preset_report(preset: Preset, configs: list, results: dict[str, BenchmarkResult], model: str,
+                  overrides: dict[str, Any], run_options: dict[str, Any]) -> str:
     """The paper's table: K down, benchmarks across, Pass@K in percent; '-' where K exceeds the run's n."""
     labels = {b.name: b.label for b in preset.benchmarks}
-    blocks = {c.benchmark: scores[c.benchmark]["benchmarks"][c.benchmark] for c in configs}
-    manifest = next(iter(scores.values())).get("manifest", {})
-    model = manifest.get("settings", {}).get("model", "?")
+    blocks = [results[c.benchmark] for c in configs]
     lines = [f"# passk preset `{preset.name}`: {model}", "", preset.description, "", f"Source: {preset.source}", ""]
     changed = {**overrides, **{k: v for k, v in run_options.items() if k in ("limit", "problems", "seed", "system_prompt",
                                                                                "chat", "fewshot", "fewshot_k") and v}}
@@ -153,18 +152,17 @@ def preset_report(preset: Preset, configs: list, scores: dict[str, dict], overri
                  + (", ".join(f"{k} = {v}" for k, v in changed.items()) if changed else "nothing") + ".")
     lines += ["", "| Pass@K (%) | " + " | ".join(labels[c.benchmark] for c in configs) + " |",
               "|---|" + "---:|" * len(configs)]
-    ks = sorted(set(preset.table_k) | {k for b in blocks.values() for k in b["k"] if k not in preset.table_k
-                                        and k == max(b["k"])})
+    ks = sorted(set(preset.table_k) | {k for b in blocks for k in b.k if k not in preset.table_k and k == max(b.k)})
     for k in ks:
-        cells = [f"{100 * b['pass_at_k'][str(k)]:.1f}" if str(k) in b["pass_at_k"] else "-" for b in blocks.values()]
+        cells = [f"{100 * b.pass_at_k[k].value:.1f}" if k in b.pass_at_k else "-" for b in blocks]
         if any(c != "-" for c in cells):
             lines.append(f"| K = {k} | " + " | ".join(cells) + " |")
-    lines.append("| mean@n | " + " | ".join(f"{100 * b['mean_at_n']:.1f}" for b in blocks.values()) + " |")
-    lines.append("| problems x n | " + " | ".join(f"{b['n_problems']} x {b['n_samples'] // max(b['n_problems'], 1)}"
-                                               for b in blocks.values()) + " |")
-    lines.append("| truncated | " + " | ".join(f"{100 * b['truncation_rate']:.0f}%" for b in blocks.values()) + " |")
+    lines.append("| mean@n | " + " | ".join(f"{100 * b.mean_at_n.value:.1f}" for b in blocks) + " |")
+    lines.append("| problems x n | " + " | ".join(f"{b.n_problems} x {b.n_samples // max(b.n_problems, 1)}"
+                                               for b in blocks) + " |")
+    lines.append("| truncated | " + " | ".join(f"{100 * b.truncation_rate:.0f}%" for b in blocks) + " |")
     lines += ["", "95% bootstrap intervals, maj@K and statuses are in each benchmark's report: "
               + ", ".join(f"[{labels[c.benchmark]}]({c.benchmark}/report.md)" for c in configs) + ".", ""]
-    notes = [f"{labels[c.benchmark]}: {note}" for c in configs for note in blocks[c.benchmark]["notes"]]
+    notes = [f"{labels[c.benchmark]}: {note}" for c in configs for note in results[c.benchmark].notes]
     lines += [f"- {note}" for note in notes] + ([""] if notes else [])
     return "\n".join(lines)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shlex
-from typing import Any
 
 from passk.jsonl import write_text_atomic
+from passk.results import BenchmarkResult
 from passk.rundir import RunDir
 
 
-def write_report(run: RunDir, scores: dict[str, Any]) -> None:
+def write_report(run: RunDir, benchmarks: dict[str, BenchmarkResult]) -> None:
+    """report.md in `run`: its manifest's setup (where it has one), then a section per benchmark."""
     manifest = run.read_manifest()
     settings = manifest.settings
     lines = ["# passk report", ""]
@@ -28,17 +29,17 @@ def write_report(run: RunDir, scores: dict[str, Any]) -> None:
         if manifest.history:
             lines.append(f"- command: `{shlex.join(manifest.history[-1]['command'])}`")
     lines.append("")
-    for name, b in scores["benchmarks"].items():
+    for name, b in benchmarks.items():
         lines += [f"## {name}", "",
-                  f"{b['n_problems']} problems, {b['n_samples']} samples; mean@n {b['mean_at_n']:.3f} "
-                  f"[{b['mean_at_n_ci95'][0]:.3f}, {b['mean_at_n_ci95'][1]:.3f}]; truncated {b['truncation_rate']:.1%}; "
-                  f"mean length {b['mean_num_tokens']:.0f} tokens.", "",
+                  f"{b.n_problems} problems, {b.n_samples} samples; mean@n {b.mean_at_n.value:.3f} "
+                  f"[{b.mean_at_n.low:.3f}, {b.mean_at_n.high:.3f}]; truncated {b.truncation_rate:.1%}; "
+                  f"mean length {b.mean_num_tokens:.0f} tokens.", "",
                   "| k | pass@k | 95% CI | maj@k |", "|---:|---:|:---:|---:|"]
-        for k in b["k"]:
-            lo, hi = b["ci95"][str(k)]
-            lines.append(f"| {k} | {b['pass_at_k'][str(k)]:.3f} | [{lo:.3f}, {hi:.3f}] | {b['maj_at_k'][str(k)]:.3f} |")
-        lines += ["", "Statuses: " + ", ".join(f"{s} {v}" for s, v in b["status_counts"].items() if v) + "."]
-        lines += [f"Note: {note}." for note in b["notes"]]
+        for k in b.k:
+            e = b.pass_at_k[k]
+            lines.append(f"| {k} | {e.value:.3f} | [{e.low:.3f}, {e.high:.3f}] | {b.maj_at_k[k].value:.3f} |")
+        lines += ["", "Statuses: " + ", ".join(f"{s} {v}" for s, v in b.status_counts.items() if v) + "."]
+        lines += [f"Note: {note}." for note in b.notes]
         lines.append("")
     lines += [f"![Pass@K]({run.plot_png.name})", "",
               "Intervals are 95% percentile bootstrap intervals over problems (1000 resamples, fixed seed). "

@@ -25,6 +25,7 @@ from passk.grade.runs import grade_run
 from passk.plan import model_context
 from passk.prompts import Template, build_template
 from passk.rundir import GradingRecord, RunDir
+from passk.results import RunScores
 from passk.score import ScoreConfig, format_table, score_run, write_scores
 
 HF_DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -153,11 +154,12 @@ ENGINE_KEYS = ("model", "tokenizer", "backend", "engine", "server", "shard", "da
                "part_seconds")
 
 
-def run(config: RunConfig, progress: bool = True) -> dict:
+def run(config: RunConfig, progress: bool = True) -> RunScores | dict:
     return run_benchmarks([config], progress)[0]
 
 
-def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir: str | None = None) -> list[dict]:
+def run_benchmarks(configs: list[RunConfig], progress: bool = True,
+                   summary_dir: str | None = None) -> list[RunScores | dict]:
     """Run several benchmarks (each its own run directory) on one engine load, every request of every
     benchmark in flight at once; scores per config, in order (with `dry_run`, each plan).
 
@@ -316,7 +318,7 @@ def _visible_gpus() -> list[str]:
     return [d for d in visible.split(",") if d] if visible else [str(i) for i in range(torch.cuda.device_count())]
 
 
-def _score(p: Prepared, progress: bool) -> dict:
+def _score(p: Prepared, progress: bool) -> RunScores:
     from passk.plot import plot_runs
     from passk.report import write_report
 
@@ -327,19 +329,19 @@ def _score(p: Prepared, progress: bool) -> dict:
     scores = score_run(p.run_dir, ScoreConfig(k=p.spec_k))
     write_scores(p.run_dir, scores)
     plot_runs([p.run_dir.scores_json], [p.settings.model], p.run_dir.plot_png)
-    write_report(p.run_dir, scores)
+    write_report(p.run_dir, scores.benchmarks)
     print(format_table(scores))
     print(f"wrote {p.run_dir.scores_json}, {p.run_dir.plot_png} and {p.run_dir.report_md}")
     return scores
 
 
-def _write_summary(folder: Path, prepared: list[Prepared], results: list[dict]) -> None:
+def _write_summary(folder: Path, prepared: list[Prepared], results: list[RunScores]) -> None:
     """One report and one plot over every benchmark of the command."""
     from passk.plot import plot_runs
     from passk.report import write_report
 
     summary = RunDir(folder)
-    combined = {"benchmarks": {name: b for scores in results for name, b in scores["benchmarks"].items()}}
+    combined = {name: b for scores in results for name, b in scores.benchmarks.items()}
     plot_runs([p.run_dir.scores_json for p in prepared], [p.settings.benchmark for p in prepared], summary.plot_png)
     write_report(summary, combined)
     print(f"wrote {summary.report_md} and {summary.plot_png} over {len(prepared)} benchmarks")

@@ -5,32 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from passk import metrics
 from passk.check import require_consistent_grades
-from passk.errors import ConfigError, InputError
+from passk.errors import InputError
+from passk.results import BenchmarkResult, Estimate, ProblemRow, RunScores, ScoreConfig
 from passk.grade.engine import STATUSES
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.grade.rows import grading_provenance
 from passk.rundir import RunDir, read_grades
-
-
-@dataclass(frozen=True)
-class ScoreConfig:
-    k: tuple[int, ...] | None = None  # None: powers of two up to the smallest n
-    bootstrap_resamples: int = metrics.BOOTSTRAP_RESAMPLES
-    bootstrap_seed: int = metrics.BOOTSTRAP_SEED
-    maj_resamples: int = 200
-
-    def __post_init__(self):
-        if self.k is not None:
-            bad = [k for k in self.k if not isinstance(k, int) or isinstance(k, bool) or k < 1]
-            if bad or not self.k:
-                raise ConfigError(f"--k must be positive integers (for example 1,2,4), got {list(self.k)}")
 
 
 @dataclass
@@ -86,50 +73,52 @@ def per_problem(tallies: list[ProblemTally], ks: list[int], maj_resamples: int =
     return {"pass_at_k": pass_k, "maj_at_k": maj, "mean_at_n": (c / n)[:, None]}
 
 
-def score_benchmark(problems: dict[str, ProblemTally], config: ScoreConfig) -> dict[str, Any]:
+def estimates(per_problem: np.ndarray, config: ScoreConfig) -> list[Estimate]:
+    """Each column's mean over the problems (rows), with its percentile-bootstrap 95% interval."""
+    ci = metrics.bootstrap_ci(per_problem, config.bootstrap_resamples, config.bootstrap_seed)
+    return [Estimate(float(per_problem[:, i].mean()), float(ci[0, i]), float(ci[1, i]))
+            for i in range(per_problem.shape[1])]
+
+
+def benchmark_result(tallies: list[ProblemTally], ks: list[int], config: ScoreConfig,
+                     notes: tuple[str, ...] = ()) -> tuple[BenchmarkResult, dict[str, np.ndarray]]:
+    """The scores of these problems at these K, for `passk score` and for each run of `passk compare`;
+    with the per-problem values they come from (compare pairs them across runs)."""
+    values = per_problem(tallies, ks, config.maj_resamples, config.bootstrap_seed)
+    status_counts = Counter()
+    for t in tallies:
+        status_counts.update(t.statuses)
+    n = [t.n for t in tallies]
+    total = sum(n)
+    result = BenchmarkResult(
+        n_problems=len(tallies), k=tuple(ks), pass_at_k=dict(zip(ks, estimates(values["pass_at_k"], config))),
+        maj_at_k=dict(zip(ks, estimates(values["maj_at_k"], config))),
+        mean_at_n=estimates(values["mean_at_n"], config)[0], n_min=min(n), n_max=max(n),
+        mean_num_tokens=sum(t.tokens for t in tallies) / total, truncation_rate=status_counts["truncated"] / total,
+        n_samples=total, status_counts={s: int(status_counts[s]) for s in STATUSES}, notes=tuple(notes),
+        problems=tuple(ProblemRow(t.problem_id, t.n, t.c, dict(t.statuses), t.tokens / t.n) for t in tallies))
+    return result, values
+
+
+def score_benchmark(problems: dict[str, ProblemTally], config: ScoreConfig) -> BenchmarkResult:
+    """Scores at the K of `config` that every problem has samples for; the others are left out, with a note."""
     tallies = sorted(problems.values(), key=lambda t: t.problem_id)
-    n = np.array([t.n for t in tallies])
-    n_min = int(n.min())
+    n_min, n_max = min(t.n for t in tallies), max(t.n for t in tallies)
     wanted = list(config.k) if config.k else metrics.default_k_list(n_min)
     ks = [k for k in wanted if k <= n_min]
     dropped = [k for k in wanted if k > n_min]
     if not ks:
         raise InputError(f"--k {','.join(map(str, wanted))}: every K exceeds the smallest number of samples "
                          f"per problem ({n_min}); give K <= {n_min}")
-    values = per_problem(tallies, ks, config.maj_resamples, config.bootstrap_seed)
-    per_k, maj, acc = values["pass_at_k"], values["maj_at_k"], values["mean_at_n"][:, 0]
-    ci = metrics.bootstrap_ci(per_k, config.bootstrap_resamples, config.bootstrap_seed)
-    maj_ci = metrics.bootstrap_ci(maj, config.bootstrap_resamples, config.bootstrap_seed)
-    acc_ci = metrics.bootstrap_ci(acc, config.bootstrap_resamples, config.bootstrap_seed)
-    status_counts = Counter()
-    for t in tallies:
-        status_counts.update(t.statuses)
-    total = int(n.sum())
     notes = []
-    if len(set(n.tolist())) > 1:
-        notes.append(f"problems have between {n_min} and {int(n.max())} samples; Pass@K is reported for k <= {n_min}")
+    if n_min != n_max:
+        notes.append(f"problems have between {n_min} and {n_max} samples; Pass@K is reported for k <= {n_min}")
     if dropped:
         notes.append(f"k {dropped} exceed the smallest number of samples per problem ({n_min}) and are left out")
-    return {
-        "n_problems": len(tallies),
-        "n_samples": total,
-        "k": ks,
-        "pass_at_k": {str(k): float(per_k[:, i].mean()) for i, k in enumerate(ks)},
-        "ci95": {str(k): [float(ci[0, i]), float(ci[1, i])] for i, k in enumerate(ks)},
-        "maj_at_k": {str(k): float(maj[:, i].mean()) for i, k in enumerate(ks)},
-        "maj_ci95": {str(k): [float(maj_ci[0, i]), float(maj_ci[1, i])] for i, k in enumerate(ks)},
-        "mean_at_n": float(acc.mean()),
-        "mean_at_n_ci95": [float(acc_ci[0, 0]), float(acc_ci[1, 0])],
-        "status_counts": {s: int(status_counts[s]) for s in STATUSES},
-        "truncation_rate": status_counts["truncated"] / total,
-        "mean_num_tokens": sum(t.tokens for t in tallies) / total,
-        "notes": notes,
-        "problems": [{"id": t.problem_id, "n": t.n, "c": t.c, "statuses": dict(t.statuses),
-                      "mean_num_tokens": t.tokens / t.n} for t in tallies],
-    }
+    return benchmark_result(tallies, ks, config, tuple(notes))[0]
 
 
-def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> dict[str, Any]:
+def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> RunScores:
     """Scores of every graded sample; refuses a run whose grades do not match its samples one to one."""
     run.require()
     require_consistent_grades(run)
@@ -140,50 +129,46 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> dict[str, Any
     graded_by = grading_provenance(grades)
     expected = Counter(b for b, _ in run.read_problems())
     ungraded = sum(not run.grade_part_for(p).exists() for p in run.sample_parts())
-    scores: dict[str, Any] = {"config": {"k": list(config.k) if config.k else None,
-                                         "bootstrap_resamples": config.bootstrap_resamples,
-                                         "bootstrap_seed": config.bootstrap_seed,
-                                         "maj_resamples": config.maj_resamples},
-                              "manifest": run.read_manifest().to_json(), "graded_by": graded_by, "benchmarks": {}}
+    benchmarks = {}
     for benchmark, problems in sorted(tallies.items()):
         result = score_benchmark(problems, config)
+        notes = []
         missing = expected[benchmark] - len(problems)
         if missing > 0:
-            result["notes"].append(f"{missing} of {expected[benchmark]} problems have no samples yet")
+            notes.append(f"{missing} of {expected[benchmark]} problems have no samples yet")
         if ungraded:
-            result["notes"].append(f"{ungraded} sample parts are not graded yet (`passk grade {run.path}`)")
+            notes.append(f"{ungraded} sample parts are not graded yet (`passk grade {run.path}`)")
         if len(graded_by) > 1:
-            result["notes"].append(f"graded by {len(graded_by)} graders or policies ({', '.join(graded_by)}); "
-                                   f"`passk grade {run.path} --regrade` makes it one")
-        scores["benchmarks"][benchmark] = result
-    return scores
+            notes.append(f"graded by {len(graded_by)} graders or policies ({', '.join(graded_by)}); "
+                         f"`passk grade {run.path} --regrade` makes it one")
+        benchmarks[benchmark] = replace(result, notes=result.notes + tuple(notes))
+    return RunScores(config, tuple(graded_by), benchmarks)
 
 
-def write_scores(run: RunDir, scores: dict[str, Any]) -> None:
-    write_json_atomic(run.scores_json, scores)
+def write_scores(run: RunDir, scores: RunScores) -> None:
+    write_json_atomic(run.scores_json, scores.to_json())
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["benchmark", "metric", "k", "value", "ci95_low", "ci95_high"])
-    for name, b in scores["benchmarks"].items():
-        for k in b["k"]:
-            writer.writerow([name, "pass@k", k, b["pass_at_k"][str(k)], *b["ci95"][str(k)]])
-        for k in b["k"]:
-            writer.writerow([name, "maj@k", k, b["maj_at_k"][str(k)], *b["maj_ci95"][str(k)]])
-        writer.writerow([name, "mean@n", "", b["mean_at_n"], *b["mean_at_n_ci95"]])
+    for name, b in scores.benchmarks.items():
+        for k, e in b.pass_at_k.items():
+            writer.writerow([name, "pass@k", k, e.value, e.low, e.high])
+        for k, e in b.maj_at_k.items():
+            writer.writerow([name, "maj@k", k, e.value, e.low, e.high])
+        writer.writerow([name, "mean@n", "", b.mean_at_n.value, b.mean_at_n.low, b.mean_at_n.high])
     write_text_atomic(run.scores_csv, buf.getvalue())
 
 
-def format_table(scores: dict[str, Any]) -> str:
+def format_table(scores: RunScores) -> str:
     lines = []
-    for name, b in scores["benchmarks"].items():
-        lines.append(f"{name}: {b['n_problems']} problems, {b['n_samples']} samples, mean@n {b['mean_at_n']:.3f} "
-                     f"[{b['mean_at_n_ci95'][0]:.3f}, {b['mean_at_n_ci95'][1]:.3f}]")
+    for name, b in scores.benchmarks.items():
+        lines.append(f"{name}: {b.n_problems} problems, {b.n_samples} samples, mean@n {b.mean_at_n.value:.3f} "
+                     f"[{b.mean_at_n.low:.3f}, {b.mean_at_n.high:.3f}]")
         lines.append(f"  {'k':>6} {'pass@k':>8} {'95% CI':>17} {'maj@k':>8}")
-        for k in b["k"]:
-            lo, hi = b["ci95"][str(k)]
-            lines.append(f"  {k:>6} {b['pass_at_k'][str(k)]:>8.3f} {f'[{lo:.3f}, {hi:.3f}]':>17} "
-                         f"{b['maj_at_k'][str(k)]:>8.3f}")
-        counts = ", ".join(f"{s} {v}" for s, v in b["status_counts"].items() if v)
+        for k in b.k:
+            e = b.pass_at_k[k]
+            lines.append(f"  {k:>6} {e.value:>8.3f} {f'[{e.low:.3f}, {e.high:.3f}]':>17} {b.maj_at_k[k].value:>8.3f}")
+        counts = ", ".join(f"{s} {v}" for s, v in b.status_counts.items() if v)
         lines.append(f"  statuses: {counts}")
-        lines.extend(f"  note: {note}" for note in b["notes"])
+        lines.extend(f"  note: {note}" for note in b.notes)
     return "\n".join(lines)

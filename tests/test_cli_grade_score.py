@@ -52,6 +52,7 @@ def test_grade_and_score_a_run(make_run, capsys):
     assert main(["grade", str(run.path), "--quiet"]) == 0
     assert "nothing new to grade" in capsys.readouterr().out
     assert main(["score", str(run.path), "--k", "1,2,4"]) == 0
+    assert "manifest" not in json.loads(run.scores_json.read_text())  # the settings are in manifest.json only
     scores = json.loads(run.scores_json.read_text())["benchmarks"]["toy"]
     assert scores["n_problems"] == 2 and scores["k"] == [1, 2, 4]
     assert scores["pass_at_k"]["1"] == pytest.approx((3 / 4 + 1 / 4) / 2)

@@ -18,10 +18,10 @@ def test_finds_a_known_difference(tmp_path):
     binomial_run(tmp_path / "base", p, 16, 1)
     binomial_run(tmp_path / "better", np.minimum(p + 0.3, 1), 16, 2)
     result = compare_runs([load_run(str(tmp_path / "base")), load_run(str(tmp_path / "better"))])
-    diff = result["benchmarks"]["toy"]["differences"]["better - base"]
-    assert diff["pass_at_k"]["1"]["diff"] > 0.2 and diff["pass_at_k"]["1"]["excludes_zero"]
-    assert diff["mean_at_n"]["excludes_zero"]
-    assert result["benchmarks"]["toy"]["k"] == [1, 2, 4, 8, 16]
+    diff = result.benchmarks["toy"].differences["better - base"]
+    assert diff.pass_at_k[1].value > 0.2 and diff.pass_at_k[1].excludes_zero
+    assert diff.mean_at_n.excludes_zero
+    assert result.benchmarks["toy"].k == (1, 2, 4, 8, 16)
 
 
 def test_interval_covers_zero_without_a_difference_in_most_seeds(tmp_path):
@@ -32,7 +32,7 @@ def test_interval_covers_zero_without_a_difference_in_most_seeds(tmp_path):
         a = binomial_run(tmp_path / f"a{seed}", p, 8, 100 + seed)
         b = binomial_run(tmp_path / f"b{seed}", p, 8, 200 + seed)
         result = compare_runs([load_run(str(a.path), "a"), load_run(str(b.path), "b")])
-        covered += not result["benchmarks"]["toy"]["differences"]["b - a"]["pass_at_k"]["1"]["excludes_zero"]
+        covered += not result.benchmarks["toy"].differences["b - a"].pass_at_k[1].excludes_zero
     assert covered >= 8
 
 

@@ -42,7 +42,7 @@ def test_run_benchmarks_loads_the_engine_once_for_all(tiny_model, tmp_path, coun
     configs = [replace(base, data_file=str(f), out=str(tmp_path / "runs" / f.stem)) for f in files]
     results = run_module.run_benchmarks(configs, progress=False, summary_dir=str(tmp_path / "runs"))
     assert len(count_engine_loads) == 1
-    assert [list(r["benchmarks"]) for r in results] == [["alpha"], ["beta"]]
+    assert [list(r.benchmarks) for r in results] == [["alpha"], ["beta"]]
     assert len(samples_of(tmp_path / "runs" / "alpha")) == 9 and len(samples_of(tmp_path / "runs" / "beta")) == 6
     report = (tmp_path / "runs" / "report.md").read_text()
     assert "## alpha" in report and "## beta" in report and (tmp_path / "runs" / "passk.png").is_file()

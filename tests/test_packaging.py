@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import passk
+from passk.rundir import RunDir
 from tests.conftest import write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,5 +88,6 @@ def test_tiny_hf_run_from_the_installed_wheel(installed, tiny_model):
           "--out", str(out), "--quiet"], env=env, cwd=tmp)
     scores = json.loads((out / "scores.json").read_text())
     assert scores["benchmarks"]["problems"]["n_samples"] == 6
-    assert scores["manifest"]["history"][0]["command"][0].startswith(str(bin_dir))
+    assert "manifest" not in scores  # the run's settings are in its manifest.json only
+    assert RunDir(out).read_manifest().history[0]["command"][0].startswith(str(bin_dir))
     assert (out / "report.md").is_file()

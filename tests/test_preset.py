@@ -62,6 +62,7 @@ def test_preset_runs_every_benchmark_and_writes_one_table(tiny_registry, tiny_mo
         assert settings["n"] == n and sampling == {"temperature": 1.0, "top_p": 1.0, "max_tokens": 5}
         assert settings["template"] == "plain" and len(settings["problem_ids"]) == problems
     report = (out / "report.md").read_text()
+    assert report.startswith(f"# passk preset `tiny`: {tiny_model}\n")  # the model, from the run's manifest
     assert "| Pass@K (%) | Toy A | Toy B |" in report
     assert "| K = 4 |" in report and report.split("| K = 4 |")[1].split("\n")[0].strip().endswith("| - |")
     assert "| problems x n | 3 x 4 | 2 x 2 |" in report and "Changed from the preset on the command line: nothing" in report

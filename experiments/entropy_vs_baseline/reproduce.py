@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from passk.cli import main as passk
     from passk.compare import compare_runs, format_comparison, load_run, write_comparison
+    from passk.results import ScoreConfig
     from trainers.config import TrainConfig, config_dict
     from trainers.loop import train
 
@@ -144,20 +145,23 @@ def main(argv: list[str] | None = None) -> None:
 
     # comparisons: every run against the start, and entropy against baseline seed by seed
     k_list = [int(k) for k in ev["k"]]
+    config = ScoreConfig(k=tuple(k_list))
     names = list(checkpoints)
     results, pairs = {}, {}
     for problems in ("train", "heldout"):
-        result = compare_runs([load_run(str(WORK / "eval" / problems / n), n) for n in names], k_list)
+        result = compare_runs([load_run(str(WORK / "eval" / problems / n), n) for n in names], config)
         write_comparison(result, RESULTS / f"compare-{problems}")
         print(format_comparison(result))
-        results[problems] = result["benchmarks"][problems]
+        results[problems] = result.benchmarks[problems]
         for algorithm, seeds in (("grpo", sampled["seeds"]), ("ppo", sampled["ppo_seeds"])):
             for seed in seeds:
                 pair = compare_runs([load_run(str(WORK / "eval" / problems / run_name(algorithm, arm, seed)), arm)
-                                     for arm in ARMS], k_list)
+                                     for arm in ARMS], config)
                 pairs.setdefault(problems, {}).setdefault(algorithm, {})[seed] = \
-                    pair["benchmarks"][problems]["differences"]["entropy - baseline"]
-    (RESULTS / "paired-by-seed.json").write_text(json.dumps(pairs, indent=1))
+                    pair.benchmarks[problems].differences["entropy - baseline"]
+    (RESULTS / "paired-by-seed.json").write_text(json.dumps(
+        {problems: {algorithm: {seed: d.to_json() for seed, d in by_seed.items()} for algorithm, by_seed in arms.items()}
+         for problems, arms in pairs.items()}, indent=1))
     exact = exact_comparisons(experiment, k_list)
     (RESULTS / "exact.json").write_text(json.dumps(exact, indent=1))
     plot_curves(experiment, RESULTS)
@@ -223,30 +227,21 @@ def measured_seconds(trained: list[str], evaluated: list[str]) -> dict[str, floa
 def plot_arms(results: dict, experiment: dict, out: Path) -> None:
     """Pass@K of the start and of each arm on both problem sets: the mean over seeds, the band from the lowest
     to the highest seed."""
-    import matplotlib
+    from passk.plot import Curve, plot_pass_at_k
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for ax, problems in zip(axes, ("train", "heldout")):
+    panels = {}
+    for problems in ("train", "heldout"):
         b = results[problems]
-        ks = b["k"]
-        ax.plot(ks, [b["runs"]["start"]["pass_at_k"][str(k)] for k in ks], marker="o", color="black", label="start")
+        ks = b.k
+        curves = [Curve("start", ks, tuple(b.runs["start"].pass_at_k[k].value for k in ks), color="black")]
         for algorithm, seeds, style in (("grpo", experiment["seeds"], "-"), ("ppo", experiment["ppo_seeds"], "--")):
             for arm, colour in zip(ARMS, ("tab:blue", "tab:orange")):
-                values = np.array([[b["runs"][run_name(algorithm, arm, s)]["pass_at_k"][str(k)] for k in ks]
-                                   for s in seeds])
-                ax.plot(ks, values.mean(axis=0), marker="o", linestyle=style, color=colour,
-                        label=f"{algorithm.upper()} {arm} (mean of {len(seeds)} seeds)")
-                ax.fill_between(ks, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.12)
-        ax.set_xscale("log", base=2)
-        ax.set(xlabel="K", ylabel="Pass@K", ylim=(0, 1), title=f"{problems} problems ({b['n_problems']})")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "arms.png", dpi=120)
-    plt.close(fig)
+                values = np.array([[b.runs[run_name(algorithm, arm, s)].pass_at_k[k].value for k in ks] for s in seeds])
+                curves.append(Curve(f"{algorithm.upper()} {arm} (mean of {len(seeds)} seeds)", ks,
+                                    tuple(values.mean(axis=0)), (tuple(values.min(axis=0)), tuple(values.max(axis=0))),
+                                    color=colour, linestyle=style))
+        panels[f"{problems} problems ({b.n_problems})"] = curves
+    plot_pass_at_k(panels, out / "arms.png", panel_size=(6, 4.5), band_alpha=0.12, legend_fontsize=7)
 
 
 def plot_curves(experiment: dict, out: Path) -> None:
@@ -291,7 +286,7 @@ def plot_curves(experiment: dict, out: Path) -> None:
 def write_report(results: dict, pairs: dict, exact: dict, experiment: dict, sampled: dict, configs: dict,
                  timing: dict[str, float]) -> None:
     grpo, ev = configs["grpo"], experiment["eval"]
-    ks = results["heldout"]["k"]
+    ks = results["heldout"].k
     n_runs = 2 * (len(experiment["seeds"]) + len(experiment["ppo_seeds"]))
     lines = [
         "# Entropy advantage against the baseline advantage, GRPO and PPO, at CPU scale", "",
@@ -361,8 +356,7 @@ def _section(results: dict, pairs: dict, exact: dict, ks: list[int], algorithm: 
              sampled_seeds: list[int], n: int) -> tuple[list[str], list[str]]:
     """Tables for one algorithm: rewards per seed, sampled Pass@K on both sets, exact matched comparison."""
     name = algorithm.upper()
-    cell = lambda d: (f"{d['diff']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"  # noqa: E731
-                      f"{'*' if d['excludes_zero'] else ''}")
+    cell = lambda d: f"{d.value:+.3f} [{d.low:+.3f}, {d.high:+.3f}]{'*' if d.excludes_zero else ''}"  # noqa: E731
     lines = [f"## {name}", "", "Training reward, mean of the first and the last 20 steps, per seed:", "",
              "| seed | baseline first 20 | baseline last 20 | entropy first 20 | entropy last 20 |", "|---:|---:|---:|---:|---:|"]
     trend = {arm: [] for arm in ARMS}
@@ -387,16 +381,16 @@ def _section(results: dict, pairs: dict, exact: dict, ks: list[int], algorithm: 
     lines.append("")
     for problems in ("train", "heldout"):
         b = results[problems]
-        start = b["runs"]["start"]["pass_at_k"]
-        per_run = {arm: {s: b["runs"][run_name(algorithm, arm, s)]["pass_at_k"] for s in sampled_seeds} for arm in ARMS}
+        start = b.runs["start"].pass_at_k
+        per_run = {arm: {s: b.runs[run_name(algorithm, arm, s)].pass_at_k for s in sampled_seeds} for arm in ARMS}
         seeds_here = sampled_seeds
-        lines += [f"Sampled Pass@K on the {problems} problems ({b['n_problems']}), `passk run` n = {n} at the final "
+        lines += [f"Sampled Pass@K on the {problems} problems ({b.n_problems}), `passk run` n = {n} at the final "
                   f"step (mean over the first {len(seeds_here)} seeds; the difference per seed with its 95% interval):", "",
                   "| k | start | baseline | entropy | entropy - baseline per seed |", "|---:|---:|---:|---:|:---|"]
         for k in ks:
-            lines.append(f"| {k} | {start[str(k)]:.3f} | "
-                         + " | ".join(f"{np.mean([per_run[arm][s][str(k)] for s in seeds_here]):.3f}" for arm in ARMS)
-                         + " | " + "; ".join(cell(pairs[problems][algorithm][s]["pass_at_k"][str(k)]) for s in seeds_here)
+            lines.append(f"| {k} | {start[k].value:.3f} | "
+                         + " | ".join(f"{np.mean([per_run[arm][s][k].value for s in seeds_here]):.3f}" for arm in ARMS)
+                         + " | " + "; ".join(cell(pairs[problems][algorithm][s].pass_at_k[k]) for s in seeds_here)
                          + " |")
         lines.append("")
     lines += ["Exact held-out Pass@K (no sampling noise), entropy - baseline over seeds, mean with a t 95% interval "

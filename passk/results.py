@@ -1,0 +1,256 @@
+"""Scores as typed values, and the only code that knows the keys of scores.json and compare.json.
+
+A `BenchmarkResult` is one run's scores on one benchmark: Pass@K, maj@K and mean@n, each an
+`Estimate` with its 95% bootstrap interval, the status counts and the per-problem rows.
+`passk.score.benchmark_result` builds it, for `passk score` and for each run of `passk compare`;
+a comparison adds only the paired differences (`PairedDifference`). compare.json keeps of each run
+its estimates, not its counts and rows: read back, a run is a `ResultSummary`, which a
+`BenchmarkResult` extends.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passk import metrics
+from passk.errors import ConfigError, InputError
+from passk.jsonl import read_json
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """How scores are computed (recorded in scores.json): the K list, the bootstrap and the maj@K resampling."""
+    k: tuple[int, ...] | None = None  # None: powers of two up to the smallest n
+    bootstrap_resamples: int = metrics.BOOTSTRAP_RESAMPLES
+    bootstrap_seed: int = metrics.BOOTSTRAP_SEED
+    maj_resamples: int = 200
+
+    def __post_init__(self):
+        if self.k is not None:
+            bad = [k for k in self.k if not isinstance(k, int) or isinstance(k, bool) or k < 1]
+            if bad or not self.k:
+                raise ConfigError(f"--k must be positive integers (for example 1,2,4), got {list(self.k)}")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over problems, and its 95% percentile-bootstrap interval (problems resampled)."""
+    value: float
+    low: float
+    high: float
+
+    @property
+    def excludes_zero(self) -> bool:
+        """For a difference: the interval lies on one side of zero."""
+        return self.low > 0 or self.high < 0
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    id: str
+    n: int
+    c: int  # correct samples
+    statuses: dict[str, int]
+    mean_num_tokens: float
+
+
+@dataclass(frozen=True)
+class ResultSummary:
+    """A run's estimates on one benchmark: what compare.json keeps of each run."""
+    n_problems: int
+    k: tuple[int, ...]
+    pass_at_k: dict[int, Estimate]
+    maj_at_k: dict[int, Estimate]
+    mean_at_n: Estimate
+    n_min: int  # the fewest and most samples of a problem
+    n_max: int
+    mean_num_tokens: float
+    truncation_rate: float
+
+
+@dataclass(frozen=True)
+class BenchmarkResult(ResultSummary):
+    """One run's scores on one benchmark: a block of scores.json."""
+    n_samples: int
+    status_counts: dict[str, int]
+    notes: tuple[str, ...]
+    problems: tuple[ProblemRow, ...]
+
+    def to_json(self, per_problem: bool = True) -> dict[str, Any]:
+        out = {"n_problems": self.n_problems, "n_samples": self.n_samples, "k": list(self.k),
+               "pass_at_k": _values(self.pass_at_k), "ci95": _intervals(self.pass_at_k),
+               "maj_at_k": _values(self.maj_at_k), "maj_ci95": _intervals(self.maj_at_k),
+               "mean_at_n": self.mean_at_n.value, "mean_at_n_ci95": [self.mean_at_n.low, self.mean_at_n.high],
+               "status_counts": dict(self.status_counts), "truncation_rate": self.truncation_rate,
+               "mean_num_tokens": self.mean_num_tokens, "notes": list(self.notes)}
+        if per_problem:
+            out["problems"] = [{"id": p.id, "n": p.n, "c": p.c, "statuses": dict(p.statuses),
+                                "mean_num_tokens": p.mean_num_tokens} for p in self.problems]
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "BenchmarkResult":
+        problems = tuple(ProblemRow(p["id"], p["n"], p["c"], dict(p["statuses"]), p["mean_num_tokens"])
+                         for p in data["problems"])
+        return cls(n_problems=data["n_problems"], k=tuple(data["k"]),
+                   pass_at_k=_estimates(data["pass_at_k"], data["ci95"]),
+                   maj_at_k=_estimates(data["maj_at_k"], data["maj_ci95"]),
+                   mean_at_n=Estimate(data["mean_at_n"], *data["mean_at_n_ci95"]),
+                   n_min=min(p.n for p in problems), n_max=max(p.n for p in problems),
+                   mean_num_tokens=data["mean_num_tokens"], truncation_rate=data["truncation_rate"],
+                   n_samples=data["n_samples"], status_counts=dict(data["status_counts"]), notes=tuple(data["notes"]),
+                   problems=problems)
+
+
+@dataclass(frozen=True)
+class RunScores:
+    """scores.json: how the scores were computed, what graded the samples, one result per benchmark.
+    The run's settings are in its manifest.json, not copied here."""
+    config: ScoreConfig
+    graded_by: tuple[str, ...]
+    benchmarks: dict[str, BenchmarkResult]
+
+    def to_json(self) -> dict[str, Any]:
+        config = self.config
+        return {"config": {"k": list(config.k) if config.k else None, "bootstrap_resamples": config.bootstrap_resamples,
+                           "bootstrap_seed": config.bootstrap_seed, "maj_resamples": config.maj_resamples},
+                "graded_by": list(self.graded_by),
+                "benchmarks": {name: b.to_json() for name, b in self.benchmarks.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], where: str) -> "RunScores":
+        """A scores.json as written. Older versions also kept a copy of the manifest (ignored here), and
+        before grader provenance was recorded there was no `graded_by` (read as none)."""
+        try:
+            config = data["config"]
+            return cls(ScoreConfig(tuple(config["k"]) if config["k"] else None, config["bootstrap_resamples"],
+                                   config["bootstrap_seed"], config["maj_resamples"]),
+                       tuple(data.get("graded_by", ())),
+                       {name: BenchmarkResult.from_json(b) for name, b in data["benchmarks"].items()})
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"{where}: not a passk scores.json ({type(exc).__name__}: {exc}); "
+                             f"`passk score` writes it again") from None
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> "RunScores":
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path}: no scores.json; run `passk score` on that run first")
+        return cls.from_json(read_json(path), str(path))
+
+
+@dataclass(frozen=True)
+class SolvedSets:
+    """Problems solved at the largest K by one run of a pair and not the other ("solved": the unbiased
+    Pass@K estimate is at least 1/2, which is "some sample correct" when K = n)."""
+    k: int
+    first: str  # the labels of the two runs
+    other: str
+    only_first: tuple[str, ...]
+    only_other: tuple[str, ...]
+    both: int
+    neither: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"k": self.k, f"only_{self.first}": list(self.only_first), f"only_{self.other}": list(self.only_other),
+                "both": self.both, "neither": self.neither}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "SolvedSets":
+        (first, only_first), (other, only_other) = [(key.removeprefix("only_"), v) for key, v in data.items()
+                                                    if key.startswith("only_")]
+        return cls(data["k"], first, other, tuple(only_first), tuple(only_other), data["both"], data["neither"])
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """A later run minus the first, on their shared problems, with paired bootstrap 95% intervals."""
+    pass_at_k: dict[int, Estimate]
+    maj_at_k: dict[int, Estimate]
+    mean_at_n: Estimate
+    solved_at_largest_k: SolvedSets
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pass_at_k": {str(k): _difference(d) for k, d in self.pass_at_k.items()},
+                "maj_at_k": {str(k): _difference(d) for k, d in self.maj_at_k.items()},
+                "mean_at_n": _difference(self.mean_at_n), "solved_at_largest_k": self.solved_at_largest_k.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "PairedDifference":
+        return cls({int(k): Estimate(d["diff"], *d["ci95"]) for k, d in data["pass_at_k"].items()},
+                   {int(k): Estimate(d["diff"], *d["ci95"]) for k, d in data["maj_at_k"].items()},
+                   Estimate(data["mean_at_n"]["diff"], *data["mean_at_n"]["ci95"]),
+                   SolvedSets.from_json(data["solved_at_largest_k"]))
+
+
+@dataclass(frozen=True)
+class BenchmarkComparison:
+    n_problems: int  # shared by every run
+    k: tuple[int, ...]
+    problems_only_in_some_runs: int
+    runs: dict[str, ResultSummary]  # by label, the first run first
+    differences: dict[str, PairedDifference]  # "LABEL - FIRST" for each later run
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n_problems": self.n_problems, "k": list(self.k),
+                "problems_only_in_some_runs": self.problems_only_in_some_runs,
+                "runs": {label: _summary(r) for label, r in self.runs.items()},
+                "differences": {name: d.to_json() for name, d in self.differences.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "BenchmarkComparison":
+        runs = {label: ResultSummary(
+            n_problems=data["n_problems"], k=tuple(data["k"]), pass_at_k=_estimates(r["pass_at_k"], r["pass_ci95"]),
+            maj_at_k=_estimates(r["maj_at_k"], r["maj_ci95"]), mean_at_n=Estimate(r["mean_at_n"], *r["mean_at_n_ci95"]),
+            n_min=r["n_min"], n_max=r["n_max"], mean_num_tokens=r["mean_num_tokens"],
+            truncation_rate=r["truncation_rate"]) for label, r in data["runs"].items()}
+        return cls(data["n_problems"], tuple(data["k"]), data["problems_only_in_some_runs"], runs,
+                   {name: PairedDifference.from_json(d) for name, d in data["differences"].items()})
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """compare.json: the runs' labels, the settings that differ, and per shared benchmark the comparison."""
+    runs: tuple[str, ...]
+    settings_differ: dict[str, dict[str, Any]]
+    benchmarks: dict[str, BenchmarkComparison]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"runs": list(self.runs), "settings_differ": self.settings_differ,
+                "benchmarks": {name: b.to_json() for name, b in self.benchmarks.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], where: str) -> "Comparison":
+        try:
+            return cls(tuple(data["runs"]), data["settings_differ"],
+                       {name: BenchmarkComparison.from_json(b) for name, b in data["benchmarks"].items()})
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"{where}: not a passk compare.json ({type(exc).__name__}: {exc})") from None
+
+
+def _values(estimates: dict[int, Estimate]) -> dict[str, float]:
+    return {str(k): e.value for k, e in estimates.items()}
+
+
+def _intervals(estimates: dict[int, Estimate]) -> dict[str, list[float]]:
+    return {str(k): [e.low, e.high] for k, e in estimates.items()}
+
+
+def _estimates(values: dict[str, float], intervals: dict[str, list[float]]) -> dict[int, Estimate]:
+    return {int(k): Estimate(v, *intervals[k]) for k, v in values.items()}
+
+
+def _difference(d: Estimate) -> dict[str, Any]:
+    return {"diff": d.value, "ci95": [d.low, d.high], "excludes_zero": d.excludes_zero}
+
+
+def _summary(r: ResultSummary) -> dict[str, Any]:
+    """A run's block in compare.json."""
+    return {"pass_at_k": _values(r.pass_at_k), "pass_ci95": _intervals(r.pass_at_k),
+            "maj_at_k": _values(r.maj_at_k), "maj_ci95": _intervals(r.maj_at_k),
+            "mean_at_n": r.mean_at_n.value, "mean_at_n_ci95": [r.mean_at_n.low, r.mean_at_n.high],
+            "n_min": r.n_min, "n_max": r.n_max, "mean_num_tokens": r.mean_num_tokens,
+            "truncation_rate": r.truncation_rate}

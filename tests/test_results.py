@@ -1,0 +1,78 @@
+"""Typed results: scores.json and compare.json read back to the same values, and score and compare agree."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import make_graded_run
+from passk.cli import main
+from passk.compare import compare_runs, load_run
+from passk.errors import InputError
+from passk.results import Comparison, RunScores, ScoreConfig
+from passk.rundir import RunDir
+from passk.score import score_run
+
+
+def uneven_runs(tmp_path):
+    """Two runs of 30 problems (enough that the order of a sum shows in the last bits), n = 8."""
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0, 0.6, 30)
+    a = make_graded_run(tmp_path / "a", rng.binomial(8, p), 8)
+    b = make_graded_run(tmp_path / "b", rng.binomial(8, np.minimum(p + 0.2, 1)), 8)
+    return a, b
+
+
+def test_scores_json_reads_back_to_the_same_result(tmp_path):
+    a, _ = uneven_runs(tmp_path)
+    assert main(["score", str(a.path), "--k", "1,2,8"]) == 0
+    written = json.loads(a.scores_json.read_text())
+    scores = RunScores.read(a.scores_json)
+    assert scores.to_json() == written and RunScores.from_json(scores.to_json(), "x") == scores
+    toy = scores.benchmarks["toy"]
+    assert toy.k == (1, 2, 8) and list(toy.pass_at_k) == [1, 2, 8] and toy.n_min == toy.n_max == 8
+    assert toy.pass_at_k[1].low <= toy.pass_at_k[1].value <= toy.pass_at_k[1].high
+    assert scores.config == ScoreConfig(k=(1, 2, 8))
+
+
+def test_compare_json_reads_back_to_the_same_comparison(tmp_path):
+    a, b = uneven_runs(tmp_path)
+    assert main(["compare", str(a.path), str(b.path), "--labels", "base,rl", "--out", str(tmp_path / "cmp")]) == 0
+    written = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    comparison = Comparison.from_json(written, "compare.json")
+    assert comparison.to_json() == written
+    solved = comparison.benchmarks["toy"].differences["rl - base"].solved_at_largest_k
+    assert (solved.first, solved.other, solved.k) == ("base", "rl", 8)
+    assert solved.both + solved.neither + len(solved.only_first) + len(solved.only_other) == 30
+
+
+def test_score_and_compare_give_a_run_the_same_estimates(tmp_path):
+    a, b = uneven_runs(tmp_path)
+    config = ScoreConfig(k=(1, 2, 4, 8))
+    scored = {run.path.name: score_run(run, config).benchmarks["toy"] for run in (a, b)}
+    compared = compare_runs([load_run(str(a.path)), load_run(str(b.path))], config).benchmarks["toy"]
+    for label in ("a", "b"):
+        run = compared.runs[label]
+        assert run.pass_at_k == scored[label].pass_at_k  # the same values and intervals, to the last bit
+        assert run.maj_at_k == scored[label].maj_at_k and run.mean_at_n == scored[label].mean_at_n
+        assert (run.mean_num_tokens, run.truncation_rate) == (scored[label].mean_num_tokens, scored[label].truncation_rate)
+
+
+def test_scores_json_has_no_copy_of_the_manifest_and_older_files_still_read(tmp_path):
+    a, _ = uneven_runs(tmp_path)
+    assert main(["score", str(a.path)]) == 0
+    written = json.loads(a.scores_json.read_text())
+    assert "manifest" not in written
+    older = {**written, "manifest": RunDir(a.path).read_manifest().to_json()}  # as versions before this one wrote it
+    del older["graded_by"]
+    assert RunScores.from_json(older, "old").benchmarks == RunScores.from_json(written, "new").benchmarks
+    with pytest.raises(InputError, match="bad.json: not a passk scores.json"):
+        RunScores.from_json({"benchmarks": {}}, "bad.json")
+    with pytest.raises(InputError, match="no scores.json; run `passk score`"):
+        RunScores.read(tmp_path / "nowhere" / "scores.json")
+
+
+def test_compare_with_every_k_above_n_is_a_clear_error(tmp_path, capsys):
+    a, b = uneven_runs(tmp_path)
+    assert main(["compare", str(a.path), str(b.path), "--k", "16,32", "--out", str(tmp_path / "cmp")]) == 2
+    assert "every K exceeds the smallest number of samples per problem in toy (8)" in capsys.readouterr().err
