@@ -72,10 +72,11 @@ def grade_pairs(completions: Sequence[str], golds: Sequence[str], finish_reasons
           fallbacks: Sequence[str] | None = None, timeout_s: float = 5.0, workers: int = 0) -> list[dict[str, Any]]:
     """Grade (completion, gold) pairs as `passk grade --pairs` does (all extraction fallbacks unless given)."""
     from passk.grade import PAIRS_CONFIG, ExtractConfig, GradeConfig, Grader
+    from passk.grade.gold import gold_answer
     from passk.grade.rows import verdict_fields
 
     extract = PAIRS_CONFIG if fallbacks is None else ExtractConfig(tuple(fallbacks))
     with Grader(GradeConfig(timeout_s=timeout_s, workers=workers, extract=extract)) as grader:
-        verdicts = grader.grade(list(completions), [str(g) for g in golds],
+        verdicts = grader.grade(list(completions), [gold_answer(g, where=f"golds[{i}]") for i, g in enumerate(golds)],
                                 list(finish_reasons) if finish_reasons is not None else None)
     return [verdict_fields(v) for v in verdicts]

@@ -63,6 +63,17 @@ def test_grade_pairs_from_python_equals_grade_pairs_on_the_command_line(tmp_path
     assert api[0]["correct"] and api[1]["extracted"] == "4"
 
 
+def test_grade_pairs_reads_golds_as_the_pairs_file_does():
+    """A list gold is a list of answers (not its repr, which reads as an interval); None is no gold."""
+    import pytest
+
+    from passk.errors import InputError
+
+    api = passk.grade_pairs(["The answers are \\boxed{1, 2}", "\\boxed{4}"], [[1, 2], 4], workers=1)
+    assert [r["status"] for r in api] == ["correct", "correct"]
+    with pytest.raises(InputError, match=r"golds\[1\] is None"):
+        passk.grade_pairs(["\\boxed{1}", "\\boxed{2}"], ["1", None], workers=1)
+
 def test_version_and_list(capsys):
     try:
         main(["--version"])
