@@ -67,6 +67,10 @@ def test_token_entropy_golden_with_temperature_and_chunks():
     big = torch.randn(3, 7, 50, dtype=torch.bfloat16)
     assert core.token_entropy(big, chunk_size=4).dtype == torch.float32
     assert torch.allclose(core.token_entropy(big, chunk_size=4), core.token_entropy(big, chunk_size=1000))
+    with pytest.raises(ConfigError, match="temperature must be > 0"):
+        core.token_entropy(logits, temperature=0.0)
+    with pytest.raises(ConfigError, match="chunk_size must be >= 1"):
+        core.token_entropy(logits, chunk_size=0)
 
 
 def test_entropy_advantage_golden():

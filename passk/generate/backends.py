@@ -36,20 +36,20 @@ class SamplingConfig:
 
     def __post_init__(self):
         if self.temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+            raise ConfigError(f"temperature must be >= 0, got {self.temperature}")
         if not 0 < self.top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+            raise ConfigError(f"max_tokens must be >= 1, got {self.max_tokens}")
         if self.top_k < 0 and self.top_k != -1:
-            raise ValueError(f"top_k must be >= 0 (0 or -1: off), got {self.top_k}")
+            raise ConfigError(f"top_k must be >= 0 (0 or -1: off), got {self.top_k}")
         if not 0 <= self.min_p <= 1:
-            raise ValueError(f"min_p must be in [0, 1], got {self.min_p}")
+            raise ConfigError(f"min_p must be in [0, 1], got {self.min_p}")
         if self.repetition_penalty <= 0:
-            raise ValueError(f"repetition_penalty must be > 0, got {self.repetition_penalty}")
+            raise ConfigError(f"repetition_penalty must be > 0, got {self.repetition_penalty}")
         reserved = sorted(set(self.options) & (set(f.name for f in dataclasses.fields(self)) | {"n", "seed"}))
         if reserved:
-            raise ValueError(f"sampling options {reserved} have their own flags (n and seed are passk's)")
+            raise ConfigError(f"sampling options {reserved} have their own flags (n and seed are passk's)")
 
 
 @dataclass(frozen=True)
