@@ -180,7 +180,8 @@ class Trainer:
     def _make_rollout(self, model_path: str):
         c = self.config
         if c.rollout_backend == "vllm":
-            return VLLMRollout(model_path, self.tokenizer, c.max_new_tokens, c.temperature, c.top_p)
+            return VLLMRollout(model_path, self.tokenizer, self.policy.generation_config, c.max_new_tokens,
+                               c.temperature, c.top_p)
         return HFRollout(self.policy, self.tokenizer, c.max_new_tokens, c.temperature, c.top_p)
 
     def _check_resume(self) -> Path | None:
