@@ -7,7 +7,15 @@ import pytest
 
 from passk.errors import ConfigError
 from passk.generate.backends import SamplingConfig
-from passk.generate.sampling import hf_generate, pad_token_id, stop_token_ids
+from passk.generate.sampling import hf_generate, pad_token_id, stable_seed, stop_token_ids
+
+
+def test_stable_seed_is_a_fixed_31_bit_function_of_its_parts():
+    # golden: a changed hash would silently change every resumed run's samples
+    assert stable_seed(7, "toy", "q1", 8) == 1222425952
+    assert stable_seed(0, "rollout", 3) == 232398655
+    assert stable_seed(0, "rollout", 3) != stable_seed(0, "rollout", 4)
+    assert all(0 <= stable_seed(i, "x") < 2 ** 31 for i in range(200))
 
 
 @pytest.mark.parametrize("key,value,fragment", [

@@ -14,7 +14,6 @@ command again resumes from the latest one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -27,6 +26,7 @@ from tqdm.auto import tqdm
 
 from passk.analysis.patterns import count_reflective
 from passk.errors import ConfigError, PasskError
+from passk.generate.sampling import stable_seed
 from passk.grade import GradeConfig, Grader, extract_config
 from passk.jsonl import write_json_atomic
 from passk.prompts import get_template
@@ -114,10 +114,6 @@ def _device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
-
-
-def _seed(*parts) -> int:
-    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:4], "little") & 0x7FFFFFFF
 
 
 class Trainer:
@@ -227,7 +223,7 @@ class Trainer:
         c = self.config
         items = self.tasks.draw(c.prompts_per_step)
         prompts = [self.template.render(item.problem, self.tokenizer) for item in items]
-        batch = self.rollout.sample(prompts, c.group_size, _seed(c.seed, "rollout", self.step))
+        batch = self.rollout.sample(prompts, c.group_size, stable_seed(c.seed, "rollout", self.step))
         golds = [item.gold for item in items for _ in range(c.group_size)]
         rewards, verdicts = self._rewards(batch, golds)
         mask = batch.response_mask.float()

@@ -1,12 +1,13 @@
 """Sampling primitives shared by `passk run`'s backends and the trainers' rollouts (trainers/rollout.py).
 
-One place decides which token ids end a sample and which id pads, how a seed stays local to one
-transformers `generate` call, and how the vLLM engine and its sampling parameters are built, so an
-evaluation and a rollout sample the same way.
+One place decides how a seed is derived from names, which token ids end a sample and which id
+pads, how a seed stays local to one transformers `generate` call, and how the vLLM engine and
+its sampling parameters are built, so an evaluation and a rollout sample the same way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,13 @@ def on_gpu() -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+def stable_seed(*parts) -> int:
+    """A 31-bit seed from `parts` (joined as text), the same on every machine and Python version:
+    what a run's seed, names and indices turn into, so a resumed or sharded run redraws the same samples."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
 def stop_token_ids(generation_config, tokenizer) -> frozenset[int]:
