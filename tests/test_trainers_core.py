@@ -176,6 +176,7 @@ def test_shaping_registry_and_cap_statistics():
     assert torch.equal(same, adv) and none == {}
     shaped, stats = core.ADVANTAGE_SHAPINGS["entropy"](adv, ent, mask, 0.4, 2.0)
     assert torch.equal(shaped, core.entropy_advantage(adv, ent, 0.4, 2.0))
+    assert stats == core.entropy_cap_stats(adv, core.entropy_bonus(adv, ent, 0.4, 2.0), mask, 2.0)
     # live tokens (A != 0, unmasked): bonuses 0.2 (of 1), 0.5 cap (of 1), 0.1 cap (of 0.2), 0.04 (of 0.2)
     assert stats["cap_binding_share"] == pytest.approx(2 / 4)
     assert stats["psi_over_abs_advantage"] == pytest.approx((0.2 + 0.5 + 0.5 + 0.2) / 4)
