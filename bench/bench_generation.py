@@ -4,11 +4,17 @@ One process, one engine (the embedded default unless --model), the same requests
 (one request of --block-size samples per block of a problem, passk's seeds):
 
   bare      LLM.generate with every request at once: the engine alone, nothing written
+  bare_n1   the same with one n = 1 request per sample, the shape passk gives the engine (so a sample
+            comes back the step it ends): bare_n1 against bare is the cost of that shape inside vLLM,
+            passk against bare_n1 the cost of passk's own loop (bookkeeping, parts written)
   passk     passk's runner: every request in flight, samples written as atomic parts as they finish
   barrier   LLM.generate in calls of --barrier-samples samples (passk before: each call waits for its slowest)
 
 Arms alternate for --repeats rounds after a warm-up, the prefix cache emptied before each; ratios
-come from the same process and engine. On a CPU shared with other jobs, bind vLLM to one core
+come from the same process and engine. Wall-clock ratios between arms drift by several percent on a
+virtual machine over a 20-minute run, so each arm also reports the two figures that do not: the seconds
+spent outside the engine's step (the arm's own Python: for passk, its whole bookkeeping) and tokens per
+CPU second of the process (time stolen by other tenants is not counted). On a CPU shared with other jobs, bind vLLM to one core
 (VLLM_CPU_OMP_THREADS_BIND=1): two OpenMP threads on oversubscribed cores stall at every barrier.
 Then the recorded lengths go through the memory-bound cost model of GPU decoding (a decode step
 costs the same at any occupancy up to --capacity sequences, so time ~ steps): decode steps with
@@ -79,14 +85,39 @@ def measure(args) -> dict:
     requests = [r for _, _, r in plan_requests(problems, prompts, settings, set())]
     from vllm import SamplingParams
 
-    def params(r):
-        return SamplingParams(n=r.n, temperature=sampling.temperature, top_p=sampling.top_p,
-                              max_tokens=sampling.max_tokens, seed=r.seed)
+    def params(r, n=None, seed=None):
+        return SamplingParams(n=n or r.n, temperature=sampling.temperature, top_p=sampling.top_p,
+                              max_tokens=sampling.max_tokens, seed=r.seed if seed is None else seed)
 
-    def bare(calls: list[list]) -> dict:
+    # time inside the engine's step, in every arm: the rest of an arm's time is its own Python
+    engine, step_seconds = backend.llm.llm_engine, [0.0]
+    engine_step = engine.step
+
+    def timed_step():
+        t = time.perf_counter()
+        try:
+            return engine_step()
+        finally:
+            step_seconds[0] += time.perf_counter() - t
+
+    engine.step = timed_step
+
+    def timed(arm):
+        def run() -> dict:
+            step_seconds[0], cpu = 0.0, time.process_time()
+            result = arm()
+            return {**result, "step_seconds": step_seconds[0], "cpu_seconds": time.process_time() - cpu}
+        return run
+
+    def bare(calls: list[list], per_sample: bool = False) -> dict:
         start, tokens = time.perf_counter(), 0
         for call in calls:
-            outputs = backend.llm.generate([r.prompt for r in call], [params(r) for r in call], use_tqdm=False)
+            if per_sample:
+                prompts = [r.prompt for r in call for _ in range(r.n)]
+                sampling_params = [params(r, 1, r.seed + j) for r in call for j in range(r.n)]
+            else:
+                prompts, sampling_params = [r.prompt for r in call], [params(r) for r in call]
+            outputs = backend.llm.generate(prompts, sampling_params, use_tqdm=False)
             tokens += sum(len(c.token_ids) for o in outputs for c in o.outputs)
         return {"tokens": tokens, "seconds": time.perf_counter() - start}
 
@@ -107,7 +138,9 @@ def measure(args) -> dict:
             calls.append(call)
             call = []
     calls += [call] if call else []
-    arms = {"bare": lambda: bare([requests]), "passk": passk, "barrier": lambda: bare(calls)}
+    arms = {name: timed(arm) for name, arm in {
+        "bare": lambda: bare([requests]), "bare_n1": lambda: bare([requests], per_sample=True), "passk": passk,
+        "barrier": lambda: bare(calls)}.items()}
     bare([requests[:2]])  # warm-up: first-call costs out of every arm
     rounds = {name: [] for name in arms}
     for round_ in range(args.repeats):
@@ -116,9 +149,11 @@ def measure(args) -> dict:
             rounds[name].append(arms[name]())
             r = rounds[name][-1]
             print(f"round {round_ + 1} {name:>7}: {r['tokens']} tokens in {r['seconds']:.1f} s = "
-                  f"{r['tokens'] / r['seconds']:.1f} tokens/s", flush=True)
+                  f"{r['tokens'] / r['seconds']:.1f} tokens/s ({r['tokens'] / r['cpu_seconds']:.1f} per CPU second); "
+                  f"outside the engine step {r['seconds'] - r['step_seconds']:.2f} s",
+                  flush=True)
     backend.close()
-    totals = {name: {"tokens": sum(r["tokens"] for r in rs), "seconds": sum(r["seconds"] for r in rs)}
+    totals = {name: {key: sum(r[key] for r in rs) for key in ("tokens", "seconds", "step_seconds", "cpu_seconds")}
               for name, rs in rounds.items()}
     return {"rounds": rounds, "totals": totals, "lengths": recorded["lengths"], "requests": len(requests),
             "calls_with_barrier": len(calls)}
@@ -155,11 +190,13 @@ def main() -> None:
         print(f"\n{len(lengths)} samples ({args.problems} problems x {args.n}), {result['requests']} requests; "
               f"lengths min {min(lengths)}, median {sorted(lengths)[len(lengths) // 2]}, max {max(lengths)}; "
               f"{truncated} truncated at {args.max_tokens}")
-        for name in ("bare", "passk", "barrier"):
-            tot = result["totals"][name]
+        for name, tot in result["totals"].items():
             print(f"{name:>7}: {tot['tokens']} tokens in {tot['seconds']:.1f} s over {args.repeats} rounds = "
-                  f"{t[name]:.1f} tokens/s")
-        print(f"passk overhead against the bare engine: {t['bare'] / t['passk'] - 1:+.1%} in tokens/s")
+                  f"{t[name]:.1f} tokens/s, {tot['tokens'] / tot['cpu_seconds']:.1f} per CPU second; "
+                  f"{1 - tot['step_seconds'] / tot['seconds']:.2%} of the time outside the engine step")
+        print(f"passk overhead against the bare engine: {t['bare'] / t['passk'] - 1:+.1%} in tokens/s "
+              f"(one request per sample inside vLLM: {t['bare'] / t['bare_n1'] - 1:+.1%}; "
+              f"passk's loop: {t['bare_n1'] / t['passk'] - 1:+.1%})")
         print(f"barrier ({result['calls_with_barrier']} calls of {args.barrier_samples} samples) against passk: "
               f"{t['passk'] / t['barrier'] - 1:+.1%} tokens/s for passk on this CPU")
         result["simulation"] = simulate(lengths, args.capacity, args.barrier_samples)
