@@ -48,9 +48,9 @@ class TemplateSpec:
 
     def __post_init__(self):
         if "{problem}" not in self.text:
-            raise ValueError("text needs a {problem} placeholder")
+            raise ConfigError("text needs a {problem} placeholder")
         if self.fewshot_style not in FEWSHOT_STYLES:
-            raise ValueError(f"fewshot_style {self.fewshot_style!r} is not one of {FEWSHOT_STYLES}")
+            raise ConfigError(f"fewshot_style {self.fewshot_style!r} is not one of {FEWSHOT_STYLES}")
         object.__setattr__(self, "extract_fallbacks", tuple(self.extract_fallbacks))
 
 

@@ -130,3 +130,12 @@ def test_prompt_option_errors_name_the_flag_and_line(tmp_path):
         build_template("raw", fewshot=str(shots), fewshot_k=5)
     with pytest.raises(ConfigError, match="unknown template"):
         get_template("no-such-template")
+
+
+def test_a_template_definition_without_its_placeholder_or_with_an_unknown_style_is_a_config_error():
+    from passk.prompts import TemplateSpec
+
+    with pytest.raises(ConfigError, match=r"text needs a \{problem\} placeholder"):
+        TemplateSpec(text="Solve it.", chat=False)
+    with pytest.raises(ConfigError, match="fewshot_style 'sideways'"):
+        TemplateSpec(text="{problem}", chat=False, fewshot_style="sideways")

@@ -67,6 +67,10 @@ def test_token_entropy_golden_with_temperature_and_chunks():
     big = torch.randn(3, 7, 50, dtype=torch.bfloat16)
     assert core.token_entropy(big, chunk_size=4).dtype == torch.float32
     assert torch.allclose(core.token_entropy(big, chunk_size=4), core.token_entropy(big, chunk_size=1000))
+    with pytest.raises(ConfigError, match="temperature must be > 0"):
+        core.token_entropy(logits, temperature=0.0)
+    with pytest.raises(ConfigError, match="chunk_size must be >= 1"):
+        core.token_entropy(logits, chunk_size=0)
 
 
 def test_entropy_advantage_golden():
@@ -172,6 +176,7 @@ def test_shaping_registry_and_cap_statistics():
     assert torch.equal(same, adv) and none == {}
     shaped, stats = core.ADVANTAGE_SHAPINGS["entropy"](adv, ent, mask, 0.4, 2.0)
     assert torch.equal(shaped, core.entropy_advantage(adv, ent, 0.4, 2.0))
+    assert stats == core.entropy_cap_stats(adv, core.entropy_bonus(adv, ent, 0.4, 2.0), mask, 2.0)
     # live tokens (A != 0, unmasked): bonuses 0.2 (of 1), 0.5 cap (of 1), 0.1 cap (of 0.2), 0.04 (of 0.2)
     assert stats["cap_binding_share"] == pytest.approx(2 / 4)
     assert stats["psi_over_abs_advantage"] == pytest.approx((0.2 + 0.5 + 0.5 + 0.2) / 4)

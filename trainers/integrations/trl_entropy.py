@@ -3,14 +3,12 @@
 TRL's `_compute_loss` runs one forward pass that returns per-token log-probs and
 entropies (on temperature-scaled logits), then reads `inputs["advantages"]`; it accepts
 advantages of shape (B, T). This subclass keeps the entropies of that very forward pass
-and hands `_compute_loss` an inputs mapping whose "advantages" are shaped with them:
-
-    A'_t = A + min(alpha * H_t.detach(), |A| / kappa)
-
-so no extra forward pass is needed and TRL's loss code is reused unchanged.
+and hands `_compute_loss` an inputs mapping whose "advantages" are shaped with them by
+trainers.core's "entropy" shaping (A + min(alpha * H.detach(), |A| / kappa)), so no extra forward
+pass is needed and TRL's loss code is reused unchanged.
 
     trainer = EntropyAdvantageGRPOTrainer(model=..., reward_funcs=..., args=GRPOConfig(...),
-                                          train_dataset=..., entropy_alpha=0.4, entropy_kappa=2.0)
+                                          train_dataset=...)  # entropy_alpha, entropy_kappa: core's PAPER_*
 """
 
 from __future__ import annotations
