@@ -27,7 +27,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any], where: str = "config") -> T
     values = {key: check_type(value, hints[key], f"{where}: key {key!r}") for key, value in data.items()}
     try:
         return cls(**values)
-    except (TypeError, ValueError, ConfigError) as exc:  # a __post_init__ check, named with where it came from
+    except ConfigError as exc:  # a __post_init__ check, named with where it came from
         raise ConfigError(f"{where}: {exc}") from None
 
 

@@ -214,6 +214,8 @@ def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
     spec = resolved_spec(config)
     if backend_name == "hf" and config.engine.dtype not in HF_DTYPES:
         raise ConfigError(f"--dtype {config.engine.dtype} is not available with the hf backend; use one of {HF_DTYPES}")
+    sampling = SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens, config.top_k, config.min_p,
+                              config.repetition_penalty, tuple(config.stop), dict(config.sampling_options))
     template = build_template(spec.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
     problems, source = data.load_problems(spec, data.data_dir_from_env(config.data_dir), config.data_file)
     problems = data.select(problems, config.limit, list(config.problems) if config.problems else None)
@@ -225,11 +227,6 @@ def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
         from passk.plan import dry_run
 
         return dry_run(spec, problems, prompts, tokenizer, model, config.engine.max_model_len)
-    try:
-        sampling = SamplingConfig(spec.temperature, spec.top_p, spec.max_tokens, config.top_k, config.min_p,
-                                  config.repetition_penalty, tuple(config.stop), dict(config.sampling_options))
-    except ValueError as exc:
-        raise ConfigError(f"sampling: {exc}") from None
     check_options(backend_name, config.engine, sampling)  # before the run directory records them
     if tokenizer is not None and backend_name != "openai":
         check_prompt_lengths(prompts, tokenizer, spec.max_tokens, model_context(model, config.engine.max_model_len))
