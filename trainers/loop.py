@@ -30,6 +30,7 @@ from passk.generate.sampling import stable_seed
 from passk.grade import GradeConfig, Grader, extract_config
 from passk.jsonl import write_json_atomic
 from passk.prompts import get_template
+from passk.settings import describe_diff, settings_diff
 from trainers import core
 from trainers.config import TrainConfig, config_dict
 from trainers.rollout import HFRollout, RolloutBatch, VLLMRollout
@@ -188,10 +189,10 @@ class Trainer:
             write_json_atomic(saved, config_dict(self.config))
             return None
         old, new = json.loads(saved.read_text()), config_dict(self.config)
-        differing = [k for k in new if k not in RESUMABLE_CHANGES and old.get(k) != new[k]]
+        differing = settings_diff({"run has": old, "asked": new}, [k for k in new if k not in RESUMABLE_CHANGES])
         if differing:
-            raise ConfigError(f"{self.out} holds a run with other settings ({', '.join(differing)}); "
-                              f"use another out= or the same settings to resume")
+            raise ConfigError(f"{self.out} holds a run with other settings:\n{describe_diff(differing)}\n"
+                              f"Use another out= or the same settings to resume.")
         write_json_atomic(saved, new)
         checkpoints = sorted(self.out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
         return checkpoints[-1] if checkpoints else None
