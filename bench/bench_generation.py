@@ -83,11 +83,10 @@ def measure(args) -> dict:
     settings = GenerateSettings(spec.name, args.model, "bench", "vllm", template.name, template.text, sampling,
                                 args.seed, args.block_size, args.n, tuple(p.problem_id for p in problems))
     requests = [r for _, _, r in plan_requests(problems, prompts, settings, set())]
-    from vllm import SamplingParams
+    from passk.generate.sampling import vllm_sampling_params
 
     def params(r, n=None, seed=None):
-        return SamplingParams(n=n or r.n, temperature=sampling.temperature, top_p=sampling.top_p,
-                              max_tokens=sampling.max_tokens, seed=r.seed if seed is None else seed)
+        return vllm_sampling_params(sampling, r.seed if seed is None else seed, n or r.n)
 
     # time inside the engine's step, in every arm: the rest of an arm's time is its own Python
     engine, step_seconds = backend.llm.llm_engine, [0.0]
