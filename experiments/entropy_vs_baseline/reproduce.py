@@ -218,8 +218,10 @@ def measured_seconds(trained: list[str], evaluated: list[str]) -> dict[str, floa
     skips finished stages on a rerun)."""
     train = sum(json.loads(line)["seconds"] for name in trained
                 for line in (WORK / "train" / name / "metrics.jsonl").read_text().splitlines())
+    from passk.rundir import RunDir
+
     evaluate = sum(t["seconds"] for name in evaluated for problems in ("train", "heldout")
-                   for t in json.loads((WORK / "eval" / problems / name / "manifest.json").read_text())["throughput"].values())
+                   for t in RunDir(WORK / "eval" / problems / name).read_manifest().throughput.values())
     return {"warm_start": json.loads((WORK / "sft.json").read_text())["seconds"], "training": train,
             "evaluation_generation": evaluate}
 
