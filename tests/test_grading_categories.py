@@ -29,6 +29,14 @@ CASES = [
     ("chain-false-approx", r"\frac{1}{3}", T + r"\boxed{\frac{1}{3} \approx 0.5}", False, "false equation chain"),
     ("chain-identity-false", "2", T + r"\boxed{\sin^2 x + \cos^2 x = 2}", False, "false equation chain"),
     ("chain-value-on-the-left", "5", T + r"\boxed{5 = x}", True, ""),
+    # an answer whose box is never closed is no answer: a grader reading the box's first characters credits a prefix
+    ("malformed-unclosed-box-after-marker", "2", T + "Therefore, the final answer is:\n$\\boxed{2^{3x}= 2^{3x}$, which is the "
+     "original equation.", False, ""),
+    ("malformed-unclosed-box-answer-is", "12", T + r"So the answer is $\boxed{12 + x$.", False, ""),
+    ("malformed-dapo-unclosed-box", "7", T + "Answer: \\boxed{7x - 1", False, ""),
+    ("malformed-free-unclosed-box", "2", T + "Therefore, the final answer is:\n$\\boxed{2^{3x}= 2^{3x}$, which is the "
+     "original equation.", False, ""),
+    ("malformed-closed-box-after-marker", "5", T + r"The final answer is $\boxed{5}$.", True, ""),
     ("retract-pitfall-remark", "12", T + "\\boxed{12}\n\nNote: it is incorrect to add the cases.", True, ""),
     ("retract-sentence-start", "5", T + "So we get \\boxed{5}.\n\nThat's incorrect.", False, "retracted"),
     ("miss-magnitude-word", "10000", T + r"\boxed{10 \text{ thousand}}", True, ""),
