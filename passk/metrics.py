@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from passk.errors import ConfigError
+
 BOOTSTRAP_SEED = 20210707  # fixed: the same scores give the same intervals on every machine
 BOOTSTRAP_RESAMPLES = 1000
 
@@ -26,12 +28,12 @@ def pass_at_k(n, c, k) -> np.ndarray | float:
     if n.size == 0:
         return np.zeros(shape)
     if np.any(k < 1):
-        raise ValueError(f"pass@k needs k >= 1, got k = {int(k.min())}")
+        raise ConfigError(f"pass@k needs k >= 1, got k = {int(k.min())}")
     if np.any(k > n):
         bad = int(np.argmax(k > n))
-        raise ValueError(f"pass@k needs k <= n (the number of samples): k = {int(k[bad])} > n = {int(n[bad])}")
+        raise ConfigError(f"pass@k needs k <= n (the number of samples): k = {int(k[bad])} > n = {int(n[bad])}")
     if np.any((c < 0) | (c > n)):
-        raise ValueError("pass@k needs 0 <= c <= n")
+        raise ConfigError("pass@k needs 0 <= c <= n")
     out = _pass_at_k_table(n, c, int(k.max()))[np.arange(n.size), k - 1]
     return float(out[0]) if not shape else out.reshape(shape)
 
@@ -42,7 +44,7 @@ def pass_at_k_all(n, c, k_max: int | None = None) -> np.ndarray:
     c = np.asarray(c, dtype=np.int64).reshape(-1)
     k_max = int(n.min()) if k_max is None else k_max
     if k_max > n.min():
-        raise ValueError(f"pass@k needs k <= n: k_max = {k_max} > smallest n = {int(n.min())}")
+        raise ConfigError(f"pass@k needs k <= n: k_max = {k_max} > smallest n = {int(n.min())}")
     return _pass_at_k_table(n, c, k_max)
 
 
@@ -79,7 +81,7 @@ def maj_at_k(vote_counts: list[np.ndarray], correct_class: list[int | None], k: 
         counts = np.asarray(counts, dtype=np.int64)
         total = int(counts.sum()) + abstain
         if k > total:
-            raise ValueError(f"maj@k needs k <= n: k = {k} > n = {total} (problem {p})")
+            raise ConfigError(f"maj@k needs k <= n: k = {k} > n = {total} (problem {p})")
         if good is None or counts.size == 0:
             continue
         draws = rng.multivariate_hypergeometric(np.append(counts, abstain), k, size=resamples)[:, :-1]

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from passk import metrics
+from passk.errors import ConfigError
 
 
 def exact_pass_at_k(n, c, k):
@@ -46,9 +47,9 @@ def test_huge_n_is_stable():
 
 
 def test_k_greater_than_n_is_a_clear_error():
-    with pytest.raises(ValueError, match="k = 5 > n = 4"):
+    with pytest.raises(ConfigError, match="k = 5 > n = 4"):
         metrics.pass_at_k(4, 1, 5)
-    with pytest.raises(ValueError, match="k >= 1"):
+    with pytest.raises(ConfigError, match="k >= 1"):
         metrics.pass_at_k(4, 1, 0)
 
 

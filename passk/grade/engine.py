@@ -25,7 +25,7 @@ from typing import Iterable, Sequence
 
 from tqdm.auto import tqdm
 
-from passk.errors import ConfigError
+from passk.errors import ConfigError, InputError
 from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_top_level, symbolic_verdict
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, extract_answer, extract_gold
 from passk.grade.normalize import POLICIES, normalize_answer
@@ -126,7 +126,7 @@ class Grader:
               finish_reasons: Sequence[str | None] | None = None, progress: bool = False) -> list[Verdict]:
         """One Verdict per completion, in order."""
         if len(completions) != len(golds):
-            raise ValueError(f"{len(completions)} completions but {len(golds)} golds")
+            raise InputError(f"{len(completions)} completions but {len(golds)} golds")
         finish_reasons = finish_reasons if finish_reasons is not None else [None] * len(completions)
         extractions = [extract_answer(c, self.config.extract) for c in completions]
         keys: list[tuple[str, str] | None] = []
