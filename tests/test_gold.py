@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from conftest import write_jsonl
@@ -19,12 +20,14 @@ from passk.grade.gold import gold_answer
     ([1, 2], "plain", "1, 2"),  # not "[1, 2]", an interval
     ("So the answer is $\\boxed{\\frac{1}{2}}$.", "boxed_solution", "\\frac{1}{2}"),  # Minerva
     (" \x0crac{1}{2} ", "plain", "\\frac{1}{2}"),  # "\frac" in a non-raw string became a form feed
+    (np.int64(5), "plain", "5"),  # a parquet column of integers (a verl or TRL dataset's ground truth)
+    (np.float64(2.5), "plain", "2.5"),
 ])
 def test_gold_formats(raw, gold_format, gold):
     assert gold_answer(raw, gold_format) == gold
 
 
-@pytest.mark.parametrize("raw", [None, True, {"a": 1}, [], ["1", None]])
+@pytest.mark.parametrize("raw", [None, True, np.bool_(True), {"a": 1}, [], ["1", None]])
 def test_what_is_not_an_answer_is_an_input_error(raw):
     with pytest.raises(InputError, match="row 3: field 'a' is .*; a gold is a string, a number or a list"):
         gold_answer(raw, "plain", "row 3: field 'a'")

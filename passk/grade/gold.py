@@ -7,6 +7,7 @@ as it reads any gold (extract.extract_gold, normalize.normalize_answer).
 
 from __future__ import annotations
 
+import numbers
 import re
 from typing import Any
 
@@ -31,7 +32,7 @@ def gold_answer(raw: Any, gold_format: str = "plain", where: str = "the gold") -
         if boxed is None:
             raise InputError(f"{where} has no \\boxed{{}} answer")
         return boxed
-    if gold_format == "number" or (gold_format == "plain" and isinstance(raw, (int, float))):
+    if gold_format == "number" or (gold_format == "plain" and isinstance(raw, numbers.Real)):
         try:
             value = float(raw)
         except (TypeError, ValueError):
@@ -48,4 +49,5 @@ def gold_answer(raw: Any, gold_format: str = "plain", where: str = "the gold") -
 def _is_answer(raw: Any) -> bool:
     if isinstance(raw, (list, tuple)):
         return bool(raw) and all(_is_answer(item) for item in raw)
-    return isinstance(raw, str) or isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    # numbers.Real takes numpy's integers and floats too (parquet golds); a bool is not an answer
+    return isinstance(raw, str) or isinstance(raw, numbers.Real) and not isinstance(raw, bool)

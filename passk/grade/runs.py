@@ -8,6 +8,7 @@ from tqdm.auto import tqdm
 
 from passk.errors import InputError
 from passk.grade.engine import GradeConfig, Grader
+from passk.grade.gold import gold_answer
 from passk.grade.rows import verdict_fields
 from passk.rundir import GRADE_SCHEMA, RunDir, read_sample_part, write_part
 
@@ -17,7 +18,9 @@ def grade_run(run: RunDir, config: GradeConfig, progress: bool = True, regrade: 
     replaced atomically); returns status counts of the new grades. Each grade row records the grader's
     fingerprint and policy."""
     run.require()
-    golds = {key: str(row["gold"]) for key, row in run.read_problems().items()}
+    # problems.jsonl may come from elsewhere (the README invites it): its golds are read as loading reads them
+    golds = {key: gold_answer(row["gold"], where=f"{run.problems}: the gold of {key[1]!r}")
+             for key, row in run.read_problems().items()}
     todo = [p for p in run.sample_parts() if regrade or not run.grade_part_for(p).exists()]
     counts: Counter = Counter()
     with Grader(config) as grader:

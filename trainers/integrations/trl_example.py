@@ -28,6 +28,7 @@ import random
 from pathlib import Path
 
 from passk.grade import GradeConfig, Grader, extract_config
+from passk.grade.gold import gold_answer
 from passk.prompts import get_template
 from trainers import core
 
@@ -47,7 +48,8 @@ class PasskReward:
 
     def __call__(self, prompts, completions, answer, **kwargs) -> list[float]:
         texts = [c if isinstance(c, str) else c[-1]["content"] for c in completions]  # plain or conversational
-        return [self.correct if v.correct else self.incorrect for v in self.grader.grade(texts, answer)]
+        return [self.correct if v.correct else self.incorrect for v in self.grader.grade(
+            texts, [gold_answer(a, where=f"answer[{i}]") for i, a in enumerate(answer)])]
 
 
 def tiny_model(path: str | Path, warm_start_steps: int = 300) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 
 from passk.grade import GradeConfig, Grader, extract_config
+from passk.grade.gold import gold_answer
 from passk.prompts import get_template
 
 REWARD_CORRECT, REWARD_INCORRECT = 1.0, -1.0  # the paper's +1 / -1
@@ -26,5 +27,5 @@ def _grader(template: str) -> Grader:
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> float:
     template = (extra_info or {}).get("template", "qwen-boxed")
-    verdict = _grader(template).grade([solution_str], [str(ground_truth)])[0]
+    verdict = _grader(template).grade([solution_str], [gold_answer(ground_truth, where="ground_truth")])[0]
     return REWARD_CORRECT if verdict.correct else REWARD_INCORRECT
