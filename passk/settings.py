@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable, Mapping
 
-from passk.generate.backends import SamplingConfig
+from passk.generate.sampling import SamplingConfig
 
 # Settings that change what the samples are; a resume or a merge must match them all. n may grow.
 SAMPLE_SETTINGS = ("benchmark", "model", "model_fingerprint", "backend", "template", "template_text", "sampling",
@@ -55,15 +55,26 @@ class GenerateSettings:
 def settings_diff(by_label: Mapping[str, Mapping[str, Any]], keys: Iterable[str]) -> dict[str, dict[str, Any]]:
     """{key: {label: value}} for each key whose values differ between the labelled settings.
 
-    Values compare as canonical JSON, so a tuple equals the list it was saved as and key
+    Values compare as canonical JSON, so a tuple equals the list it was saved as, 1 equals 1.0 and key
     order never matters; a key absent from one side differs from any value on the other.
     """
     out = {}
     for key in keys:
         values = {label: settings.get(key) for label, settings in by_label.items()}
-        if len({json.dumps(v, sort_keys=True, default=str) for v in values.values()}) > 1:
+        if len({json.dumps(_one_number_type(v), sort_keys=True, default=str) for v in values.values()}) > 1:
             out[key] = values
     return out
+
+
+def _one_number_type(value: Any) -> Any:
+    """1.0 as 1: a temperature saved as 1.0 and asked as 1 (TOML, JSON) is the same setting."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _one_number_type(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_one_number_type(v) for v in value]
+    return value
 
 
 def describe_diff(diff: dict[str, dict[str, Any]], limit: int = 120) -> str:
