@@ -18,13 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from passk import metrics
 from passk.errors import InputError
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.plot import interval_curve, plot_pass_at_k
 from passk.results import BenchmarkComparison, Comparison, PairedDifference, ScoreConfig, SolvedSets
 from passk.rundir import RunDir, read_grades
-from passk.score import ProblemTally, benchmark_result, estimates, tally
+from passk.score import ProblemTally, benchmark_result, estimates, k_list, tally
 from passk.grade.rows import grading_provenance
 from passk.settings import COMPARED_SETTINGS, settings_diff
 
@@ -64,10 +63,7 @@ def compare_runs(runs: list[RunData], config: ScoreConfig = ScoreConfig()) -> Co
             continue
         per_run = [[r.tallies[benchmark][pid] for pid in shared] for r in runs]
         n_min = min(t.n for tallies in per_run for t in tallies)
-        ks = [k for k in (config.k or metrics.default_k_list(n_min)) if k <= n_min]
-        if not ks:
-            raise InputError(f"--k {','.join(map(str, config.k))}: every K exceeds the smallest number of samples "
-                             f"per problem in {benchmark} ({n_min}); give K <= {n_min}")
+        ks, _ = k_list(config, n_min, f" in {benchmark}")  # K above some run's n are left out, as score does
         scored = [benchmark_result(tallies, ks, config) for tallies in per_run]
         first = scored[0][1]
         differences = {f"{label} - {labels[0]}": _paired_difference(first, values, shared, ks, config, labels[0], label)

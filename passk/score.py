@@ -100,16 +100,21 @@ def benchmark_result(tallies: list[ProblemTally], ks: list[int], config: ScoreCo
     return result, values
 
 
+def k_list(config: ScoreConfig, n_min: int, where: str = "") -> tuple[list[int], list[int]]:
+    """(the K to report, the K asked for that exceed the smallest n): the default is powers of two up to n_min."""
+    wanted = list(config.k) if config.k else metrics.default_k_list(n_min)
+    ks, dropped = [k for k in wanted if k <= n_min], [k for k in wanted if k > n_min]
+    if not ks:
+        raise InputError(f"--k {','.join(map(str, wanted))}: every K exceeds the smallest number of samples "
+                         f"per problem{where} ({n_min}); give K <= {n_min}")
+    return ks, dropped
+
+
 def score_benchmark(problems: dict[str, ProblemTally], config: ScoreConfig) -> BenchmarkResult:
     """Scores at the K of `config` that every problem has samples for; the others are left out, with a note."""
     tallies = sorted(problems.values(), key=lambda t: t.problem_id)
     n_min, n_max = min(t.n for t in tallies), max(t.n for t in tallies)
-    wanted = list(config.k) if config.k else metrics.default_k_list(n_min)
-    ks = [k for k in wanted if k <= n_min]
-    dropped = [k for k in wanted if k > n_min]
-    if not ks:
-        raise InputError(f"--k {','.join(map(str, wanted))}: every K exceeds the smallest number of samples "
-                         f"per problem ({n_min}); give K <= {n_min}")
+    ks, dropped = k_list(config, n_min)
     notes = []
     if n_min != n_max:
         notes.append(f"problems have between {n_min} and {n_max} samples; Pass@K is reported for k <= {n_min}")
