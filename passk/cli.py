@@ -110,7 +110,8 @@ def cmd_grade(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from passk.score import ScoreConfig, format_table, score_run, write_scores
+    from passk.results import ScoreConfig
+    from passk.score import format_table, score_run, write_scores
     from passk.rundir import RunDir
 
     for path in args.run_dirs:
@@ -147,7 +148,7 @@ def _json_flag(flag: str, text: str | None) -> dict | None:
 
 
 def cmd_run(args) -> int:
-    from passk.generate.backends import EngineConfig
+    from passk.generate.sampling import EngineConfig
     from passk.generate.openai_backend import ServerConfig
     from passk.run import RunConfig, default_out, per_benchmark, run_benchmarks
 

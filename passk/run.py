@@ -16,7 +16,8 @@ from pathlib import Path
 
 from passk import data, metrics
 from passk.errors import ConfigError, PasskError
-from passk.generate.backends import BACKENDS, EngineConfig, SamplingConfig, check_options, make_backend
+from passk.generate.backends import BACKENDS, check_options, make_backend
+from passk.generate.sampling import EngineConfig, SamplingConfig
 from passk.generate.openai_backend import ServerConfig
 from passk.generate.runner import (GenerateSettings, Job, Shard, generate_jobs, model_fingerprint, pending_requests,
                                    prepare_run)
@@ -26,7 +27,8 @@ from passk.plan import model_context
 from passk.prompts import Template, build_template
 from passk.rundir import GradingRecord, RunDir
 from passk.results import RunScores
-from passk.score import ScoreConfig, format_table, score_run, write_scores
+from passk.results import ScoreConfig
+from passk.score import format_table, score_run, write_scores
 
 HF_DTYPES = ("auto", "float32", "bfloat16", "float16")
 VLLM_DTYPES = HF_DTYPES + ("half", "float")

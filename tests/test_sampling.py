@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from passk.errors import ConfigError
-from passk.generate.backends import SamplingConfig
+from passk.generate.sampling import SamplingConfig
 from passk.generate.sampling import hf_generate, pad_token_id, stable_seed, stop_token_ids
 
 

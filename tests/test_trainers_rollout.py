@@ -15,7 +15,8 @@ def _policy(path):
 
 
 def test_a_rollout_draws_what_passk_runs_hf_backend_draws_for_the_same_prompt_and_seed(tiny_model):
-    from passk.generate.backends import HFBackend, Request, SamplingConfig
+    from passk.generate.backends import HFBackend, Request
+    from passk.generate.sampling import SamplingConfig
     from trainers.rollout import HFRollout
 
     model, tokenizer = _policy(tiny_model)

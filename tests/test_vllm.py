@@ -68,7 +68,8 @@ def test_samples_stream_out_as_they_finish_with_every_request_in_flight(tiny_mod
     """Samples of different lengths come back at different engine steps, each exactly once."""
     script = textwrap.dedent(f"""
         import json
-        from passk.generate.backends import EngineConfig, Request, SamplingConfig, make_backend
+        from passk.generate.backends import Request, make_backend
+        from passk.generate.sampling import EngineConfig, SamplingConfig
         backend = make_backend("vllm", {str(tiny_model)!r}, EngineConfig())
         requests = [Request("What is " + str(i) + "?", 4, 100 * i, SamplingConfig(1.0, 1.0, 24, stop=tuple("0123456789"))) for i in range(6)]
         batches = [[(i, j, c.num_tokens, c.finish_reason) for i, j, c in done]

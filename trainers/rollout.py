@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from passk.generate.backends import EngineConfig, SamplingConfig
+from passk.generate.sampling import EngineConfig, SamplingConfig
 from passk.generate.sampling import hf_generate, pad_token_id, stop_token_ids, vllm_engine, vllm_sampling_params
 
 

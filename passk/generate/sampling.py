@@ -7,14 +7,69 @@ its sampling parameters are built, so an evaluation and a rollout sample the sam
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from passk.errors import ConfigError
 
-if TYPE_CHECKING:  # backends.py imports this module
-    from passk.generate.backends import EngineConfig, SamplingConfig
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    temperature: float = 0.6
+    top_p: float = 0.95
+    max_tokens: int = 4096
+    top_k: int = 0  # 0: off (vLLM's convention)
+    min_p: float = 0.0
+    repetition_penalty: float = 1.0
+    stop: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)  # any other sampling keyword of the backend, passed through
+
+    def __post_init__(self):
+        if self.temperature < 0:
+            raise ConfigError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.max_tokens < 1:
+            raise ConfigError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        if self.top_k < 0 and self.top_k != -1:
+            raise ConfigError(f"top_k must be >= 0 (0 or -1: off), got {self.top_k}")
+        if not 0 <= self.min_p <= 1:
+            raise ConfigError(f"min_p must be in [0, 1], got {self.min_p}")
+        if self.repetition_penalty <= 0:
+            raise ConfigError(f"repetition_penalty must be > 0, got {self.repetition_penalty}")
+        reserved = sorted(set(self.options) & (set(f.name for f in dataclasses.fields(self)) | {"n", "seed"}))
+        if reserved:
+            raise ConfigError(f"sampling options {reserved} have their own flags (n and seed are passk's)")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Engine options, passed through; None leaves the engine's own default (CPU defaults noted)."""
+    tensor_parallel_size: int = 1
+    gpu_memory_utilization: float | None = None  # CPU: 0.3 (the share of RAM vLLM reserves)
+    max_model_len: int | None = None
+    dtype: str = "auto"
+    enforce_eager: bool | None = None  # CPU: True (engine start 30 s instead of 2 min)
+    trust_remote_code: bool = False
+    revision: str | None = None
+    max_num_seqs: int | None = None
+    max_num_batched_tokens: int | None = None
+    enable_prefix_caching: bool | None = None
+    kv_cache_dtype: str | None = None
+    quantization: str | None = None
+    hf_overrides: dict | None = None
+    options: dict = field(default_factory=dict)  # any other vllm.EngineArgs keyword, passed through
+
+    # what changes the samples themselves (the rest changes scheduling and memory only)
+    SAMPLE_KEYS = ("dtype", "trust_remote_code", "revision", "kv_cache_dtype", "quantization", "hf_overrides", "options")
+
+    def sample_affecting(self) -> dict[str, Any]:
+        """The options that change samples, where not left at the default: part of a run's resume check."""
+        defaults = EngineConfig()
+        return {k: getattr(self, k) for k in self.SAMPLE_KEYS if getattr(self, k) != getattr(defaults, k)}
 
 
 def on_gpu() -> bool:
