@@ -97,6 +97,7 @@ def test_config_defaults_follow_the_paper_and_bad_keys_are_errors():
     ("mini_batch_size=0", "mini_batch_size must be >= 1"),
     ("ppo_epochs=0", "ppo_epochs must be >= 1"),
     ("advantage=entopy", "advantage must be one of baseline, entropy"),
+    ("rollout_backend=sglang", "rollout_backend must be one of hf, vllm"),
     ("top_p=2", "top_p must be in (0, 1]"),
     ("grade_truncated=1", "key 'grade_truncated' must be"),
     ("kapa=2", "unknown key"),

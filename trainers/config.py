@@ -21,6 +21,7 @@ from typing import Any
 from passk.config import check_type, from_dict
 from passk.errors import ConfigError
 from trainers import core
+from trainers.rollout import ROLLOUTS
 
 # algorithm -> its advantage estimator in core.ADVANTAGE_ESTIMATORS (one with `needs_values` brings a critic)
 ALGORITHMS = {"grpo": "grpo", "ppo": "gae"}
@@ -93,7 +94,7 @@ class TrainConfig:
         _check_choice("loss_aggregation", self.loss_aggregation, core.LOSS_AGGREGATIONS)
         _check_choice("kl_estimator", self.kl_estimator, core.KL_ESTIMATORS)
         _check_choice("critic", self.critic, ("value_head", "separate"))
-        _check_choice("rollout_backend", self.rollout_backend, ("hf", "vllm"))
+        _check_choice("rollout_backend", self.rollout_backend, ROLLOUTS)
         if self.alpha is None:
             object.__setattr__(self, "alpha", core.PAPER_ALPHA[self.algorithm])
         core.check_entropy_hyperparameters(self.alpha, self.kappa)

@@ -33,7 +33,7 @@ from passk.prompts import get_template
 from passk.settings import describe_diff, settings_diff
 from trainers import core
 from trainers.config import TrainConfig, config_dict
-from trainers.rollout import HFRollout, RolloutBatch, VLLMRollout
+from trainers.rollout import ROLLOUTS, RolloutBatch
 from trainers.tasks import TaskSource
 
 # Settings a resumed run may change: how long it runs and how often it saves.
@@ -176,10 +176,8 @@ class Trainer:
 
     def _make_rollout(self, model_path: str):
         c = self.config
-        if c.rollout_backend == "vllm":
-            return VLLMRollout(model_path, self.tokenizer, self.policy.generation_config, c.max_new_tokens,
-                               c.temperature, c.top_p)
-        return HFRollout(self.policy, self.tokenizer, c.max_new_tokens, c.temperature, c.top_p)
+        return ROLLOUTS[c.rollout_backend](self.policy, self.tokenizer, model_path, c.max_new_tokens, c.temperature,
+                                           c.top_p)
 
     def _check_resume(self) -> Path | None:
         """The latest checkpoint when the run directory exists with a compatible config, else None."""
@@ -252,7 +250,7 @@ class Trainer:
                                           None if ref_log_probs is None else ref_log_probs[rows], critic_only)
                 stats.update(step_stats)
                 updates += 1
-        if isinstance(self.rollout, VLLMRollout):
+        if hasattr(self.rollout, "sync"):  # a rollout with its own copy of the weights (vLLM's engine)
             self.rollout.sync(self.policy)
         lengths = mask.sum(dim=1)
         reflective = Counter()

@@ -10,11 +10,12 @@ stop ids, seeds and the engine come from passk.generate.sampling.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
-from passk.generate.sampling import EngineConfig, SamplingConfig
-from passk.generate.sampling import hf_generate, pad_token_id, stop_token_ids, vllm_engine, vllm_sampling_params
+from passk.generate.sampling import (EngineConfig, SamplingConfig, hf_generate, pad_token_id, stop_token_ids,
+                                     vllm_engine, vllm_sampling_params)
 
 
 @dataclass
@@ -78,6 +79,14 @@ class VLLMRollout:
             responses[i, : len(c.token_ids)] = torch.tensor(c.token_ids)
         return _assemble(self.tokenizer, ids, mask, responses, self.stop_ids, self.pad_id, group_size)
 
+
+
+# TrainConfig.rollout_backend -> f(policy, tokenizer, model_path, max_new_tokens, temperature, top_p) -> a rollout
+ROLLOUTS: dict[str, Callable] = {
+    "hf": lambda policy, tokenizer, model_path, *sampling: HFRollout(policy, tokenizer, *sampling),
+    "vllm": lambda policy, tokenizer, model_path, *sampling: VLLMRollout(model_path, tokenizer, policy.generation_config,
+                                                                         *sampling),
+}
 
 def _assemble(tokenizer, ids, mask, responses, stop_ids, pad_id, group_size) -> RolloutBatch:
     device = ids.device
