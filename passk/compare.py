@@ -41,7 +41,7 @@ def load_run(path: str, label: str | None = None) -> RunData:
     grades = read_grades(run)
     if not grades:
         raise InputError(f"{run.path}: no grades; run `passk grade {run.path}` first")
-    tallies, _ = tally(grades)
+    tallies = tally(grades)
     settings = run.read_manifest().settings
     # what graded the samples is compared like a setting: runs graded differently are not comparable as they are
     return RunData(label or run.path.name, run, tallies,

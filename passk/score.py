@@ -37,15 +37,13 @@ class ProblemTally:
         return self.statuses["correct"]
 
 
-def tally(grades: list[dict[str, Any]]) -> tuple[dict[str, dict[str, ProblemTally]], int]:
+def tally(grades: list[dict[str, Any]]) -> dict[str, dict[str, ProblemTally]]:
     """Per benchmark and problem: statuses and votes. Duplicate (problem, sample_idx) rows count once."""
     seen: set[tuple[str, str, int]] = set()
-    duplicates = 0
     out: dict[str, dict[str, ProblemTally]] = defaultdict(dict)
     for row in grades:
         key = (row["benchmark"], row["problem_id"], row["sample_idx"])
         if key in seen:
-            duplicates += 1
             continue
         seen.add(key)
         t = out[row["benchmark"]].setdefault(row["problem_id"], ProblemTally(row["problem_id"], Counter(), Counter(), 0, 0))
@@ -55,7 +53,7 @@ def tally(grades: list[dict[str, Any]]) -> tuple[dict[str, dict[str, ProblemTall
             t.abstain += 1
         else:
             t.votes[row["answer_key"]] += 1
-    return out, duplicates
+    return out
 
 
 def per_problem(tallies: list[ProblemTally], ks: list[int], maj_resamples: int = 200,
@@ -130,7 +128,7 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> RunScores:
     grades = read_grades(run)
     if not grades:
         raise InputError(f"{run.path}: no grades yet; run `passk grade {run.path}` first")
-    tallies, _ = tally(grades)  # no duplicates: require_consistent_grades refused them
+    tallies = tally(grades)  # no duplicates: require_consistent_grades refused them
     graded_by = grading_provenance(grades)
     expected = Counter(b for b, _ in run.read_problems())
     ungraded = sum(not run.grade_part_for(p).exists() for p in run.sample_parts())
