@@ -58,8 +58,13 @@ def plot_pass_at_k(panels: dict[str, list[Curve]], out: Path, panel_size: tuple[
 
 
 def plot_runs(score_files: list[Path], labels: list[str], out: Path) -> Path:
-    """Runs' scores.json overlaid: a panel per benchmark, titled with its problem count when there is one run."""
-    runs = [RunScores.read(path).benchmarks for path in score_files]
+    """Runs' scores.json overlaid (`passk plot`)."""
+    return plot_scores([RunScores.read(path) for path in score_files], labels, out)
+
+
+def plot_scores(scores: list[RunScores], labels: list[str], out: Path) -> Path:
+    """Runs' scores overlaid: a panel per benchmark, titled with its problem count when there is one run."""
+    runs = [s.benchmarks for s in scores]
     panels = {}
     for benchmark in sorted({b for run in runs for b in run}):
         title = f"{benchmark} ({runs[0][benchmark].n_problems} problems)" if len(runs) == 1 else benchmark

@@ -26,8 +26,7 @@ from passk.grade.runs import grade_run
 from passk.plan import model_context
 from passk.prompts import Template, build_template
 from passk.rundir import GradingRecord, RunDir
-from passk.results import RunScores
-from passk.results import ScoreConfig
+from passk.results import RunScores, ScoreConfig
 from passk.score import format_table, score_run, write_scores
 
 HF_DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -318,7 +317,7 @@ def _visible_gpus() -> list[str]:
 
 
 def _score(p: Prepared, progress: bool) -> RunScores:
-    from passk.plot import plot_runs
+    from passk.plot import plot_scores
     from passk.report import write_report
 
     config = p.config
@@ -327,7 +326,7 @@ def _score(p: Prepared, progress: bool) -> RunScores:
             p.template.answer_form, p.template.extract_fallbacks)), progress=progress)
     scores = score_run(p.run_dir, ScoreConfig(k=p.spec_k))
     write_scores(p.run_dir, scores)
-    plot_runs([p.run_dir.scores_json], [p.settings.model], p.run_dir.plot_png)
+    plot_scores([scores], [p.settings.model], p.run_dir.plot_png)
     write_report(p.run_dir, scores.benchmarks)
     print(format_table(scores))
     print(f"wrote {p.run_dir.scores_json}, {p.run_dir.plot_png} and {p.run_dir.report_md}")
@@ -336,12 +335,12 @@ def _score(p: Prepared, progress: bool) -> RunScores:
 
 def _write_summary(folder: Path, prepared: list[Prepared], results: list[RunScores]) -> None:
     """One report and one plot over every benchmark of the command."""
-    from passk.plot import plot_runs
+    from passk.plot import plot_scores
     from passk.report import write_report
 
     summary = RunDir(folder)
     combined = {name: b for scores in results for name, b in scores.benchmarks.items()}
-    plot_runs([p.run_dir.scores_json for p in prepared], [p.settings.benchmark for p in prepared], summary.plot_png)
+    plot_scores(results, [p.settings.benchmark for p in prepared], summary.plot_png)
     write_report(summary, combined)
     print(f"wrote {summary.report_md} and {summary.plot_png} over {len(prepared)} benchmarks")
 
