@@ -80,13 +80,13 @@ class VLLMRollout:
         return _assemble(self.tokenizer, ids, mask, responses, self.stop_ids, self.pad_id, group_size)
 
 
-
 # TrainConfig.rollout_backend -> f(policy, tokenizer, model_path, max_new_tokens, temperature, top_p) -> a rollout
 ROLLOUTS: dict[str, Callable] = {
     "hf": lambda policy, tokenizer, model_path, *sampling: HFRollout(policy, tokenizer, *sampling),
     "vllm": lambda policy, tokenizer, model_path, *sampling: VLLMRollout(model_path, tokenizer, policy.generation_config,
                                                                          *sampling),
 }
+
 
 def _assemble(tokenizer, ids, mask, responses, stop_ids, pad_id, group_size) -> RolloutBatch:
     device = ids.device
