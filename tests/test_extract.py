@@ -27,6 +27,10 @@ CASES = [
     ("<think>so 3</think> <answer> $x = 4$ </answer>", extract_config("answer_tag"), "x = 4", "answer_tag"),
     (r"<think>so</think> <answer>it is \boxed{4}</answer>", extract_config("answer_tag"), "4", "answer_tag"),
     ("so the total is about 17 apples", PAIRS_CONFIG, "17", "last_number"),
+    # a marked answer whose box is never closed, or holds nothing, is no answer (not its box's first characters)
+    ("The final answer is:\n$\\boxed{2^{3x}= 2^{3x}$, which is it.", BOXED_CONFIG, None, "none"),
+    ("So the final answer is within $\\boxed{}$.", BOXED_CONFIG, None, "none"),
+    ("The answer is \\boxed{}\\text{True}.", BOXED_CONFIG, None, "none"),
 ]
 
 

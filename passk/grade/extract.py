@@ -217,8 +217,8 @@ def _find(rule: str, text: str) -> tuple[int, str | None]:
     if answer and rule in _PROSE_MARKER_RULES and _words_without_math(answer):
         return -1, None
     if answer and _BOX_RE.search(answer) and _boxed(answer)[2] is None:
-        # a box the model opened and never closed ("$\boxed{2^{3x} = 2^{3x}$, which..."): no answer, where
-        # Math-Verify would read the box's first characters ("2") as one
+        # a box the model opened and never closed ("$\boxed{2^{3x} = 2^{3x}$, which..."), or left empty ("within
+        # \boxed{}"): no answer, where Math-Verify would read the box's first characters ("2") as one
         return -1, None
     return end, answer
 
