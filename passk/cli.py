@@ -76,7 +76,7 @@ def _grade_config(args):
 
 def cmd_grade(args) -> int:
     from passk.grade.pairs import PairFields, grade_pairs, open_output
-    from passk.grade.runs import grade_run
+    from passk.grade.run_grades import grade_run
     from passk.rundir import RunDir
 
     if bool(args.pairs) == bool(args.run_dir):
@@ -91,7 +91,7 @@ def cmd_grade(args) -> int:
             if out is not sys.stdout:
                 out.close()
         if args.check:
-            from passk.grade.check_report import check_pairs
+            from passk.grade.agreement import check_pairs
 
             report = check_pairs(rows, fields, args.group_by)
             if not report.groups:
@@ -99,7 +99,7 @@ def cmd_grade(args) -> int:
             report.print(gold_field=args.gold_field)
             return 1 if report.mismatches else 0
         return 0
-    from passk.check import require_consistent_grades
+    from passk.integrity import require_consistent_grades
 
     run = RunDir(args.run_dir).require()
     with run.task_lock("grade"):  # a second grader waits, then finds the parts graded
@@ -199,7 +199,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from passk.check import check_run
+    from passk.integrity import check_run
     from passk.rundir import RunDir
 
     run = RunDir(args.run_dir)

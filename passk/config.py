@@ -75,7 +75,3 @@ def _describe(hint: Any) -> str:
              type(None): "absent"}
     return names.get(hint, getattr(hint, "__name__", str(hint)))
 
-
-def to_dict(obj: Any) -> dict[str, Any]:
-    """The resolved configuration as JSON-ready plain data (saved with every result)."""
-    return dataclasses.asdict(obj)

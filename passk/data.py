@@ -8,11 +8,14 @@ works too, through `custom_spec`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
 import re
+import socket
 import tomllib
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from passk.jsonl import read_json, read_jsonl
 from passk.grade.gold import GOLD_FORMATS, gold_answer
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent / "benchmarks"  # package data: found by any install
+REVISION = "revision"  # the key of a problem set's record that names its revision
 
 
 @dataclass(frozen=True)
@@ -100,22 +104,22 @@ def data_dir_from_env(explicit: str | None = None) -> Path | None:
 
 
 def load_problems(spec: BenchmarkSpec, data_dir: Path | None = None, data_file: str | None = None) -> tuple[list[Problem], dict]:
-    """The benchmark's problems and a record of where they came from (for the manifest)."""
+    """The benchmark's problems and a record of where they came from (for the manifest). The record's
+    REVISION (a mirror's source commit, the hub dataset's commit) is provenance to cite, not a sample
+    setting: content is pinned by the sha256 or fingerprint beside it."""
     if data_file:
         source = {"file": str(Path(data_file).resolve()), "sha256": file_sha256(Path(data_file))}
         rows = _load_file(Path(data_file))
     elif data_dir:
         path, digest, hub = mirror_file(data_dir, spec.mirror or spec.name)
-        source = {"mirror": str(path.resolve()), "sha256": digest, "hub": hub}
+        origin = (read_json(data_dir / "MANIFEST.json")[spec.mirror or spec.name].get("source") or {})
+        source = {"mirror": str(path.resolve()), "sha256": digest, "hub": hub,
+                  REVISION: origin.get("commit") if isinstance(origin, dict) else None}
         rows = _load_file(path)
     else:
-        if not spec.hub_path:
-            raise ConfigError(f"benchmark {spec.name!r} names no hub dataset; pass --data-dir or --data")
-        import datasets
-
-        ds = datasets.load_dataset(spec.hub_path, spec.hub_config or None, split=spec.hub_split)
+        ds = _load_hub(spec)
         source = {"hub": spec.hub_path, "config": spec.hub_config, "split": spec.hub_split,
-                  "fingerprint": getattr(ds, "_fingerprint", None)}
+                  "fingerprint": getattr(ds, "_fingerprint", None), REVISION: _hub_commit(ds)}
         rows = list(ds)
     problems = [_problem(spec, i, row) for i, row in enumerate(rows)
                 if all(_field(row, k, f"benchmark {spec.name} row {i}") == v for k, v in spec.where.items())]
@@ -125,6 +129,54 @@ def load_problems(spec: BenchmarkSpec, data_dir: Path | None = None, data_file: 
     if len(set(ids)) != len(ids):
         raise InputError(f"benchmark {spec.name}: problem ids in field {spec.id_field!r} are not unique")
     return problems, source
+
+
+def _hub_commit(ds) -> str | None:
+    """The hub commit the dataset was loaded at, as its cache folder names it (40 hex digits); None if unnamed."""
+    for entry in getattr(ds, "cache_files", None) or []:
+        for part in Path(entry.get("filename", "")).parts:
+            if re.fullmatch(r"[0-9a-f]{40}", part):
+                return part
+    return None
+
+
+@contextlib.contextmanager
+def _offline_unless_reachable(timeout_s: float = 3.0):
+    """Offline mode (the hub cache only) when the hub's host does not answer within `timeout_s`: an offline
+    machine gets its one-line error at once instead of half a minute of retries."""
+    import datasets
+    from huggingface_hub import constants
+
+    host = urllib.parse.urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout_s).close()
+        yield
+        return
+    except OSError:
+        pass
+    saved = constants.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = datasets.config.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE = saved
+
+
+def _load_hub(spec: BenchmarkSpec):
+    """The benchmark's split from the hub (or the hub cache); any failure to reach it is one line naming the
+    hub id and --data-dir, not a `datasets` traceback."""
+    if not spec.hub_path:
+        raise ConfigError(f"benchmark {spec.name!r} names no hub dataset; pass --data-dir or --data")
+    import datasets
+
+    try:
+        with _offline_unless_reachable():
+            return datasets.load_dataset(spec.hub_path, spec.hub_config or None, split=spec.hub_split)
+    except Exception as exc:  # noqa: BLE001  (connection, offline mode, auth, missing split: all the same advice)
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise InputError(f"benchmark {spec.name}: cannot load {spec.hub_path} from the Hugging Face hub "
+                         f"({type(exc).__name__}: {reason}); pass --data-dir DIR with a local mirror "
+                         f"(MANIFEST.json; or set PASSK_DATA_DIR), or --data FILE") from None
 
 
 def mirror_file(data_dir: Path, entry_name: str) -> tuple[Path, str, str | None]:

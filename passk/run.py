@@ -22,7 +22,7 @@ from passk.generate.openai_backend import ServerConfig
 from passk.generate.runner import (GenerateSettings, Job, Shard, generate_jobs, model_fingerprint, pending_requests,
                                    prepare_run)
 from passk.grade import GradeConfig, extract_config
-from passk.grade.runs import grade_run
+from passk.grade.run_grades import grade_run
 from passk.plan import model_context
 from passk.prompts import Template, build_template
 from passk.rundir import GradingRecord, RunDir
@@ -237,10 +237,11 @@ def _prepare(config: RunConfig, backend_name: str) -> Prepared | dict:
         model_fingerprint=f"served:{model}" if served else model_fingerprint(model),
         backend=backend_name, template=template.name, template_text=template.record(), sampling=sampling,
         seed=config.seed, block_size=config.block_size, n=spec.n, problem_ids=tuple(p.problem_id for p in problems),
-        dataset=source, engine={} if backend_name == "openai" else config.engine.sample_affecting())
+        dataset={k: v for k, v in source.items() if k != data.REVISION}, engine={} if backend_name == "openai" else config.engine.sample_affecting())
     run_dir = RunDir(config.out)
     prepare_run(run_dir, settings, problems, prompts, force=config.force)
-    run_dir.update_manifest(lambda m: _record_run(m, config, spec, model, template, backend_name))
+    run_dir.update_manifest(lambda m: _record_run(m, config, spec, model, template, backend_name,
+                                                  source.get(data.REVISION)))
     return Prepared(config, run_dir, settings, problems, prompts, template, spec.k, model)
 
 
@@ -378,14 +379,15 @@ def check_prompt_lengths(prompts: dict[str, str], tokenizer, max_tokens: int, co
                               f"(--problems / a smaller --data file)")
 
 
-def _record_run(manifest, config: RunConfig, spec: data.BenchmarkSpec, model: str, template, backend: str) -> None:
+def _record_run(manifest, config: RunConfig, spec: data.BenchmarkSpec, model: str, template, backend: str,
+                revision: str | None) -> None:
     """The options of this `passk run` that are not sample settings, each once (sampling lives in settings)."""
     in_settings = {"benchmark", "model", "backend", "n", "temperature", "top_p", "max_tokens", "template", "seed",
                    "block_size", "k", "grade_timeout_s", "problem_field", "answer_field", "id_field", "data_file"}
     definition = {key: v for key, v in data.spec_dict(spec).items()
                   if key not in {"name", "temperature", "top_p", "max_tokens", "n", "template", "k"}}
     manifest.run_config = {**{key: v for key, v in asdict(config).items() if key not in in_settings},
-                           "model_path": model, "resolved_backend": backend, "k": list(spec.k),
+                           "dataset_revision": revision, "model_path": model, "resolved_backend": backend, "k": list(spec.k),
                            "definition": definition}
     manifest.grading = GradingRecord(template.answer_form, tuple(template.extract_fallbacks), config.grade_timeout_s)
 

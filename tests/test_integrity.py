@@ -326,7 +326,7 @@ def test_a_second_grader_waits_for_the_first_then_finds_nothing_to_grade(tmp_pat
         second.join(timeout=2)
         assert second.is_alive(), "the second grader should wait"
         from passk.grade import GradeConfig
-        from passk.grade.runs import grade_run
+        from passk.grade.run_grades import grade_run
 
         grade_run(run, GradeConfig(), progress=False)
     second.join(timeout=60)
