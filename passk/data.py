@@ -22,11 +22,14 @@ from typing import Any
 
 from passk.config import from_dict
 from passk.errors import ConfigError, InputError
+from passk.generate.sampling import SamplingConfig
+from passk.settings import check_k
 from passk.jsonl import read_json, read_jsonl
 from passk.grade.gold import GOLD_FORMATS, gold_answer
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent / "benchmarks"  # package data: found by any install
 REVISION = "revision"  # the key of a problem set's record that names its revision
+CUSTOM_FIELDS = ("problem_field", "answer_field", "id_field")  # what --data reads (custom_spec's defaults)
 
 
 @dataclass(frozen=True)
@@ -43,23 +46,25 @@ class BenchmarkSpec:
     problem_strip_suffix: str = ""
     gold_format: str = "plain"
     template: str = "qwen-boxed"
-    temperature: float = 0.6
-    top_p: float = 0.95
-    max_tokens: int = 4096
+    # the sampling a definition may set; left out, SamplingConfig's defaults (written there once)
+    temperature: float = SamplingConfig.temperature
+    top_p: float = SamplingConfig.top_p
+    max_tokens: int = SamplingConfig.max_tokens
     n: int = 16
     k: tuple[int, ...] = (1, 2, 4, 8, 16)
 
     def __post_init__(self):
         object.__setattr__(self, "k", tuple(self.k))
         problems = [f"gold_format {self.gold_format!r} is not one of {GOLD_FORMATS}"] * (self.gold_format not in GOLD_FORMATS)
-        problems += [f"{key} must be >= {low}, got {value}" for key, value, low in
-                     (("n", self.n, 1), ("max_tokens", self.max_tokens, 1), ("temperature", self.temperature, 0))
-                     if value < low]
-        problems += [f"top_p must be in (0, 1], got {self.top_p}"] * (not 0 < self.top_p <= 1)
-        problems += [f"k must be a non-empty list of integers from 1 to n = {self.n}, got {list(self.k)}"] * (
-            not self.k or any(k < 1 or k > self.n for k in self.k))
+        problems += [f"n must be >= 1, got {self.n}"] * (self.n < 1)
         problems += [f"where must map field names to values, got {self.where!r}"] * any(
             isinstance(v, (dict, list)) for v in self.where.values())
+        try:  # sampling and K are checked where they are for every run: SamplingConfig and check_k
+            SamplingConfig(temperature=self.temperature, top_p=self.top_p, max_tokens=self.max_tokens)
+            if not problems:
+                check_k(self.k, self.n, flag="k")
+        except ConfigError as exc:
+            problems.append(str(exc))
         if problems:
             raise ConfigError(f"benchmark {self.name!r}: " + "; ".join(problems))
 
@@ -93,7 +98,9 @@ def get_spec(name: str) -> BenchmarkSpec:
     return from_dict(BenchmarkSpec, table, where=str(path))
 
 
-def custom_spec(path: str, problem_field: str, answer_field: str, id_field: str = "", **overrides) -> BenchmarkSpec:
+def custom_spec(path: str, problem_field: str = "problem", answer_field: str = "answer", id_field: str = "",
+                **overrides) -> BenchmarkSpec:
+    """The definition of a --data file: named after it, with the sampling defaults of every definition."""
     return BenchmarkSpec(name=Path(path).stem, problem_field=problem_field, answer_field=answer_field,
                          id_field=id_field, **overrides)
 

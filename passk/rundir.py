@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 from passk.errors import InputError, RunIntegrityError, RunLocked, StorageError
 from passk.jsonl import atomic_path, read_json, read_jsonl, write_json_atomic, write_jsonl_atomic
 from passk.provenance import library_versions
-from passk.settings import GenerateSettings
+from passk.settings import GenerateSettings, GradingRecord
 
 SAMPLE_FIELDS = ("benchmark", "problem_id", "sample_idx", "completion", "finish_reason", "num_tokens")
 SAMPLE_SCHEMA = pa.schema([
@@ -59,17 +59,10 @@ GRADE_SCHEMA = pa.schema([
 ])
 PROBLEM_FIELDS = ("benchmark", "problem_id", "gold")
 PART_SUFFIXES = (".parquet", ".jsonl")
+GRADING_KEYS = ("answer_form", "extract_fallbacks", "timeout_s")
 # manifest.json's layout; 1 is every manifest written before the field existed (read the same way)
 MANIFEST_SCHEMA = 2
 Key = tuple[str, str, int]  # (benchmark, problem_id, sample_idx)
-
-
-@dataclass(frozen=True)
-class GradingRecord:
-    """How the run's samples are graded, as the prompt template implies; `passk grade RUN` reads it."""
-    answer_form: str = "boxed"
-    extract_fallbacks: tuple[str, ...] = ()
-    timeout_s: float = 5.0
 
 
 @dataclass
@@ -96,8 +89,8 @@ class Manifest:
             return cls(
                 settings=GenerateSettings.from_dict(data["settings"]) if data.get("settings") else None,
                 run_config=data.get("run_config") or {},
-                grading=GradingRecord(grading.get("answer_form", "boxed"), tuple(grading.get("extract_fallbacks", ())),
-                                      float(grading.get("timeout_s", 5.0))),
+                grading=GradingRecord(**{**{k: v for k, v in grading.items() if k in GRADING_KEYS},
+                                         "extract_fallbacks": tuple(grading.get("extract_fallbacks", ()))}),
                 history=data.get("history") or [], throughput=data.get("throughput") or {},
                 created=data.get("created", ""), merged_from=data.get("merged_from") or [],
                 engine=data.get("engine") or {}, schema_version=schema)

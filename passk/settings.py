@@ -1,4 +1,5 @@
-"""What the samples of a run are, and the one function that says which settings differ.
+"""What the samples of a run are, how they are graded, the one K check, and the one function that says which
+settings differ.
 
 `GenerateSettings` is recorded once, in the run's manifest; a resume must match its
 `SAMPLE_SETTINGS` (n may grow), shards merge only when they match, and `passk compare`
@@ -12,7 +13,9 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable, Mapping
 
+from passk.errors import ConfigError
 from passk.generate.sampling import SamplingConfig
+from passk.grade.engine import GradeConfig
 
 # Settings that change what the samples are; a resume or a merge must match them all. n may grow.
 SAMPLE_SETTINGS = ("benchmark", "model", "model_fingerprint", "backend", "template", "template_text", "sampling",
@@ -50,6 +53,50 @@ class GenerateSettings:
         values["sampling"] = SamplingConfig(**data["sampling"])
         values["problem_ids"] = tuple(data["problem_ids"])
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class GradingRecord:
+    """How a run's samples are graded, as its prompt template implies; the manifest keeps it for `passk grade RUN`.
+
+    The one glue between a template and the grader: `for_template` and `grade_config` (passk run, passk grade,
+    the trainers' rewards, the TRL and verl rewards)."""
+    answer_form: str = "boxed"
+    extract_fallbacks: tuple[str, ...] = ()
+    timeout_s: float = GradeConfig.timeout_s  # the grader's default, written once (passk.grade.engine)
+
+    @classmethod
+    def for_template(cls, template, timeout_s: float | None = None) -> "GradingRecord":
+        """`template`: anything with `answer_form` and `extract_fallbacks` (a Template, a BenchmarkSpec's)."""
+        return cls(template.answer_form, tuple(template.extract_fallbacks),
+                   GradeConfig.timeout_s if timeout_s is None else timeout_s)
+
+    def grade_config(self, **options: Any) -> GradeConfig:
+        """The grader for these samples; `options` are GradeConfig's others (workers, cache_path, policy)."""
+        from passk.grade import extract_config
+
+        return GradeConfig(timeout_s=self.timeout_s, extract=extract_config(self.answer_form, self.extract_fallbacks),
+                           **options)
+
+
+def parse_k(text: str, flag: str = "--k") -> tuple[int, ...]:
+    """A K list as the command line spells it: "1,2,4"."""
+    try:
+        return check_k(tuple(int(k) for k in text.split(",")), flag=flag)
+    except ValueError as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{flag} must be comma-separated positive integers (for example 1,2,4), got {text!r}") from None
+
+
+def check_k(ks: Iterable[int], n: int | None = None, flag: str = "--k") -> tuple[int, ...]:
+    """The one check of a K list: positive integers, and none beyond n where n is known."""
+    ks = tuple(ks)
+    if not ks or any(not isinstance(k, int) or isinstance(k, bool) or k < 1 for k in ks):
+        raise ConfigError(f"{flag} must be positive integers (for example 1,2,4), got {','.join(map(str, ks))}")
+    if n is not None and max(ks) > n:
+        raise ConfigError(f"{flag} {max(ks)} exceeds n = {n} (Pass@K needs K <= n samples; raise --n)")
+    return ks
 
 
 def settings_diff(by_label: Mapping[str, Mapping[str, Any]], keys: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -78,7 +78,7 @@ def test_a_different_shard_count_or_the_same_shard_is_refused_while_a_writer_run
 WRITER = """
 import contextlib, io, json, sys, time
 from pathlib import Path
-import passk.run, passk.generate.backends, torch, transformers
+import passk.pipeline, passk.generate.backends, torch, transformers
 from passk.cli import main
 sync, name, rounds = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
 for r, args in enumerate(rounds):

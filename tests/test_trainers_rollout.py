@@ -20,7 +20,7 @@ def test_a_rollout_draws_what_passk_runs_hf_backend_draws_for_the_same_prompt_an
     from trainers.rollout import HFRollout
 
     model, tokenizer = _policy(tiny_model)
-    rollout = HFRollout(model, tokenizer, max_new_tokens=12, temperature=1.0, top_p=0.9)
+    rollout = HFRollout(model, tokenizer, SamplingConfig(temperature=1.0, top_p=0.9, max_tokens=12))
     backend = HFBackend(str(tiny_model))
     for seed in (0, 41):
         batch = rollout.sample(["What is 2 + 2?"], group_size=4, seed=seed)

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     from passk.cli import main as passk
     from passk.compare import compare_runs, format_comparison, load_run, write_comparison
     from passk.results import ScoreConfig
-    from trainers.config import TrainConfig, config_dict
+    from trainers.config import config_dict, train_config
     from trainers.loop import train
 
     parser = argparse.ArgumentParser(description="entropy advantage against baseline, GRPO and PPO, at CPU scale")
@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     for algorithm, seed in runs:
         for arm in ARMS:
             name = run_name(algorithm, arm, seed)
-            config = TrainConfig(**{**configs[algorithm], "task": str(train_file), "advantage": arm, "seed": seed,
-                                    "model": str(start), "holdout": str(heldout), "out": str(WORK / "train" / name)})
+            config = train_config({**configs[algorithm], "task": str(train_file), "advantage": arm, "seed": seed,
+                                   "model": str(start), "holdout": str(heldout), "out": str(WORK / "train" / name)})
             log(f"training {name}")
             checkpoints[name] = train(config, progress=False)
             for kind in ("metrics", "exact_eval"):

@@ -93,11 +93,7 @@ def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem]
             manifest.settings, manifest.created = settings, utc_now()
         else:
             old = manifest.settings
-            diff = settings_diff({"run has": old.as_dict(), "asked": settings.as_dict()}, SAMPLE_SETTINGS)
-            if diff:
-                raise ResumeMismatch(f"{run.path} was made with other settings:\n{describe_diff(diff)}\n"
-                                     f"Use the same settings to resume, another --out, or --force to start afresh "
-                                     f"(--force deletes the samples there).")
+            _refuse_other_settings(run, old, settings)
             # a smaller n never deletes samples; score with --k to look at fewer
             manifest.settings = replace(settings, n=max(settings.n, old.n))
         manifest.record_command()
@@ -105,6 +101,22 @@ def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem]
     run.update_manifest(create_or_resume)
     run.write_problems([{"benchmark": p.benchmark, "problem_id": p.problem_id, "problem": p.problem, "gold": p.gold,
                          "prompt": prompts[p.problem_id]} for p in problems])
+
+
+def check_resume(run: RunDir, settings: GenerateSettings) -> None:
+    """The pre-flight's read-only look: a run directory that holds other samples is refused before anything is
+    written (`prepare_run` checks again under the manifest lock)."""
+    old = run.read_manifest().settings if run.manifest_path.is_file() else None
+    if old is not None:
+        _refuse_other_settings(run, old, settings)
+
+
+def _refuse_other_settings(run: RunDir, old: GenerateSettings, settings: GenerateSettings) -> None:
+    diff = settings_diff({"run has": old.as_dict(), "asked": settings.as_dict()}, SAMPLE_SETTINGS)
+    if diff:
+        raise ResumeMismatch(f"{run.path} was made with other settings:\n{describe_diff(diff)}\n"
+                             f"Use the same settings to resume, another --out, or --force to start afresh "
+                             f"(--force deletes the samples there).")
 
 
 def existing_samples(run: RunDir) -> set[tuple[str, str, int]]:
