@@ -143,6 +143,10 @@ def resolve_run(given: Mapping[str, Any]) -> RunPlan:
     sources = [key for key in ("benchmark", "data", "preset") if key in given]
     if len(sources) != 1:
         raise ConfigError("give exactly one of --benchmark NAME[,NAME...], --data FILE or --preset NAME")
+    misplaced = [key for key in data.CUSTOM_FIELDS if key in given and "data" not in given]
+    if misplaced:
+        raise ConfigError(f"--{misplaced[0].replace('_', '-')} reads a --data file; a benchmark definition names "
+                          f"its own fields")
     if "preset" in given:
         return _preset_plan(given, routed)
     names = _names(given["benchmark"]) if "benchmark" in given else [None]

@@ -125,10 +125,26 @@ def _one_number_type(value: Any) -> Any:
 
 
 def describe_diff(diff: dict[str, dict[str, Any]], limit: int = 120) -> str:
-    """One indented line per differing key: `key: label1 V1, label2 V2`."""
-    def short(value: Any) -> str:
-        text = json.dumps(value, default=str)
-        return text if len(text) <= limit else text[: limit - 3] + "..."
+    """One indented line per differing value: `key: label1 V1, label2 V2`. A table (sampling, dataset, engine)
+    is opened to the keys inside it that differ, each named with both values (`sampling.temperature: ...`);
+    a long list is named by its length and its first difference."""
+    return "\n".join(f"  {name}: " + ", ".join(f"{label} {text}" for label, text in shown.items())
+                     for key, values in diff.items() for name, shown in _leaves(key, values, limit).items())
 
-    return "\n".join(f"  {key}: " + ", ".join(f"{label} {short(v)}" for label, v in values.items())
-                     for key, values in diff.items())
+
+def _leaves(key: str, values: dict[str, Any], limit: int) -> dict[str, dict[str, str]]:
+    """{dotted key: {label: the value as shown}} for each value that differs, opening tables every side holds."""
+    if len(values) > 1 and all(isinstance(v, Mapping) for v in values.values()):
+        inner = sorted({k for v in values.values() for k in v})
+        out: dict[str, dict[str, str]] = {}
+        for sub, subvalues in settings_diff(values, inner).items():
+            out.update(_leaves(f"{key}.{sub}", subvalues, limit))
+        return out
+    texts = {label: json.dumps(v, default=str) for label, v in values.items()}
+    lists = [v for v in values.values() if isinstance(v, (list, tuple))]
+    if len(lists) == len(values) > 1 and any(len(t) > limit for t in texts.values()):
+        first = next((i for i, items in enumerate(zip(*lists)) if len({json.dumps(x, default=str) for x in items}) > 1),
+                     min(map(len, lists)))
+        return {key: {label: f"{len(v)} items" + (f" (#{first} is {json.dumps(v[first], default=str)})"
+                                                  if first < len(v) else "") for label, v in values.items()}}
+    return {key: {label: t if len(t) <= limit else t[: limit - 3] + "..." for label, t in texts.items()}}

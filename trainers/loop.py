@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 from passk.analysis.patterns import count_reflective
 from passk.errors import ConfigError, PasskError
 from passk.generate.sampling import stable_seed
-from passk.jsonl import write_json_atomic
+from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.prompts import get_template
 from passk.settings import describe_diff, settings_diff
 from trainers import core
@@ -353,9 +353,9 @@ class Trainer:
                     row[f"{name}{label}"] = p.mean().item()
                     row[f"{name}{label}_per_problem"] = [round(x, 6) for x in p.tolist()]
         path = self.out / "exact_eval.jsonl"
-        kept = [line for line in path.read_text().splitlines() if json.loads(line)["step"] < self.step] \
+        kept = [line for line in path.read_text().splitlines() if _step_of(line) < self.step] \
             if path.is_file() else []  # a resumed run recomputes the rows after its checkpoint
-        path.write_text("".join(line + "\n" for line in kept + [json.dumps(row)]))
+        write_text_atomic(path, "".join(line + "\n" for line in kept + [json.dumps(row)]))
         return row
 
     def save(self) -> Path:
@@ -381,11 +381,19 @@ class Trainer:
             self.critic_optimizer.load_state_dict(state["critic_optimizer"])
         self.shuffle.set_state(state["shuffle"])
         self.tasks.restore(state["tasks"])
-        # metrics logged after this checkpoint belong to steps that will run again
+        # metrics logged after this checkpoint belong to steps that will run again; a line a crash cut short
+        # (the log is appended a line per step) is dropped too; the kept lines replace the file atomically
         metrics_path = self.out / "metrics.jsonl"
         if metrics_path.is_file():
-            kept = [line for line in metrics_path.read_text().splitlines() if json.loads(line)["step"] < self.step]
-            metrics_path.write_text("".join(line + "\n" for line in kept))
+            kept = [line for line in metrics_path.read_text().splitlines() if _step_of(line) < self.step]
+            write_text_atomic(metrics_path, "".join(line + "\n" for line in kept))
+
+
+def _step_of(line: str) -> float:
+    try:
+        return json.loads(line)["step"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return math.inf
 
 
 def train(config: TrainConfig, progress: bool = True) -> Path:
