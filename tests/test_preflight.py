@@ -218,3 +218,33 @@ def test_the_loser_of_the_default_model_race_keeps_the_winners_copy(tmp_path):
         publish(partial, target)
     assert json.loads((target / "config.json").read_text()) == {"by": 1}
     assert (tmp_path / "model.partial-2").exists()  # the caller's `finally` deletes it (ensure_default_model)
+
+
+MIRROR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+
+
+def test_entropy_adv_on_a_model_of_4096_positions_is_refused_with_the_fix(tokenizer_model, tmp_path, capsys,
+                                                                          no_engine):
+    """Issue 20 item 8: the preset's 8,192 tokens on Qwen2.5-Math-7B's 4,096 positions. The dry run and the real
+    run refuse it naming both fixes; the documented override (DAPO's recipe) passes, recorded as a change."""
+    model = tmp_path / "positions-4096"
+    model.mkdir()
+    for file in tokenizer_model.iterdir():
+        (model / file.name).write_bytes(file.read_bytes())
+    config = json.loads((model / "config.json").read_text())
+    (model / "config.json").write_text(json.dumps({**config, "max_position_embeddings": 4096}))
+    args = ["run", "--preset", "entropy-adv", "--model", str(model), "--data-dir", str(MIRROR), "--limit", "2",
+            "--out", str(tmp_path / "out")]
+    for extra in ([], ["--dry-run"]):
+        assert main(args + extra) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "aime24: --max-tokens 8192 leaves no room for a prompt in the " \
+            "model's context of 4096 tokens" in err
+        assert "--hf-overrides '{\"max_position_embeddings\": N}'" in err and "lower --max-tokens" in err
+    assert not (tmp_path / "out").exists()
+    raised = args + ["--hf-overrides", '{"max_position_embeddings": 32768}', "--dry-run"]
+    assert main(raised) == 0 and "model context 32768" in capsys.readouterr().out
+    from passk.preset import changes
+
+    assert changes({"hf_overrides": {"max_position_embeddings": 32768}, "model": "m"}) == {
+        "hf_overrides": {"max_position_embeddings": 32768}}  # the report lists it as a change from the preset
