@@ -106,11 +106,13 @@ def run_preset(plan, progress: bool = True) -> dict[str, Any]:
 
 
 def changes(given: dict[str, Any]) -> dict[str, Any]:
-    """What the command line changed from the preset: n, the template, any sampling value, and LISTED_OPTIONS."""
+    """What the command line changed from the preset, in a fixed order: n, each sampling value, the template,
+    then LISTED_OPTIONS."""
     from passk.generate.sampling import SamplingConfig
 
-    sampling = {f.name for f in dataclasses.fields(SamplingConfig)} | {"sampling_options"}
-    return {k: v for k, v in given.items() if (k in sampling or k in ("n", "template") or k in LISTED_OPTIONS) and v}
+    order = ["n", *(f.name for f in dataclasses.fields(SamplingConfig)), "sampling_options", "template",
+             *LISTED_OPTIONS]
+    return {k: given[k] for k in order if given.get(k)}
 
 
 def preset_report(preset: Preset, configs: list, results: dict[str, BenchmarkResult], model: str,

@@ -185,7 +185,7 @@ def _config(spec: data.BenchmarkSpec, out: str, preset_layer: dict, given: dict,
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ConfigError(f"--n must be >= 1, got {n}")
     if "k" in given:
-        k = check_k(parse_k(given["k"]) if isinstance(given["k"], str) else given["k"], n)
+        k = parse_k(given["k"]) if isinstance(given["k"], str) else tuple(given["k"])  # checked by RunConfig
     elif "n" in preset_layer or "n" in given:  # n is not the definition's: its K list does not apply
         k = tuple(metrics.default_k_list(n))
     else:

@@ -2,9 +2,9 @@
 
 Defaults follow Cheng et al. (2025) where they speak: kappa 2, alpha 0.4 (GRPO) / 0.1 (PPO) (both
 from trainers.core), rollout temperature 1.0, clip 0.2 / 0.28, token-level loss, no KL loss, no
-entropy loss, reward +1 / -1 from the passk grader (trainers.reward). Sampling is passk's `SamplingConfig`
-(a [sampling] table; key=value overrides as sampling.temperature=0.8), the rollouts' and the evaluation's. The step size is ours, chosen by measurement on
-the CPU experiment (results/entropy-vs-baseline/step-size.json): lr 1e-4 after a 10-step linear warm-up,
+entropy loss, reward +1 / -1 from the passk grader (trainers.reward). The rollouts' and the exact
+evaluation's sampling are passk's `SamplingConfig` ([sampling] and [eval_sampling] tables; an override
+as sampling.temperature=0.8). The step size is ours, chosen by measurement on the CPU experiment (results/entropy-vs-baseline/step-size.json): lr 1e-4 after a 10-step linear warm-up,
 one optimizer step per rollout batch. That is for small models; the paper's 1e-6 is for 7B models.
 Every value is checked here, before any model loads; a bad one raises ConfigError naming the key.
 """
