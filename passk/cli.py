@@ -81,10 +81,9 @@ def _grade_config(args):
         grading = replace(grading, answer_form=args.answer_form, extract_fallbacks=())
     if args.timeout is not None:
         grading = replace(grading, timeout_s=args.timeout)
-    if grading.timeout_s <= 0 or args.workers < 0:
-        raise ConfigError(f"--timeout must be > 0 and --workers >= 0, got {grading.timeout_s} and {args.workers}")
     _check_cache(args.cache)
-    return grading.grade_config(workers=args.workers, cache_path=args.cache, policy=args.policy)
+    given = {"workers": args.workers, "cache_path": args.cache, "policy": args.policy}
+    return grading.grade_config(**{k: v for k, v in given.items() if v is not None})  # GradeConfig checks them
 
 
 def _check_group_by(path: str, field: str) -> None:
@@ -143,13 +142,14 @@ def cmd_score(args) -> int:
     from passk.rundir import RunDir
 
     runs = [RunDir(path) for path in args.run_dirs]
+    config = ScoreConfig(k=_k_list(args.k))
     if args.k and not args.out:  # a report.md was made from the run's scores.json: other K go elsewhere
         reported = [str(run.path) for run in runs if run.report_md.is_file()]
         if reported:
             raise ConfigError(f"{', '.join(reported)}: its scores.json is the one its report.md was made from; "
                               f"scores with --k go where --out DIR says")
     for run in runs:
-        scores = score_run(run, ScoreConfig(k=_k_list(args.k)))
+        scores = score_run(run, config)
         # where the user says (one folder per run where there are several), else the run itself
         target = RunDir(Path(args.out) / run.path.name if len(runs) > 1 else args.out) if args.out else run
         write_scores(target, scores)
@@ -268,11 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--answer-form", choices=["boxed", "answer_line", "bare", "free"], default=None,
                        help="the answer form the prompt asked for, tried first (default: free for --pairs, "
                             "which also guesses the last math span or number; for a run, its template's form)")
-    grade.add_argument("--policy", choices=["strict", "lenient"], default="strict",
-                       help="strict: an exact gold needs an exact answer; lenient: also a correctly rounded decimal")
+    grade.add_argument("--policy", choices=["strict", "lenient"],
+                       help="strict (default): an exact gold needs an exact answer; lenient: also a correctly rounded "
+                            "decimal")
     grade.add_argument("--regrade", action="store_true", help="regrade every sample part, not only new ones")
     grade.add_argument("--timeout", type=float, help="CPU seconds per symbolic comparison (default: the run's, else 5)")
-    grade.add_argument("--workers", type=int, default=0, help="worker processes (0: every core)")
+    grade.add_argument("--workers", type=int, help="worker processes (default 0: every core)")
     grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
     grade.add_argument("--quiet", action="store_true", help="no progress bars")
     grade.set_defaults(func=cmd_grade)

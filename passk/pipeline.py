@@ -20,7 +20,7 @@ from passk.errors import ConfigError, PasskError
 from passk.generate.backends import make_backend
 from passk.generate.runner import Job, Shard, generate_jobs, pending_requests, prepare_run
 from passk.grade.run_grades import grade_run
-from passk.preflight import SUMMARY_FILES, Ready, check_out, dry_run_text, preflight, refusals, visible_gpus
+from passk.preflight import SUMMARY_FILES, Ready, check_out, dry_run_text, preflight, refuse, visible_gpus
 from passk.resolve import RunConfig, RunPlan
 from passk.results import RunScores, ScoreConfig
 from passk.rundir import RunDir
@@ -49,13 +49,23 @@ ENGINE_KEYS = ("model", "tokenizer", "backend", "engine", "server", "shard", "da
 
 
 def execute(plan: RunPlan, progress: bool = True) -> dict[str, RunScores | dict]:
-    """Run a resolved plan; by benchmark: its scores (with `dry_run`, its plan; with `generate_only`, {})."""
-    if plan.preset is not None:
-        from passk.preset import run_preset
+    """Run a resolved plan; by benchmark: its scores (with `dry_run`, its plan; with `generate_only`, {}).
+    Every benchmark passes its pre-flight first; a preset's run ends with its table (OUT/report.md)."""
+    configs, preset = list(plan.configs), plan.preset
+    ready = preflight_all(configs, plan.summary_dir)
+    if configs[0].dry_run:
+        return {c.benchmark: r.plan() for c, r in zip(configs, ready)}
+    if preset is not None:
+        print(f"preset {preset.name}: " + "; ".join(f"{c.benchmark} {len(r.problems)} x {c.n}"
+                                                    for c, r in zip(configs, ready)))
+    results = run_benchmarks(configs, progress, None if preset else plan.summary_dir, ready)
+    if preset is not None and configs[0].generate_only:  # a shard job: the same command without --shard reports
+        print(f"preset {preset.name}: samples of shard {configs[0].shard} written under {plan.summary_dir}")
+    elif preset is not None:
+        from passk.preset import write_preset_report
 
-        return run_preset(plan, progress)
-    results = run_benchmarks(list(plan.configs), progress, summary_dir=plan.summary_dir)
-    return {c.benchmark: r for c, r in zip(plan.configs, results)}
+        write_preset_report(plan, [r.plan() for r in ready], results)
+    return {c.benchmark: r for c, r in zip(configs, results)}
 
 
 def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir: str | None = None,
@@ -110,9 +120,7 @@ def preflight_all(configs: list[RunConfig], summary_dir: str | None = None) -> l
     if first.dry_run:
         for r in ready:
             print(dry_run_text(r))
-    refused = refusals(ready)
-    if refused:
-        raise ConfigError("; ".join(refused))
+    refuse(ready)
     return ready
 
 

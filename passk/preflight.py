@@ -140,8 +140,6 @@ def preflight(config: RunConfig, backend: str, model: str) -> Ready:
     if tokenizer is not None and local:
         check = budget(prompts, tokenizer, config.sampling.max_tokens, *model_context(model, config.engine))
     settings = sample_settings(config, backend, model, template, problems, source)
-    if not config.force:
-        check_resume(RunDir(config.out), settings)
     return Ready(config, backend, template, problems, source, prompts, tokenizer, model, check, settings)
 
 
@@ -160,10 +158,17 @@ def sample_settings(config: RunConfig, backend: str, model: str, template: Templ
         engine=config.engine.sample_affecting() if BACKENDS[backend].loads_weights else {})
 
 
-def refusals(ready: list[Ready]) -> list[str]:
-    """What the real run would refuse, after every benchmark's pre-flight: the context budget."""
-    return [f"{r.config.benchmark}: {r.check.refusal()}" if len(ready) > 1 else r.check.refusal()  # type: ignore[misc]
-            for r in ready if r.check is not None and r.check.refusal()]
+def refuse(ready: list[Ready]) -> None:
+    """What the real run would refuse after every benchmark's pre-flight: a prompt that does not fit (each
+    benchmark named), then a run directory that holds samples of other settings (read only here; `prepare_run`
+    checks again under the manifest lock)."""
+    refused = [f"{r.config.benchmark}: {r.check.refusal()}" if len(ready) > 1 else r.check.refusal()
+               for r in ready if r.check is not None and r.check.refusal()]
+    if refused:
+        raise ConfigError("; ".join(refused))  # type: ignore[arg-type]
+    for r in ready:
+        if not r.config.force:
+            check_resume(RunDir(r.config.out), r.settings)
 
 
 def load_tokenizer(name: str, engine: EngineConfig):

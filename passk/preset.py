@@ -3,10 +3,10 @@
 A preset names its benchmarks (each with n and a column label), the sampling, the budget,
 the prompt template and the K rows of its table, and where all that comes from. The resolve
 step (passk.resolve) layers it between the benchmark definitions and the command line, one
-`RunConfig` per benchmark; `run_preset` runs them on one engine load after every benchmark's
+`RunConfig` per benchmark; passk.pipeline runs them on one engine load after every benchmark's
 pre-flight (the prompts and whether they fit the model's context, with only the tokenizer
-loaded), into OUT/BENCHMARK, and writes OUT/report.md: one table laid out like a paper's
-(K down, benchmarks across, Pass@K in percent) and OUT/preset.json.
+loaded), into OUT/BENCHMARK; `write_preset_report` then writes OUT/report.md, one table laid
+out like a paper's (K down, benchmarks across, Pass@K in percent), and OUT/preset.json.
 """
 
 from __future__ import annotations
@@ -76,22 +76,10 @@ def get_preset(name: str) -> Preset:
     return preset
 
 
-def run_preset(plan, progress: bool = True) -> dict[str, Any]:
-    """Run a preset's resolved plan (passk.resolve.RunPlan): every benchmark's pre-flight, one engine load,
-    then OUT/report.md and OUT/preset.json. By benchmark: its scores (with dry_run, its plan)."""
-    from passk.pipeline import preflight_all, run_benchmarks
-
+def write_preset_report(plan, plans: list[dict], scores: list[RunScores]) -> None:
+    """OUT/preset.json and OUT/report.md of a preset's finished run (`plan`: its passk.resolve.RunPlan)."""
     preset, configs, out = plan.preset, list(plan.configs), Path(plan.summary_dir)
-    ready = preflight_all(configs, plan.summary_dir)
-    plans = [r.plan() for r in ready]
-    if configs[0].dry_run:
-        return {c.benchmark: p for c, p in zip(configs, plans)}
-    print(f"preset {preset.name}: " + "; ".join(f"{p['benchmark']} {p['problems']} x {p['n']}" for p in plans))
-    run_benchmarks(configs, progress, ready=ready)
-    if configs[0].generate_only:  # a shard job: the same command without --shard/--generate-only reports
-        print(f"preset {preset.name}: samples of shard {configs[0].shard} written under {out}")
-        return {c.benchmark: {} for c in configs}
-    results = {c.benchmark: RunScores.read(RunDir(c.out).scores_json).benchmarks[c.benchmark] for c in configs}
+    results = {c.benchmark: s.benchmarks[c.benchmark] for c, s in zip(configs, scores)}
     changed = changes(plan.given)
     summary = {"preset": dataclasses.asdict(preset), "changed": changed, "plans": plans,
                # per-problem detail stays in each run's scores.json
@@ -102,7 +90,6 @@ def run_preset(plan, progress: bool = True) -> dict[str, Any]:
     write_text_atomic(out / "report.md", report)
     print(report)
     print(f"wrote {out / 'report.md'} and {out / 'preset.json'}")
-    return {c.benchmark: RunScores.read(RunDir(c.out).scores_json) for c in configs}
 
 
 def changes(given: dict[str, Any]) -> dict[str, Any]:
