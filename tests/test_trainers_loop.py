@@ -158,3 +158,20 @@ def test_gold_probability_is_the_sampling_probability_of_the_exact_answer(digit_
                 want *= torch.softmax(logits, dim=-1)[0, token].item()
                 ids.append(token)
             assert got[i].item() == pytest.approx(want, rel=1e-4, abs=1e-9), (temperature, top_p, prompt)
+
+
+def test_configs_saved_with_flat_sampling_keys_still_read_and_resume_equal():
+    """A run's config.json written before TrainConfig held a SamplingConfig compares equal to today's same run."""
+    from passk.settings import settings_diff
+    from trainers.config import config_dict, train_config, upgrade
+
+    today = config_dict(TrainConfig(sampling=SamplingConfig(temperature=1.0, top_p=1.0, max_tokens=6)))
+    saved = {k: v for k, v in today.items() if k not in ("sampling", "eval_sampling")}
+    saved.update(max_new_tokens=6, temperature=1.0, top_p=1.0, eval_temperature=0.6, eval_top_p=0.95)
+    assert settings_diff({"run has": upgrade(saved), "asked": today}, today) == {}
+    assert train_config({"max_new_tokens": 3, "top_p": 0.5}).sampling == SamplingConfig(temperature=1.0, top_p=0.5,
+                                                                                          max_tokens=3)
+    # a partial table changes those keys of the default: the rollouts keep temperature 1.0, the evaluation 0.6
+    config = train_config({"sampling": {"max_tokens": 3}, "eval_sampling": {"top_p": 0.9}})
+    assert (config.sampling.temperature, config.sampling.max_tokens) == (1.0, 3)
+    assert (config.eval_sampling.temperature, config.eval_sampling.top_p) == (0.6, 0.9)

@@ -185,8 +185,12 @@ def load_config(path: str | None, overrides: list[str], algorithm: str | None = 
 
 def train_config(data: dict[str, Any], where: str = "train config") -> TrainConfig:
     """A TrainConfig from plain data (tables for sampling and eval_sampling; the flat keys of before accepted)."""
+    data = upgrade(data)
+    for field in dataclasses.fields(TrainConfig):  # a partial table changes its keys of the field's default only
+        if dataclasses.is_dataclass(field.default) and isinstance(data.get(field.name), dict):
+            data = {**data, field.name: {**dataclasses.asdict(field.default), **data[field.name]}}
     try:
-        return from_dict(TrainConfig, upgrade(data), where=where)
+        return from_dict(TrainConfig, data, where=where)
     except ConfigError as exc:  # range checks do not know the file; add it once
         message = str(exc)
         raise ConfigError(message if message.startswith(f"{where}:") else f"{where}: {message}") from None
