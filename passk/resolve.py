@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from passk import data, metrics
-from passk.config import from_dict
+from passk.config import check_type, from_dict
 from passk.errors import ConfigError
 from passk.generate.backends import BACKENDS
 from passk.generate.openai_backend import ServerConfig
@@ -78,6 +79,7 @@ class RunConfig:
         """The run's own values, checked before any file is read or any model loads (sampling checks itself)."""
         from passk.generate.runner import Shard
 
+        check_type(self.n, int, "--n")
         problems = [f"--{flag} must be >= {low}, got {value}" for flag, value, low in (
             ("n", self.n, 1), ("block-size", self.block_size, 1), ("batch-samples", self.batch_samples, 1),
             ("limit", self.limit, 1), ("tp", self.engine.tensor_parallel_size, 1),
@@ -181,13 +183,11 @@ def _config(spec: data.BenchmarkSpec, out: str, preset_layer: dict, given: dict,
     definition = {key: getattr(spec, key) for key in (*sampling_names, "n", "template") if hasattr(spec, key)}
     merged = {**definition, **preset_layer, **{key: given[key] for key in ("n", "template") if key in given},
               **routed["sampling"]}
-    n, template = merged.pop("n"), merged.pop("template")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ConfigError(f"--n must be >= 1, got {n}")
+    n, template = check_type(merged.pop("n"), int, "--n"), check_type(merged.pop("template"), str, "--template")
     if "k" in given:
         k = parse_k(given["k"]) if isinstance(given["k"], str) else tuple(given["k"])  # checked by RunConfig
     elif "n" in preset_layer or "n" in given:  # n is not the definition's: its K list does not apply
-        k = tuple(metrics.default_k_list(n))
+        k = tuple(metrics.default_k_list(n)) if n >= 1 else ()  # n < 1: RunConfig names it
     else:
         k = spec.k
     return RunConfig(out=out, spec=spec, n=n, k=k, template=template,
@@ -200,6 +200,7 @@ def _route(given: dict) -> dict[str, dict[str, Any]]:
     """Each given key to the dataclass that has a field of its name: sampling, engine, server or run."""
     owners = {"sampling": SamplingConfig, "engine": EngineConfig, "server": ServerConfig, "run": RunConfig}
     fields = {where: {f.name for f in dataclasses.fields(cls)} for where, cls in owners.items()}
+    run_hints = typing.get_type_hints(RunConfig)
     routed: dict[str, dict[str, Any]] = {where: {} for where in owners}
     for key, value in given.items():
         if key in PLAN_KEYS or key in data.CUSTOM_FIELDS or key == "benchmark":
@@ -211,6 +212,8 @@ def _route(given: dict) -> dict[str, dict[str, Any]]:
             value = tuple(value.split(","))
         elif isinstance(value, list):
             value = tuple(value)
+        if where == "run":  # the other three are built by from_dict, which checks types the same way
+            value = check_type(value, run_hints[name], "--" + key.replace("_", "-"))
         routed[where][name] = value
     return routed
 
