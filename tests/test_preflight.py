@@ -172,6 +172,8 @@ def test_the_python_api_takes_the_command_lines_settings(tokenizer_model, tmp_pa
         passk.run(temprature=0.7, **common)
     with pytest.raises(ValueError):  # ConfigError is a ValueError: the Python convention for a bad argument
         passk.run(**{**common, "n": 0})
+    with pytest.raises(ConfigError, match="--seed must be an integer, got 'x'"):  # typed as the flag would be
+        passk.run(**common, seed="x")
 
 
 def test_settings_layer_definition_then_preset_then_flags():
