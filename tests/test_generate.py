@@ -17,9 +17,12 @@ from passk.rundir import RunDir
 
 
 def run_args(model, problems, out, *extra):
-    return ["run", "--data", str(problems), "--problem-field", "question", "--id-field", "id", "--model", str(model),
-            "--backend", "hf", "--out", str(out), "--n", "4", "--max-tokens", "6", "--temperature", "1.0",
-            "--block-size", "2", "--batch-samples", "2", "--quiet", *extra]
+    """A small hf run; a flag in `extra` replaces the same flag here (a flag given twice is an error)."""
+    base = {"--data": str(problems), "--problem-field": "question", "--id-field": "id", "--model": str(model),
+            "--backend": "hf", "--out": str(out), "--n": "4", "--max-tokens": "6", "--temperature": "1.0",
+            "--block-size": "2", "--batch-samples": "2"}
+    return ["run", *(a for flag, value in base.items() if flag not in extra for a in (flag, value)), "--quiet",
+            *extra]
 
 
 def samples_of(out):

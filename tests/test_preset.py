@@ -54,8 +54,8 @@ def tiny_registry(tmp_path, monkeypatch):
 def test_preset_runs_every_benchmark_and_writes_one_table(tiny_registry, tiny_model, tmp_path, capsys):
     out = tmp_path / "out"
     args = ["run", "--preset", "tiny", "--model", str(tiny_model), "--backend", "hf", "--data-dir", str(tiny_registry),
-            "--out", str(out), "--quiet"]
-    assert main(args) == 0
+            "--quiet"]
+    assert main(args + ["--out", str(out)]) == 0
     for name, n, problems in (("toy_a", 4, 3), ("toy_b", 2, 2)):
         settings = json.loads((out / name / "manifest.json").read_text())["settings"]
         sampling = {k: settings["sampling"][k] for k in ("temperature", "top_p", "max_tokens")}
