@@ -77,7 +77,7 @@ def test_changed_setting_is_refused_with_the_keys_and_force_starts_afresh(tiny_m
     assert main(run_args(tiny_model, tiny_problems, out, "--generate-only")) == 0
     assert main(run_args(tiny_model, tiny_problems, out, "--generate-only", "--temperature", "0.7")) == 2
     err = capsys.readouterr().err
-    assert "sampling" in err and "--force" in err
+    assert "sampling.temperature: run has 1.0, asked 0.7" in err and "--force" in err  # the key, both values
     assert len(samples_of(out)) == 20  # nothing lost
     assert main(run_args(tiny_model, tiny_problems, out, "--generate-only", "--temperature", "0.7", "--force")) == 0
     assert len(samples_of(out)) == 20
