@@ -12,12 +12,13 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from passk import data
 from passk.errors import ConfigError, PasskError
 from passk.generate.backends import make_backend
+from passk.generate.sampling import SamplingConfig
 from passk.generate.runner import Job, Shard, generate_jobs, pending_requests, prepare_run
 from passk.grade.run_grades import grade_run
 from passk.preflight import SUMMARY_FILES, Ready, check_out, dry_run_text, preflight, refuse, visible_gpus
@@ -224,8 +225,8 @@ def _record_run(manifest, ready: Ready) -> None:
     config = ready.config
     in_settings = {"spec", "model", "backend", "n", "sampling", "template", "seed", "block_size", "k",
                    "grade_timeout_s", "data_file"}
-    definition = {key: v for key, v in data.spec_dict(config.spec).items()
-                  if key not in {"name", "temperature", "top_p", "max_tokens", "n", "template", "k"}}
+    resolved = {"name", "n", "template", "k", *(f.name for f in fields(SamplingConfig))}  # recorded as resolved
+    definition = {key: v for key, v in data.spec_dict(config.spec).items() if key not in resolved}
     manifest.run_config = {**{key: v for key, v in asdict(config).items() if key not in in_settings},
                            "dataset_revision": ready.source.get(data.REVISION), "model_path": ready.model,
                            "resolved_backend": ready.backend, "k": list(config.k), "definition": definition}

