@@ -77,12 +77,13 @@ def measure(args) -> dict:
 
     spec = get_spec(args.benchmark)
     problems = select(load_problems(spec, data_dir_from_env())[0], args.problems)
-    sampling = SamplingConfig(args.temperature, args.top_p, args.max_tokens)
+    sampling = SamplingConfig(temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens)
     backend = make_backend("vllm", args.model, EngineConfig())
     template = get_template(spec.template)
     prompts = {p.problem_id: template.render(p.problem, backend.tokenizer) for p in problems}
-    settings = GenerateSettings(spec.name, args.model, "bench", "vllm", template.name, template.text, sampling,
-                                args.seed, args.block_size, args.n, tuple(p.problem_id for p in problems))
+    settings = GenerateSettings(benchmark=spec.name, model=args.model, model_fingerprint="bench", backend="vllm",
+                                template=template.name, template_text=template.text, sampling=sampling, seed=args.seed,
+                                block_size=args.block_size, n=args.n, problem_ids=tuple(p.problem_id for p in problems))
     requests = [r for _, _, r in plan_requests(problems, prompts, settings, set())]
     from passk.generate.sampling import vllm_sampling_params
 

@@ -6,6 +6,7 @@
     passk.scores("runs/demo").benchmarks["math500_level1"].pass_at_k[8]    # Estimate(value, low, high)
     passk.compare_runs(["runs/base", "runs/rl"], labels=["base", "rl"]).benchmarks["math500_level1"].differences
     passk.grade_pairs(["... \\boxed{4}"], ["4"])         # [{'correct': True, 'status': 'correct', ...}]
+    passk.run(benchmark="math500", model="Qwen/Qwen2.5-Math-1.5B", n=16, k=[1, 4, 16])   # {"math500": RunScores}
 """
 
 from __future__ import annotations
@@ -69,14 +70,27 @@ def compare_runs(run_dirs: Sequence[str], labels: Sequence[str] | None = None,
 
 
 def grade_pairs(completions: Sequence[str], golds: Sequence[str], finish_reasons: Sequence[str | None] | None = None,
-          fallbacks: Sequence[str] | None = None, timeout_s: float = 5.0, workers: int = 0) -> list[dict[str, Any]]:
-    """Grade (completion, gold) pairs as `passk grade --pairs` does (all extraction fallbacks unless given)."""
+          fallbacks: Sequence[str] | None = None, timeout_s: float | None = None,
+          workers: int = 0) -> list[dict[str, Any]]:
+    """Grade (completion, gold) pairs as `passk grade --pairs` does (all extraction fallbacks unless given;
+    timeout_s None: the grader's default)."""
     from passk.grade import PAIRS_CONFIG, ExtractConfig, GradeConfig, Grader
     from passk.grade.gold import gold_answer
     from passk.grade.rows import verdict_fields
 
     extract = PAIRS_CONFIG if fallbacks is None else ExtractConfig(tuple(fallbacks))
-    with Grader(GradeConfig(timeout_s=timeout_s, workers=workers, extract=extract)) as grader:
+    timeout = {} if timeout_s is None else {"timeout_s": timeout_s}
+    with Grader(GradeConfig(workers=workers, extract=extract, **timeout)) as grader:
         verdicts = grader.grade(list(completions), [gold_answer(g, where=f"golds[{i}]") for i, g in enumerate(golds)],
                                 list(finish_reasons) if finish_reasons is not None else None)
     return [verdict_fields(v) for v in verdicts]
+
+
+def run(progress: bool = True, **settings: Any) -> dict[str, Any]:
+    """What `passk run` does, with the same settings as keywords (each flag's name with _ for -: benchmark,
+    data, preset, model, n, temperature, max_tokens, k, tp, dry_run, ...; lists where the flag takes a
+    comma-separated list). By benchmark: its RunScores (with dry_run=True, its plan; with generate_only, {})."""
+    from passk.pipeline import execute
+    from passk.resolve import resolve_run
+
+    return execute(resolve_run(settings), progress=progress)

@@ -11,15 +11,31 @@ from passk.errors import ConfigError, InputError, PasskError
 
 
 def _k_list(text: str | None) -> tuple[int, ...] | None:
-    if text is None:
-        return None
-    try:
-        ks = tuple(int(k) for k in text.split(","))
-    except ValueError:
-        raise ConfigError(f"--k must be comma-separated positive integers (for example 1,2,4), got {text!r}") from None
-    if any(k < 1 for k in ks):
-        raise ConfigError(f"--k must be positive integers, got {text!r}")
-    return ks
+    from passk.settings import parse_k
+
+    return None if text is None else parse_k(text)
+
+
+class _Once(argparse.Action):
+    """A single-valued flag: given twice is an error (`--benchmark aime24 --benchmark math500` ran math500 alone)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        seen = namespace.__dict__.setdefault("_given_once", {})
+        if option_string and self.dest in seen:
+            raise ConfigError(f"{option_string} given twice ({seen[self.dest]!r}, then {values!r}); give it once"
+                              + (" (several benchmarks: --benchmark A,B)" if self.dest == "benchmark" else ""))
+        if option_string:
+            seen[self.dest] = values
+        setattr(namespace, self.dest, values)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every parser of passk (subcommands included): single-valued flags are `_Once`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)
+        self.register("action", "store", _Once)
 
 
 def _labels(text: str | None, count: int) -> list[str | None]:
@@ -53,35 +69,46 @@ def _add_runs_arguments(parser, k_help: str | None = None) -> None:
 
 
 def _grade_config(args):
-    from passk.grade import GradeConfig, extract_config
-    from passk.rundir import RunDir
+    from dataclasses import replace
 
-    fallbacks: tuple[str, ...] = ()  # the answer form's own rules, and those the run recorded
-    if args.answer_form is not None:
-        answer_form = args.answer_form
-    elif args.pairs:
-        answer_form = "free"
-    else:  # what the run's prompt template asked for, as recorded when the run was made
-        grading = RunDir(args.run_dir).read_manifest().grading
-        answer_form, fallbacks = grading.answer_form, grading.extract_fallbacks
-    timeout = args.timeout
-    if timeout is None:  # the run's recorded timeout, else the default
-        timeout = RunDir(args.run_dir).read_manifest().grading.timeout_s if args.run_dir and not args.pairs else 5.0
-    if timeout <= 0 or args.workers < 0:
-        raise ConfigError(f"--timeout must be > 0 and --workers >= 0, got {timeout} and {args.workers}")
+    from passk.rundir import RunDir
+    from passk.settings import GradingRecord
+
+    # a run: what its prompt template asked for and its timeout, as recorded when it was made; pairs: free form
+    grading = RunDir(args.run_dir).read_manifest().grading if args.run_dir and not args.pairs else \
+        GradingRecord(answer_form="free")
+    if args.answer_form is not None:  # the answer form's own rules only, not those the run recorded
+        grading = replace(grading, answer_form=args.answer_form, extract_fallbacks=())
+    if args.timeout is not None:
+        grading = replace(grading, timeout_s=args.timeout)
     _check_cache(args.cache)
-    return GradeConfig(timeout_s=timeout, workers=args.workers, cache_path=args.cache, policy=args.policy,
-                       extract=extract_config(answer_form, fallbacks or ()))
+    given = {"workers": args.workers, "cache_path": args.cache, "policy": args.policy}
+    return grading.grade_config(**{k: v for k, v in given.items() if v is not None})  # GradeConfig checks them
+
+
+def _check_group_by(path: str, field: str) -> None:
+    """--group-by a field no labelled row has would put every row under "-": refused, before anything is written."""
+    from passk.jsonl import read_jsonl
+
+    fields: set[str] = set()
+    for _, row in read_jsonl(Path(path)):
+        if "expected" in row:
+            fields.update(row)
+    if fields and field not in fields:
+        raise ConfigError(f"--group-by {field}: no labelled row of {path} has that field "
+                          f"(they have {', '.join(sorted(fields))})")
 
 
 def cmd_grade(args) -> int:
     from passk.grade.pairs import PairFields, grade_pairs, open_output
-    from passk.grade.runs import grade_run
+    from passk.grade.run_grades import grade_run
     from passk.rundir import RunDir
 
     if bool(args.pairs) == bool(args.run_dir):
         raise ConfigError("give a RUN_DIR to grade, or --pairs FILE (not both)")
     config = _grade_config(args)
+    if args.check and args.group_by is not None:
+        _check_group_by(args.pairs, args.group_by)
     if args.pairs:
         fields = PairFields(args.gold_field, args.completion_field, args.finish_field)
         out = open_output(args.out or (os.devnull if args.check else None))  # --check alone prints the report only
@@ -91,15 +118,15 @@ def cmd_grade(args) -> int:
             if out is not sys.stdout:
                 out.close()
         if args.check:
-            from passk.grade.check_report import check_pairs
+            from passk.grade.agreement import check_pairs
 
-            report = check_pairs(rows, fields, args.group_by)
+            report = check_pairs(rows, fields, args.group_by or "label_origin")
             if not report.groups:
                 raise InputError(f"--check needs rows with an `expected` field; {args.pairs} has none")
             report.print(gold_field=args.gold_field)
             return 1 if report.mismatches else 0
         return 0
-    from passk.check import require_consistent_grades
+    from passk.integrity import require_consistent_grades
 
     run = RunDir(args.run_dir).require()
     with run.task_lock("grade"):  # a second grader waits, then finds the parts graded
@@ -114,11 +141,19 @@ def cmd_score(args) -> int:
     from passk.score import format_table, score_run, write_scores
     from passk.rundir import RunDir
 
-    for path in args.run_dirs:
-        run = RunDir(path)
-        scores = score_run(run, ScoreConfig(k=_k_list(args.k)))
-        write_scores(run, scores)
-        print(f"== {path}\n{format_table(scores)}\nwrote {run.scores_json} and {run.scores_csv}")
+    runs = [RunDir(path) for path in args.run_dirs]
+    config = ScoreConfig(k=_k_list(args.k))
+    if args.k and not args.out:  # a report.md was made from the run's scores.json: other K go elsewhere
+        reported = [str(run.path) for run in runs if run.report_md.is_file()]
+        if reported:
+            raise ConfigError(f"{', '.join(reported)}: its scores.json is the one its report.md was made from; "
+                              f"scores with --k go where --out DIR says")
+    for run in runs:
+        scores = score_run(run, config)
+        # where the user says (one folder per run where there are several), else the run itself
+        target = RunDir(Path(args.out) / run.path.name if len(runs) > 1 else args.out) if args.out else run
+        write_scores(target, scores)
+        print(f"== {run.path}\n{format_table(scores)}\nwrote {target.scores_json} and {target.scores_csv}")
     return 0
 
 
@@ -133,73 +168,18 @@ def cmd_plot(args) -> int:
     return 0
 
 
-def _json_flag(flag: str, text: str | None) -> dict | None:
-    import json
-
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PasskError(f"{flag}: not JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise PasskError(f"{flag}: must be a JSON object, got {text!r}")
-    return value
-
-
 def cmd_run(args) -> int:
-    from passk.generate.sampling import EngineConfig
-    from passk.generate.openai_backend import ServerConfig
-    from passk.run import RunConfig, default_out, per_benchmark, run_benchmarks
+    from passk.pipeline import execute
+    from passk.resolve import resolve_run
 
-    engine = EngineConfig(tensor_parallel_size=args.tp, gpu_memory_utilization=args.gpu_memory_utilization,
-                          max_model_len=args.max_model_len, dtype=args.dtype, enforce_eager=args.enforce_eager,
-                          trust_remote_code=args.trust_remote_code, revision=args.revision,
-                          max_num_seqs=args.max_num_seqs, max_num_batched_tokens=args.max_num_batched_tokens,
-                          enable_prefix_caching=args.enable_prefix_caching, kv_cache_dtype=args.kv_cache_dtype,
-                          quantization=args.quantization, hf_overrides=_json_flag("--hf-overrides", args.hf_overrides),
-                          options=_json_flag("--engine-options", args.engine_options) or {})
-    server = ServerConfig(base_url=args.base_url, api_key_env=args.api_key_env, concurrency=args.concurrency,
-                          timeout_s=args.request_timeout, max_retries=args.max_retries, n_mode=args.n_mode)
-    options = dict(
-        data_dir=args.data_dir, model=args.model, tokenizer=args.tokenizer, backend=args.backend, seed=args.seed,
-        block_size=args.block_size, batch_samples=args.batch_samples, part_seconds=args.part_seconds,
-        limit=args.limit, problems=tuple(args.problems.split(",")) if args.problems else None, shard=args.shard,
-        data_parallel=args.data_parallel, force=args.force, generate_only=args.generate_only, engine=engine,
-        server=server, top_k=args.top_k, min_p=args.min_p, repetition_penalty=args.repetition_penalty,
-        stop=tuple(args.stop or ()), sampling_options=_json_flag("--sampling-options", args.sampling_options) or {},
-        system_prompt=args.system_prompt, chat=args.chat, fewshot=args.fewshot, fewshot_k=args.fewshot_k)
-    sampling = dict(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
-                    template=args.template)
-    if args.preset:
-        from passk.errors import ConfigError
-        from passk.preset import run_preset
-
-        if args.benchmark or args.data or args.k:
-            raise ConfigError("--preset runs its own benchmarks and K; drop --benchmark, --data and --k")
-        run_preset(args.preset, args.out or str(Path("runs") / args.preset),
-                   {k: v for k, v in sampling.items() if v is not None}, progress=not args.quiet,
-                   dry_run=args.dry_run, **options)
-        return 0
-    if bool(args.benchmark) == bool(args.data):
-        from passk.errors import ConfigError
-
-        raise ConfigError("give exactly one of --benchmark NAME[,NAME...], --data FILE or --preset NAME")
-    names = args.benchmark.split(",") if args.benchmark else []
-    config = RunConfig(
-        out=args.out or default_out(args.benchmark, args.data), benchmark=names[0] if names else None,
-        data_file=args.data, problem_field=args.problem_field, answer_field=args.answer_field, id_field=args.id_field,
-        k=_k_list(args.k), dry_run=args.dry_run, **sampling, **options)
-    if len(names) > 1:  # one engine load for all: PARENT/NAME per benchmark, a combined report in PARENT
-        parent = args.out or "runs"
-        run_benchmarks(per_benchmark(config, names, parent), progress=not args.quiet, summary_dir=parent)
-    else:
-        run_benchmarks([config], progress=not args.quiet)
+    given = {key: value for key, value in vars(args).items()  # argparse passes only the flags given
+             if key not in ("func", "command", "quiet") and not key.startswith("_")}
+    execute(resolve_run(given), progress=not getattr(args, "quiet", False))
     return 0
 
 
 def cmd_check(args) -> int:
-    from passk.check import check_run
+    from passk.integrity import check_run
     from passk.rundir import RunDir
 
     run = RunDir(args.run_dir)
@@ -243,7 +223,7 @@ def cmd_entropy(args) -> int:
     if args.page_samples < 0:
         raise ConfigError(f"--page-samples must be >= 0, got {args.page_samples}")
     if args.model:
-        from passk.run import check_model_argument
+        from passk.resolve import check_model_argument
 
         check_model_argument(args.model)
     run = RunDir(args.run_dir).require()
@@ -266,8 +246,9 @@ def cmd_entropy(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from passk import __version__
+    from passk.generate.backends import BACKENDS
 
-    parser = argparse.ArgumentParser(prog="passk", description="Pass@K evaluation for math reasoning")
+    parser = _Parser(prog="passk", description="Pass@K evaluation for math reasoning")
     parser.add_argument("--version", action="version", version=f"passk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -280,25 +261,29 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", help="where graded pairs go (JSONL; default stdout)")
     grade.add_argument("--check", action="store_true",
                        help="rows with `expected` are a regression suite: report agreement, exit 1 on any mismatch")
-    grade.add_argument("--group-by", default="label_origin", help="field that splits the --check report")
+    grade.add_argument("--group-by", help="field that splits the --check report (default: label_origin)")
     grade.add_argument("--gold-field", default="gold")
     grade.add_argument("--completion-field", default=None, help="default: `completion`, or `pred` where absent")
     grade.add_argument("--finish-field", default="finish_reason")
     grade.add_argument("--answer-form", choices=["boxed", "answer_line", "bare", "free"], default=None,
                        help="the answer form the prompt asked for, tried first (default: free for --pairs, "
                             "which also guesses the last math span or number; for a run, its template's form)")
-    grade.add_argument("--policy", choices=["strict", "lenient"], default="strict",
-                       help="strict: an exact gold needs an exact answer; lenient: also a correctly rounded decimal")
+    grade.add_argument("--policy", choices=["strict", "lenient"],
+                       help="strict (default): an exact gold needs an exact answer; lenient: also a correctly rounded "
+                            "decimal")
     grade.add_argument("--regrade", action="store_true", help="regrade every sample part, not only new ones")
     grade.add_argument("--timeout", type=float, help="CPU seconds per symbolic comparison (default: the run's, else 5)")
-    grade.add_argument("--workers", type=int, default=0, help="worker processes (0: every core)")
+    grade.add_argument("--workers", type=int, help="worker processes (default 0: every core)")
     grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
     grade.add_argument("--quiet", action="store_true", help="no progress bars")
     grade.set_defaults(func=cmd_grade)
 
     score = sub.add_parser("score", help="Pass@K, maj@K, mean@n with 95%% intervals: scores.json, scores.csv")
     score.add_argument("run_dirs", nargs="+")
-    score.add_argument("--k", help="comma-separated K list (default: powers of two up to n)")
+    score.add_argument("--k", help="comma-separated K list (default: powers of two up to n); for a run that has a "
+                                   "report.md, give --out too")
+    score.add_argument("--out", help="folder for scores.json and scores.csv (default: the run; several runs: "
+                                     "OUT/RUN_NAME)")
     score.set_defaults(func=cmd_score)
 
     plot = sub.add_parser("plot", help="Pass@K against K (log2), runs overlaid, as PNG")
@@ -306,24 +291,28 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--out", help="PNG path (default: passk.png in the first run)")
     plot.set_defaults(func=cmd_plot)
 
-    r = sub.add_parser("run", help="generate, grade, score, plot and report: one command")
+    # no defaults here: argparse passes only what was typed, and passk.resolve fills the rest from the dataclasses
+    r = sub.add_parser("run", help="generate, grade, score, plot and report: one command",
+                       argument_default=argparse.SUPPRESS)
     r.add_argument("--benchmark", help="benchmark definition(s) in benchmarks/ (math500, aime24, ...); several, "
                                        "comma-separated, share one engine load and go to OUT/NAME")
     r.add_argument("--data", help="any JSONL/JSON/parquet file of problems instead of --benchmark")
-    r.add_argument("--problem-field", default="problem")
-    r.add_argument("--answer-field", default="answer")
-    r.add_argument("--id-field", default="", help="default: the row index")
+    r.add_argument("--problem-field", help="default: problem")
+    r.add_argument("--answer-field", help="default: answer")
+    r.add_argument("--id-field", help="default: the row index")
+    r.add_argument("--grade-timeout", type=float, help="CPU seconds per symbolic comparison when grading (default: "
+                                                        "the grader's, 5)")
     r.add_argument("--data-dir", help="local benchmark mirror with MANIFEST.json (default: $PASSK_DATA_DIR, else the hub)")
     r.add_argument("--model", help="hub id or local path (default: the embedded SmolLM2-135M-Instruct)")
-    r.add_argument("--backend", default="auto", choices=["auto", "vllm", "hf", "openai"])
+    r.add_argument("--backend", choices=["auto", *BACKENDS], help="default: auto (vllm where it imports, else hf)")
     r.add_argument("--tokenizer", help="tokenizer that renders chat prompts (default: the model's)")
-    r.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="openai backend: the server's /v1 URL")
+    r.add_argument("--base-url", help="openai backend: the server's /v1 URL")
     r.add_argument("--api-key-env", help="openai backend: variable holding the API key (default: OPENAI_API_KEY "
                                          "where set, else none)")
-    r.add_argument("--concurrency", type=int, default=64, help="openai backend: requests in flight")
-    r.add_argument("--request-timeout", type=float, default=1800.0, help="openai backend: seconds per request")
-    r.add_argument("--max-retries", type=int, default=6, help="openai backend: retries with exponential backoff")
-    r.add_argument("--n-mode", default="auto", choices=["auto", "split"],
+    r.add_argument("--concurrency", type=int, help="openai backend: requests in flight")
+    r.add_argument("--request-timeout", type=float, help="openai backend: seconds per request")
+    r.add_argument("--max-retries", type=int, help="openai backend: retries with exponential backoff")
+    r.add_argument("--n-mode", choices=["auto", "split"],
                    help="openai backend: n samples per request where the server gives per-sample token counts (vLLM), "
                         "or always one sample per request with seeds seed+j")
     r.add_argument("--out", help="run directory (default: runs/BENCHMARK)")
@@ -332,43 +321,44 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--top-p", type=float)
     r.add_argument("--max-tokens", type=int)
     r.add_argument("--template", help="a built-in template (`passk list`) or a file with a {problem} placeholder")
-    r.add_argument("--system-prompt", help="a system turn: the text, or a file holding it (chat templates)")
-    r.add_argument("--chat", action=argparse.BooleanOptionalAction, default=None,
+    r.add_argument("--system-prompt", help="a system turn (chat templates): the text itself, or @PATH for a file")
+    r.add_argument("--chat", action=argparse.BooleanOptionalAction,
                    help="wrap the template in the model's chat template (default: as the template says)")
     r.add_argument("--fewshot", help="JSONL of {problem, solution} examples shown before each problem, in file order")
     r.add_argument("--fewshot-k", type=int, help="the first K examples of --fewshot (default: all)")
     r.add_argument("--dry-run", action="store_true",
-                   help="print the first problems' rendered prompts and the context budget; load no model")
+                   help="the full pre-flight: print the first prompts and the plan, check everything the run checks "
+                        "before loading weights (exit 2 where it would refuse); write nothing")
     r.add_argument("--preset", help="a protocol preset (`passk list`): its benchmarks, n, sampling, template, one report")
     r.add_argument("--k", help="comma-separated K list for the scores")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--block-size", type=int, default=16, help="samples per request")
-    r.add_argument("--batch-samples", type=int, default=256, help="samples per written part (lost at most on a crash)")
-    r.add_argument("--part-seconds", type=float, default=60.0, help="... or write a part at least this often")
+    r.add_argument("--seed", type=int)
+    r.add_argument("--block-size", type=int, help="samples per request")
+    r.add_argument("--batch-samples", type=int, help="samples per written part (lost at most on a crash)")
+    r.add_argument("--part-seconds", type=float, help="... or write a part at least this often")
     r.add_argument("--limit", type=int, help="the first N problems")
     r.add_argument("--problems", help="comma-separated problem ids")
-    r.add_argument("--shard", default="0/1", help="i/N: this process fills problems with index %% N == i")
+    r.add_argument("--shard", help="i/N: this process fills problems with index %% N == i")
     r.add_argument("--force", action="store_true", help="delete the run's samples and start afresh")
     r.add_argument("--generate-only", action="store_true", help="stop after generation (shard jobs)")
-    r.add_argument("--data-parallel", type=int, default=1,
+    r.add_argument("--data-parallel", type=int,
                    help="N processes, one engine (one GPU) each, on shards of the same run directory")
-    r.add_argument("--tp", type=int, default=1, help="vLLM tensor_parallel_size")
+    r.add_argument("--tp", type=int, help="vLLM tensor_parallel_size")
     r.add_argument("--gpu-memory-utilization", type=float)
     r.add_argument("--max-model-len", type=int)
-    r.add_argument("--dtype", default="auto")
-    r.add_argument("--enforce-eager", action=argparse.BooleanOptionalAction, default=None)
+    r.add_argument("--dtype")
+    r.add_argument("--enforce-eager", action=argparse.BooleanOptionalAction)
     r.add_argument("--trust-remote-code", action="store_true")
     r.add_argument("--revision", help="model revision (branch, tag or commit); the commit is recorded")
     r.add_argument("--max-num-seqs", type=int)
     r.add_argument("--max-num-batched-tokens", type=int)
-    r.add_argument("--enable-prefix-caching", action=argparse.BooleanOptionalAction, default=None)
+    r.add_argument("--enable-prefix-caching", action=argparse.BooleanOptionalAction)
     r.add_argument("--kv-cache-dtype")
     r.add_argument("--quantization")
     r.add_argument("--hf-overrides", help="JSON object of model config overrides")
     r.add_argument("--engine-options", help="JSON object of any other vllm.EngineArgs keywords")
-    r.add_argument("--top-k", type=int, default=0, help="0: off")
-    r.add_argument("--min-p", type=float, default=0.0)
-    r.add_argument("--repetition-penalty", type=float, default=1.0)
+    r.add_argument("--top-k", type=int, help="0: off")
+    r.add_argument("--min-p", type=float)
+    r.add_argument("--repetition-penalty", type=float)
     r.add_argument("--stop", action="append", help="a stop string (repeat the flag for several)")
     r.add_argument("--sampling-options", help="JSON object of any other sampling keywords of the backend")
     r.add_argument("--quiet", action="store_true")
@@ -412,10 +402,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args, extra = parser.parse_known_args(argv)
+    except PasskError as exc:  # a flag given twice
+        command = next((a for a in argv if not a.startswith("-")), "")
+        print(f"passk {command}: error: {exc}".replace("passk : ", "passk: "), file=sys.stderr)
+        return 2
     if extra:  # only commands that declare trailing key=value overrides accept leftovers
         if not getattr(args, "takes_overrides", False):
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            _subparser(parser, args.command).error(_unrecognized(_subparser(parser, args.command), extra))
         args.overrides = extra
     try:
         return args.func(args)
@@ -425,6 +421,23 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `passk score RUN | head`: the reader left; the files are written already
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 2
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices[command]
+
+
+def _unrecognized(sub: argparse.ArgumentParser, extra: list[str]) -> str:
+    """`unrecognized arguments: --temprature (did you mean --temperature?)`."""
+    import difflib
+
+    flags = [o for a in sub._actions for o in a.option_strings]
+    words = []
+    for word in extra:
+        close = difflib.get_close_matches(word.split("=")[0], flags, 1) if word.startswith("-") else []
+        words.append(f"{word} (did you mean {close[0]}?)" if close else word)
+    return f"unrecognized arguments: {' '.join(words)}"
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ def check_type(value: Any, hint: Any, where: str) -> Any:
         raise ConfigError(f"{where} must be {_describe(hint)}, got {value!r}")
     if hint is Any:
         return value
+    if dataclasses.is_dataclass(hint) and isinstance(value, Mapping):  # a table of a nested dataclass
+        return from_dict(hint, value, where=where.replace(": key ", ": table ").rstrip())
     if hint is type(None):
         if value is None:
             return value
@@ -75,7 +77,3 @@ def _describe(hint: Any) -> str:
              type(None): "absent"}
     return names.get(hint, getattr(hint, "__name__", str(hint)))
 
-
-def to_dict(obj: Any) -> dict[str, Any]:
-    """The resolved configuration as JSON-ready plain data (saved with every result)."""
-    return dataclasses.asdict(obj)

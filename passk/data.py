@@ -8,21 +8,28 @@ works too, through `custom_spec`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
 import re
+import socket
 import tomllib
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from passk.config import from_dict
 from passk.errors import ConfigError, InputError
+from passk.generate.sampling import SamplingConfig
+from passk.settings import check_k
 from passk.jsonl import read_json, read_jsonl
 from passk.grade.gold import GOLD_FORMATS, gold_answer
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent / "benchmarks"  # package data: found by any install
+REVISION = "revision"  # the key of a problem set's record that names its revision
+CUSTOM_FIELDS = ("problem_field", "answer_field", "id_field")  # what --data reads (custom_spec's defaults)
 
 
 @dataclass(frozen=True)
@@ -39,23 +46,25 @@ class BenchmarkSpec:
     problem_strip_suffix: str = ""
     gold_format: str = "plain"
     template: str = "qwen-boxed"
-    temperature: float = 0.6
-    top_p: float = 0.95
-    max_tokens: int = 4096
+    # the sampling a definition may set; left out, SamplingConfig's defaults (written there once)
+    temperature: float = SamplingConfig.temperature
+    top_p: float = SamplingConfig.top_p
+    max_tokens: int = SamplingConfig.max_tokens
     n: int = 16
     k: tuple[int, ...] = (1, 2, 4, 8, 16)
 
     def __post_init__(self):
         object.__setattr__(self, "k", tuple(self.k))
         problems = [f"gold_format {self.gold_format!r} is not one of {GOLD_FORMATS}"] * (self.gold_format not in GOLD_FORMATS)
-        problems += [f"{key} must be >= {low}, got {value}" for key, value, low in
-                     (("n", self.n, 1), ("max_tokens", self.max_tokens, 1), ("temperature", self.temperature, 0))
-                     if value < low]
-        problems += [f"top_p must be in (0, 1], got {self.top_p}"] * (not 0 < self.top_p <= 1)
-        problems += [f"k must be a non-empty list of integers from 1 to n = {self.n}, got {list(self.k)}"] * (
-            not self.k or any(k < 1 or k > self.n for k in self.k))
+        problems += [f"n must be >= 1, got {self.n}"] * (self.n < 1)
         problems += [f"where must map field names to values, got {self.where!r}"] * any(
             isinstance(v, (dict, list)) for v in self.where.values())
+        try:  # sampling and K are checked where they are for every run: SamplingConfig and check_k
+            SamplingConfig(temperature=self.temperature, top_p=self.top_p, max_tokens=self.max_tokens)
+            if not problems:
+                check_k(self.k, self.n, flag="k")
+        except ConfigError as exc:
+            problems.append(str(exc))
         if problems:
             raise ConfigError(f"benchmark {self.name!r}: " + "; ".join(problems))
 
@@ -89,7 +98,9 @@ def get_spec(name: str) -> BenchmarkSpec:
     return from_dict(BenchmarkSpec, table, where=str(path))
 
 
-def custom_spec(path: str, problem_field: str, answer_field: str, id_field: str = "", **overrides) -> BenchmarkSpec:
+def custom_spec(path: str, problem_field: str = "problem", answer_field: str = "answer", id_field: str = "",
+                **overrides) -> BenchmarkSpec:
+    """The definition of a --data file: named after it, with the sampling defaults of every definition."""
     return BenchmarkSpec(name=Path(path).stem, problem_field=problem_field, answer_field=answer_field,
                          id_field=id_field, **overrides)
 
@@ -100,22 +111,22 @@ def data_dir_from_env(explicit: str | None = None) -> Path | None:
 
 
 def load_problems(spec: BenchmarkSpec, data_dir: Path | None = None, data_file: str | None = None) -> tuple[list[Problem], dict]:
-    """The benchmark's problems and a record of where they came from (for the manifest)."""
+    """The benchmark's problems and a record of where they came from (for the manifest). The record's
+    REVISION (a mirror's source commit, the hub dataset's commit) is provenance to cite, not a sample
+    setting: content is pinned by the sha256 or fingerprint beside it."""
     if data_file:
         source = {"file": str(Path(data_file).resolve()), "sha256": file_sha256(Path(data_file))}
         rows = _load_file(Path(data_file))
     elif data_dir:
         path, digest, hub = mirror_file(data_dir, spec.mirror or spec.name)
-        source = {"mirror": str(path.resolve()), "sha256": digest, "hub": hub}
+        origin = (read_json(data_dir / "MANIFEST.json")[spec.mirror or spec.name].get("source") or {})
+        source = {"mirror": str(path.resolve()), "sha256": digest, "hub": hub,
+                  REVISION: origin.get("commit") if isinstance(origin, dict) else None}
         rows = _load_file(path)
     else:
-        if not spec.hub_path:
-            raise ConfigError(f"benchmark {spec.name!r} names no hub dataset; pass --data-dir or --data")
-        import datasets
-
-        ds = datasets.load_dataset(spec.hub_path, spec.hub_config or None, split=spec.hub_split)
+        ds = _load_hub(spec)
         source = {"hub": spec.hub_path, "config": spec.hub_config, "split": spec.hub_split,
-                  "fingerprint": getattr(ds, "_fingerprint", None)}
+                  "fingerprint": getattr(ds, "_fingerprint", None), REVISION: _hub_commit(ds)}
         rows = list(ds)
     problems = [_problem(spec, i, row) for i, row in enumerate(rows)
                 if all(_field(row, k, f"benchmark {spec.name} row {i}") == v for k, v in spec.where.items())]
@@ -125,6 +136,54 @@ def load_problems(spec: BenchmarkSpec, data_dir: Path | None = None, data_file: 
     if len(set(ids)) != len(ids):
         raise InputError(f"benchmark {spec.name}: problem ids in field {spec.id_field!r} are not unique")
     return problems, source
+
+
+def _hub_commit(ds) -> str | None:
+    """The hub commit the dataset was loaded at, as its cache folder names it (40 hex digits); None if unnamed."""
+    for entry in getattr(ds, "cache_files", None) or []:
+        for part in Path(entry.get("filename", "")).parts:
+            if re.fullmatch(r"[0-9a-f]{40}", part):
+                return part
+    return None
+
+
+@contextlib.contextmanager
+def _offline_unless_reachable(timeout_s: float = 3.0):
+    """Offline mode (the hub cache only) when the hub's host does not answer within `timeout_s`: an offline
+    machine gets its one-line error at once instead of half a minute of retries."""
+    import datasets
+    from huggingface_hub import constants
+
+    host = urllib.parse.urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout_s).close()
+        yield
+        return
+    except OSError:
+        pass
+    saved = constants.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = datasets.config.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE = saved
+
+
+def _load_hub(spec: BenchmarkSpec):
+    """The benchmark's split from the hub (or the hub cache); any failure to reach it is one line naming the
+    hub id and --data-dir, not a `datasets` traceback."""
+    if not spec.hub_path:
+        raise ConfigError(f"benchmark {spec.name!r} names no hub dataset; pass --data-dir or --data")
+    import datasets
+
+    try:
+        with _offline_unless_reachable():
+            return datasets.load_dataset(spec.hub_path, spec.hub_config or None, split=spec.hub_split)
+    except Exception as exc:  # noqa: BLE001  (connection, offline mode, auth, missing split: all the same advice)
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise InputError(f"benchmark {spec.name}: cannot load {spec.hub_path} from the Hugging Face hub "
+                         f"({type(exc).__name__}: {reason}); pass --data-dir DIR with a local mirror "
+                         f"(MANIFEST.json; or set PASSK_DATA_DIR), or --data FILE") from None
 
 
 def mirror_file(data_dir: Path, entry_name: str) -> tuple[Path, str, str | None]:

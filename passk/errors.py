@@ -10,11 +10,14 @@ class PasskError(Exception):
     """Base class of every error passk raises on purpose."""
 
 
-class InputError(PasskError):
-    """An input file or row is malformed; the message names the file and line."""
+class InputError(PasskError, ValueError):
+    """An input file or row is malformed; the message names the file and line.
+
+    A ValueError too (as ConfigError), so a library caller catching the Python convention for a bad
+    argument catches it."""
 
 
-class ConfigError(PasskError):
+class ConfigError(PasskError, ValueError):
     """A configuration value or key is invalid; the message names the key."""
 
 

@@ -55,7 +55,7 @@ def _plan_copies(target: RunDir, runs: list[RunDir]) -> list[tuple[Path, Path]]:
     copies = []
     for run in runs:
         for part in run.sample_parts():
-            dest = target.samples_dir / part.name
+            dest = target.merged_part_path(part)
             if dest.exists() or any(d == dest for _, d in copies):
                 earlier = dest if dest.exists() else next(s for s, d in copies if d == dest)
                 if file_sha256(earlier) != file_sha256(part):

@@ -1,22 +1,17 @@
 """Protocol presets: a paper's whole evaluation as data, one TOML file each in passk/presets/.
 
 A preset names its benchmarks (each with n and a column label), the sampling, the budget,
-the prompt template and the K rows of its table, and where all that comes from.
-`passk run --preset NAME --model M` plans every benchmark first (the prompts and whether
-they fit the model's context, with only the tokenizer loaded), then runs each one into
-OUT/BENCHMARK with the ordinary `passk.run.run`, and writes OUT/report.md: one table laid
-out like a paper's (K down, benchmarks across, Pass@K in percent) and OUT/preset.json.
-
-The runs are one `RunConfig` per benchmark, built before anything runs; `run_configs`
-loops over them. A multi-benchmark runner that loads the engine once can take the same
-list in place of that loop.
+the prompt template and the K rows of its table, and where all that comes from. The resolve
+step (passk.resolve) layers it between the benchmark definitions and the command line, one
+`RunConfig` per benchmark; passk.pipeline runs them on one engine load after every benchmark's
+pre-flight (the prompts and whether they fit the model's context, with only the tokenizer
+loaded), into OUT/BENCHMARK; `write_preset_report` then writes OUT/report.md, one table laid
+out like a paper's (K down, benchmarks across, Pass@K in percent), and OUT/preset.json.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +24,9 @@ from passk.results import BenchmarkResult, RunScores
 from passk.rundir import RunDir
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
-# what a command line may change in a preset; every change is listed in the report
-OVERRIDABLE = ("n", "temperature", "top_p", "max_tokens", "template")
+# options of a command line that the report lists as changes from the preset, beside n, template and sampling
+LISTED_OPTIONS = ("limit", "problems", "seed", "system_prompt", "chat", "fewshot", "fewshot_k", "hf_overrides",
+                  "max_model_len")
 
 
 @dataclass(frozen=True)
@@ -80,74 +76,38 @@ def get_preset(name: str) -> Preset:
     return preset
 
 
-def preset_configs(preset: Preset, out: str, overrides: dict[str, Any], **run_options) -> list:
-    """One RunConfig per benchmark: the preset's settings, then the command line's `overrides`."""
-    from passk.run import RunConfig
-
-    unknown = sorted(set(overrides) - set(OVERRIDABLE))
-    if unknown:
-        raise ConfigError(f"--preset: cannot override {unknown}")
-    configs = []
-    for b in preset.benchmarks:
-        settings = {"n": b.n, "temperature": preset.temperature, "top_p": preset.top_p,
-                    "max_tokens": b.max_tokens or preset.max_tokens, "template": preset.template, **overrides}
-        configs.append(RunConfig(out=str(Path(out) / b.name), benchmark=b.name, **settings, **run_options))
-    return configs
-
-
-def plan(configs: list) -> list[dict]:
-    """Each benchmark's dry run, quietly: problems, prompts and budget; warnings still go to stderr."""
-    from passk.run import run
-
-    plans = []
-    for config in configs:
-        with contextlib.redirect_stdout(io.StringIO()):
-            plans.append(run(dataclasses.replace(config, dry_run=True), progress=False))
-    return plans
-
-
-def run_configs(configs: list, progress: bool = True) -> list:
-    from passk.run import run_benchmarks
-
-    return run_benchmarks(configs, progress)  # one engine load, every benchmark's requests in flight at once
-
-
-def run_preset(name: str, out: str, overrides: dict[str, Any], progress: bool = True, dry_run: bool = False,
-               **run_options) -> dict[str, Any]:
-    preset = get_preset(name)
-    configs = preset_configs(preset, out, overrides, **run_options)
-    if dry_run:
-        from passk.run import run
-
-        return {"plans": [run(dataclasses.replace(c, dry_run=True), progress=False) for c in configs]}
-    plans = plan(configs)
-    print(f"preset {name}: " + "; ".join(f"{p['benchmark']} {p['problems']} x {p['n']}" for p in plans))
-    run_configs(configs, progress)
-    if run_options.get("generate_only"):  # a shard job: the same command without --shard/--generate-only reports
-        print(f"preset {name}: samples of shard {run_options.get('shard', '0/1')} written under {out}")
-        return {"plans": plans}
-    results = {c.benchmark: RunScores.read(RunDir(c.out).scores_json).benchmarks[c.benchmark] for c in configs}
-    summary = {"preset": dataclasses.asdict(preset), "overrides": overrides,
-               "run_options": {k: v for k, v in run_options.items() if k not in ("engine", "server")}, "plans": plans,
+def write_preset_report(plan, plans: list[dict], scores: list[RunScores]) -> None:
+    """OUT/preset.json and OUT/report.md of a preset's finished run (`plan`: its passk.resolve.RunPlan)."""
+    preset, configs, out = plan.preset, list(plan.configs), Path(plan.summary_dir)
+    results = {c.benchmark: s.benchmarks[c.benchmark] for c, s in zip(configs, scores)}
+    changed = changes(plan.given)
+    summary = {"preset": dataclasses.asdict(preset), "changed": changed, "plans": plans,
                # per-problem detail stays in each run's scores.json
                "benchmarks": {b: result.to_json(per_problem=False) for b, result in results.items()}}
-    write_json_atomic(Path(out) / "preset.json", summary)
+    write_json_atomic(out / "preset.json", summary)
     settings = RunDir(configs[0].out).read_manifest().settings
-    report = preset_report(preset, configs, results, settings.model if settings else "?", overrides, run_options)
-    write_text_atomic(Path(out) / "report.md", report)
+    report = preset_report(preset, configs, results, settings.model if settings else "?", changed)
+    write_text_atomic(out / "report.md", report)
     print(report)
-    print(f"wrote {Path(out) / 'report.md'} and {Path(out) / 'preset.json'}")
-    return summary
+    print(f"wrote {out / 'report.md'} and {out / 'preset.json'}")
+
+
+def changes(given: dict[str, Any]) -> dict[str, Any]:
+    """What the command line changed from the preset, in a fixed order: n, each sampling value, the template,
+    then LISTED_OPTIONS."""
+    from passk.generate.sampling import SamplingConfig
+
+    order = ["n", *(f.name for f in dataclasses.fields(SamplingConfig)), "sampling_options", "template",
+             *LISTED_OPTIONS]
+    return {k: given[k] for k in order if given.get(k)}
 
 
 def preset_report(preset: Preset, configs: list, results: dict[str, BenchmarkResult], model: str,
-                  overrides: dict[str, Any], run_options: dict[str, Any]) -> str:
+                  changed: dict[str, Any]) -> str:
     """The paper's table: K down, benchmarks across, Pass@K in percent; '-' where K exceeds the run's n."""
     labels = {b.name: b.label for b in preset.benchmarks}
     blocks = [results[c.benchmark] for c in configs]
     lines = [f"# passk preset `{preset.name}`: {model}", "", preset.description, "", f"Source: {preset.source}", ""]
-    changed = {**overrides, **{k: v for k, v in run_options.items() if k in ("limit", "problems", "seed", "system_prompt",
-                                                                               "chat", "fewshot", "fewshot_k") and v}}
     lines.append("Changed from the preset on the command line: "
                  + (", ".join(f"{k} = {v}" for k, v in changed.items()) if changed else "nothing") + ".")
     lines += ["", "| Pass@K (%) | " + " | ".join(labels[c.benchmark] for c in configs) + " |",

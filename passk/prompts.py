@@ -151,10 +151,20 @@ def build_template(name_or_path: str, system_prompt: str | None = None, chat: bo
     return template
 
 
-def read_text_or_file(value: str) -> str:
-    """--system-prompt takes the text itself or the path of a file holding it."""
-    path = Path(value)
-    return path.read_text() if len(value) < 4096 and "\n" not in value and path.is_file() else value
+def read_text_or_file(value: str, flag: str = "--system-prompt") -> str:
+    """`@PATH` reads the file (which must exist); anything else is the text itself, except text that names an
+    existing file or looks like a file name (one word with a / or a .txt/.md ending): that is refused as
+    ambiguous, since a typo in a path would otherwise become the system turn."""
+    if value.startswith("@"):
+        path = Path(value[1:]).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{flag} {value}: no such file")
+        return path.read_text(encoding="utf-8")
+    one_word = len(value) < 4096 and not any(c.isspace() for c in value)
+    if one_word and (Path(value).expanduser().exists() or "/" in value or value.endswith((".txt", ".md"))):
+        raise ConfigError(f"{flag} {value!r} looks like a file name: write @{value} to read a file, "
+                          f"or give the text itself")
+    return value
 
 
 def load_shots(path: str, k: int | None = None) -> tuple[tuple[str, str], ...]:

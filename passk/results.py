@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from passk import metrics
-from passk.errors import ConfigError, InputError
+from passk.errors import InputError
 from passk.jsonl import read_json
+from passk.settings import check_k
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,7 @@ class ScoreConfig:
 
     def __post_init__(self):
         if self.k is not None:
-            bad = [k for k in self.k if not isinstance(k, int) or isinstance(k, bool) or k < 1]
-            if bad or not self.k:
-                raise ConfigError(f"--k must be positive integers (for example 1,2,4), got {list(self.k)}")
+            check_k(self.k)  # the one K check (passk.settings)
 
 
 @dataclass(frozen=True)

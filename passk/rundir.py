@@ -43,7 +43,8 @@ import pyarrow.parquet as pq
 
 from passk.errors import InputError, RunIntegrityError, RunLocked, StorageError
 from passk.jsonl import atomic_path, read_json, read_jsonl, write_json_atomic, write_jsonl_atomic
-from passk.settings import GenerateSettings
+from passk.provenance import library_versions
+from passk.settings import GenerateSettings, GradingRecord
 
 SAMPLE_FIELDS = ("benchmark", "problem_id", "sample_idx", "completion", "finish_reason", "num_tokens")
 SAMPLE_SCHEMA = pa.schema([
@@ -58,15 +59,10 @@ GRADE_SCHEMA = pa.schema([
 ])
 PROBLEM_FIELDS = ("benchmark", "problem_id", "gold")
 PART_SUFFIXES = (".parquet", ".jsonl")
+GRADING_KEYS = ("answer_form", "extract_fallbacks", "timeout_s")
+# manifest.json's layout; 1 is every manifest written before the field existed (read the same way)
+MANIFEST_SCHEMA = 2
 Key = tuple[str, str, int]  # (benchmark, problem_id, sample_idx)
-
-
-@dataclass(frozen=True)
-class GradingRecord:
-    """How the run's samples are graded, as the prompt template implies; `passk grade RUN` reads it."""
-    answer_form: str = "boxed"
-    extract_fallbacks: tuple[str, ...] = ()
-    timeout_s: float = 5.0
 
 
 @dataclass
@@ -80,24 +76,30 @@ class Manifest:
     created: str = ""
     merged_from: list[str] = field(default_factory=list)
     engine: dict[str, Any] = field(default_factory=dict)  # per shard tag: the engine as it described itself
+    schema_version: int = MANIFEST_SCHEMA  # as read; a manifest is always written at MANIFEST_SCHEMA
 
     @classmethod
     def from_json(cls, data: dict[str, Any], where: str) -> "Manifest":
+        schema = data.get("schema_version", 1)
+        if not isinstance(schema, int) or schema > MANIFEST_SCHEMA:
+            raise InputError(f"{where}: manifest schema_version {schema!r}; this passk reads up to {MANIFEST_SCHEMA} "
+                             f"(a newer passk wrote it: upgrade passk)")
         try:
             grading = data.get("grading") or {}
             return cls(
                 settings=GenerateSettings.from_dict(data["settings"]) if data.get("settings") else None,
                 run_config=data.get("run_config") or {},
-                grading=GradingRecord(grading.get("answer_form", "boxed"), tuple(grading.get("extract_fallbacks", ())),
-                                      float(grading.get("timeout_s", 5.0))),
+                grading=GradingRecord(**{**{k: v for k, v in grading.items() if k in GRADING_KEYS},
+                                         "extract_fallbacks": tuple(grading.get("extract_fallbacks", ()))}),
                 history=data.get("history") or [], throughput=data.get("throughput") or {},
                 created=data.get("created", ""), merged_from=data.get("merged_from") or [],
-                engine=data.get("engine") or {})
+                engine=data.get("engine") or {}, schema_version=schema)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{where}: not a passk manifest ({type(exc).__name__}: {exc})") from None
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = {"schema_version": MANIFEST_SCHEMA, **asdict(self)}
+        out["schema_version"] = MANIFEST_SCHEMA
         out["settings"] = self.settings.as_dict() if self.settings else None
         return out
 
@@ -107,10 +109,13 @@ class Manifest:
         return self.run_config.get("model_path") or self.run_config.get("resolved", {}).get("model_path")
 
     def record_command(self) -> None:
-        from passk.generate.runner import library_versions
-
         self.history.append({"command": sys.argv, "versions": library_versions(), "host": platform.node(),
                              "at": utc_now()})
+
+
+def shard_tag(index: int, count: int) -> str:
+    """`s{i}of{N}`: names shard i/N's sample parts, lock and manifest entries (throughput, engine)."""
+    return f"s{index}of{count}"
 
 
 def utc_now() -> str:
@@ -169,6 +174,25 @@ class RunDir:
 
     def entropy_parts(self) -> list[Path]:
         return _parts(self.entropy_dir)
+
+    def sample_part_path(self, tag: str, seq: int) -> Path:
+        """Sample part number `seq` of the shard tagged `tag` (see `shard_tag`)."""
+        return self.samples_dir / f"{tag}-{seq:06d}.parquet"
+
+    def next_part_number(self, tag: str) -> int:
+        """Parts are numbered per shard; a number is never reused while its part (or a moved-aside copy) exists."""
+        names = [p.stem for p in self.sample_parts()]
+        names += [p.name.split(".")[0] for p in (self.broken_dir / "samples").glob(f"{tag}-*")]
+        numbers = [int(n[len(tag) + 1:]) for n in names if n.startswith(tag + "-") and n[len(tag) + 1:].isdigit()]
+        return 1 + max(numbers, default=0)
+
+    def shard_temporaries(self, tag: str) -> list[Path]:
+        """Temporary sample parts of the shard `tag` that a killed process left (stale while its lock is held)."""
+        return sorted(self.samples_dir.glob(f".{tag}-*.tmp-*")) if self.samples_dir.is_dir() else []
+
+    def merged_part_path(self, source_part: Path) -> Path:
+        """Where `passk merge` puts a sample part of another run directory: the same name under samples/."""
+        return self.samples_dir / source_part.name
 
     def grade_part_for(self, sample_part: Path) -> Path:
         return self.grades_dir / (sample_part.stem + ".parquet")
@@ -230,7 +254,7 @@ class RunDir:
     def writer_lock(self, index: int, count: int) -> Iterator[None]:
         """Held while generating shard index/count: refuses the same shard, and any other shard count."""
         with self._claim(f"shards-{count}", fcntl.LOCK_SH, f"--shard {index}/{count}"):
-            with self._try_lock(f"s{index}of{count}", f"shard {index}/{count}"):
+            with self._try_lock(shard_tag(index, count), f"shard {index}/{count}"):
                 yield
 
     @contextmanager

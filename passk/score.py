@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from passk import metrics
-from passk.check import require_consistent_grades
+from passk.integrity import require_consistent_grades
 from passk.errors import InputError
 from passk.results import BenchmarkResult, Estimate, ProblemRow, RunScores, ScoreConfig
 from passk.grade.engine import STATUSES

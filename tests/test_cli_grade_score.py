@@ -80,3 +80,16 @@ def test_score_without_grades_is_a_clear_error(make_run, capsys):
     run = make_run({"p1": ("1", [r"\boxed{1}"])})
     assert main(["score", str(run.path)]) == 2
     assert "passk grade" in capsys.readouterr().err
+
+
+def test_score_with_k_keeps_the_scores_a_report_was_made_from(make_run, capsys, tmp_path):
+    run = make_run({"p1": ("4", ["\\boxed{4}"] * 4)})
+    assert main(["grade", str(run.path), "--quiet"]) == 0 and main(["score", str(run.path)]) == 0
+    run.report_md.write_text("# made from scores.json\n")
+    made = run.scores_json.read_bytes()
+    capsys.readouterr()
+    assert main(["score", str(run.path), "--k", "1,2"]) == 2
+    assert "scores with --k go where --out DIR says" in capsys.readouterr().err
+    assert main(["score", str(run.path), "--k", "1,2", "--out", str(tmp_path / "k12")]) == 0
+    assert run.scores_json.read_bytes() == made
+    assert sorted(json.loads((tmp_path / "k12" / "scores.json").read_text())["benchmarks"]["toy"]["pass_at_k"]) == ["1", "2"]

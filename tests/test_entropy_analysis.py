@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
-from passk.analysis.entropy_report import Sample, compare, sentences, token_texts
+from passk.analysis.entropy_report import Sample, compare_groups, sentences, token_texts
 from passk.analysis.patterns import count_reflective, is_pivotal, is_reflective
 from passk.cli import main
 
@@ -80,7 +80,7 @@ def test_sentences_and_tokens_of_a_crafted_sample():
 
 
 def test_compare_effect_sizes():
-    out = compare([3.0, 4.0, 5.0], [0.0, 1.0, 2.0], "high", "low")
+    out = compare_groups([3.0, 4.0, 5.0], [0.0, 1.0, 2.0], "high", "low")
     assert out["high"]["mean"] == 4.0 and out["p_greater"] == 1.0 and out["rank_biserial"] == 1.0
-    same = compare([1.0, 2.0], [1.0, 2.0], "a", "b")
+    same = compare_groups([1.0, 2.0], [1.0, 2.0], "a", "b")
     assert same["p_greater"] == pytest.approx(0.5) and math.isclose(same["rank_biserial"], 0.0, abs_tol=1e-12)

@@ -17,9 +17,12 @@ from passk.rundir import RunDir
 
 
 def run_args(model, problems, out, *extra):
-    return ["run", "--data", str(problems), "--problem-field", "question", "--id-field", "id", "--model", str(model),
-            "--backend", "hf", "--out", str(out), "--n", "4", "--max-tokens", "6", "--temperature", "1.0",
-            "--block-size", "2", "--batch-samples", "2", "--quiet", *extra]
+    """A small hf run; a flag in `extra` replaces the same flag here (a flag given twice is an error)."""
+    base = {"--data": str(problems), "--problem-field": "question", "--id-field": "id", "--model": str(model),
+            "--backend": "hf", "--out": str(out), "--n": "4", "--max-tokens": "6", "--temperature": "1.0",
+            "--block-size": "2", "--batch-samples": "2"}
+    return ["run", *(a for flag, value in base.items() if flag not in extra for a in (flag, value)), "--quiet",
+            *extra]
 
 
 def samples_of(out):
@@ -74,7 +77,7 @@ def test_changed_setting_is_refused_with_the_keys_and_force_starts_afresh(tiny_m
     assert main(run_args(tiny_model, tiny_problems, out, "--generate-only")) == 0
     assert main(run_args(tiny_model, tiny_problems, out, "--generate-only", "--temperature", "0.7")) == 2
     err = capsys.readouterr().err
-    assert "sampling" in err and "--force" in err
+    assert "sampling.temperature: run has 1.0, asked 0.7" in err and "--force" in err  # the key, both values
     assert len(samples_of(out)) == 20  # nothing lost
     assert main(run_args(tiny_model, tiny_problems, out, "--generate-only", "--temperature", "0.7", "--force")) == 0
     assert len(samples_of(out)) == 20

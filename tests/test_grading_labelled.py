@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from passk.grade import GradeConfig, extract_config
-from passk.grade.check_report import CheckReport, check_pairs
+from passk.grade.agreement import CheckReport, check_pairs
 from passk.grade.pairs import PairFields, grade_pairs
 
 CASES = Path(__file__).resolve().parents[2] / "shared" / "grading" / "cases.jsonl"

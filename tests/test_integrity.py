@@ -78,7 +78,7 @@ def test_a_different_shard_count_or_the_same_shard_is_refused_while_a_writer_run
 WRITER = """
 import contextlib, io, json, sys, time
 from pathlib import Path
-import passk.run, passk.generate.backends, torch, transformers
+import passk.pipeline, passk.generate.backends, torch, transformers
 from passk.cli import main
 sync, name, rounds = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
 for r, args in enumerate(rounds):
@@ -326,7 +326,7 @@ def test_a_second_grader_waits_for_the_first_then_finds_nothing_to_grade(tmp_pat
         second.join(timeout=2)
         assert second.is_alive(), "the second grader should wait"
         from passk.grade import GradeConfig
-        from passk.grade.runs import grade_run
+        from passk.grade.run_grades import grade_run
 
         grade_run(run, GradeConfig(), progress=False)
     second.join(timeout=60)
@@ -343,3 +343,28 @@ def test_a_greedy_run_is_not_analysed_at_an_invented_temperature(tmp_path):
         run_temperature(run, None)
     assert run_temperature(run, 1.0) == 1.0
     assert run_temperature(fake_run(tmp_path / "warm", {}, temperature=0.6), None) == 0.6
+
+
+def test_check_says_a_run_has_no_manifest_and_fails_on_a_malformed_one(make_run, capsys):
+    from passk.cli import main
+
+    run = make_run({"p1": ("4", ["\\boxed{4}"])})  # samples imported from elsewhere: no manifest.json
+    assert main(["check", str(run.path)]) == 0
+    assert "no manifest.json: samples imported from elsewhere are welcome" in capsys.readouterr().out
+    run.manifest_path.write_text('{"settings": {"benchmark": 3}}')
+    assert main(["check", str(run.path)]) == 1
+    assert "malformed manifest" in capsys.readouterr().out
+
+
+def test_manifests_carry_a_schema_version_and_old_ones_still_read(make_run):
+    from passk.errors import InputError
+    from passk.rundir import MANIFEST_SCHEMA
+
+    run = make_run({"p1": ("4", ["\\boxed{4}"])})
+    run.manifest_path.write_text(json.dumps({"grading": {"answer_form": "answer_line", "timeout_s": 2}}))  # before
+    assert run.read_manifest().grading.answer_form == "answer_line" and run.read_manifest().schema_version == 1
+    run.update_manifest(lambda m: None)
+    assert json.loads(run.manifest_path.read_text())["schema_version"] == MANIFEST_SCHEMA
+    run.manifest_path.write_text(json.dumps({"schema_version": MANIFEST_SCHEMA + 1}))
+    with pytest.raises(InputError, match="a newer passk wrote it"):
+        run.read_manifest()

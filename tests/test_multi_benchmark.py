@@ -8,7 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import write_jsonl
-from passk import run as run_module
+from passk import pipeline as run_module
+from passk.resolve import resolve_run
 from passk.cli import main
 from passk.errors import ConfigError
 from passk.rundir import RunDir
@@ -37,9 +38,9 @@ def count_engine_loads(monkeypatch):
 def test_run_benchmarks_loads_the_engine_once_for_all(tiny_model, tmp_path, count_engine_loads):
     files = [write_jsonl(tmp_path / f"{name}.jsonl", [{"question": f"{name} {i}?", "answer": str(i)} for i in range(k)])
              for name, k in (("alpha", 3), ("beta", 2))]
-    base = run_module.RunConfig(out="unused", data_file=str(files[0]), problem_field="question", model=str(tiny_model),
-                                backend="hf", n=3, max_tokens=5, temperature=1.0, block_size=2, template="raw")
-    configs = [replace(base, data_file=str(f), out=str(tmp_path / "runs" / f.stem)) for f in files]
+    configs = [resolve_run(dict(data=str(f), out=str(tmp_path / "runs" / f.stem), problem_field="question",
+                                model=str(tiny_model), backend="hf", n=3, max_tokens=5, temperature=1.0, block_size=2,
+                                template="raw")).configs[0] for f in files]
     results = run_module.run_benchmarks(configs, progress=False, summary_dir=str(tmp_path / "runs"))
     assert len(count_engine_loads) == 1
     assert [list(r.benchmarks) for r in results] == [["alpha"], ["beta"]]

@@ -54,8 +54,8 @@ def tiny_registry(tmp_path, monkeypatch):
 def test_preset_runs_every_benchmark_and_writes_one_table(tiny_registry, tiny_model, tmp_path, capsys):
     out = tmp_path / "out"
     args = ["run", "--preset", "tiny", "--model", str(tiny_model), "--backend", "hf", "--data-dir", str(tiny_registry),
-            "--out", str(out), "--quiet"]
-    assert main(args) == 0
+            "--quiet"]
+    assert main(args + ["--out", str(out)]) == 0
     for name, n, problems in (("toy_a", 4, 3), ("toy_b", 2, 2)):
         settings = json.loads((out / name / "manifest.json").read_text())["settings"]
         sampling = {k: settings["sampling"][k] for k in ("temperature", "top_p", "max_tokens")}
@@ -74,29 +74,38 @@ def test_preset_runs_every_benchmark_and_writes_one_table(tiny_registry, tiny_mo
     assert "n = 2" in small and "limit = 1" in small and "| problems x n | 1 x 2 | 1 x 2 |" in small
 
 
-def test_dry_run_prints_prompts_loads_no_model_and_warns_past_the_context(tiny_registry, tiny_model, tmp_path, capsys,
-                                                                             monkeypatch):
-    import passk.run
+def test_dry_run_prints_prompts_loads_no_model_and_refuses_past_the_context(tiny_registry, tiny_model, tmp_path,
+                                                                               capsys, monkeypatch):
+    import passk.pipeline
 
-    monkeypatch.setattr(passk.run, "make_backend", lambda *a, **k: pytest.fail("the dry run loaded a model"))
+    monkeypatch.setattr(passk.pipeline, "make_backend", lambda *a, **k: pytest.fail("the dry run loaded a model"))
     out = tmp_path / "dry"
-    assert main(["run", "--benchmark", "toy_a", "--model", str(tiny_model), "--data-dir", str(tiny_registry),
-                 "--out", str(out), "--template", "plain", "--chat", "--max-tokens", "600", "--dry-run"]) == 0
+    args = ["run", "--benchmark", "toy_a", "--model", str(tiny_model), "--data-dir", str(tiny_registry),
+            "--out", str(out), "--template", "plain", "--chat", "--dry-run"]
+    assert main(args + ["--max-tokens", "500"]) == 0
     captured = capsys.readouterr()
     assert "----- toy_a problem toy_a-0 (gold '0')" in captured.out
     assert "<|user|>0+0=<|end|><|assistant|>" in captured.out and "3 problems x n 16" in captured.out
+    assert "DOES NOT FIT" not in captured.out and not captured.err
+    # past the context: the plan is printed, and the dry run refuses as the real run would (exit 2, one line)
+    assert main(args + ["--max-tokens", "510"]) == 2
+    captured = capsys.readouterr()
     assert "DOES NOT FIT" in captured.out
-    assert "beyond the model's context of 512 tokens" in captured.err and "lower --max-tokens to" in captured.err
+    assert captured.err.count("\n") == 1 and "exceeds the model's context of 512 tokens" in captured.err
+    assert "lower --max-tokens to 505" in captured.err and "max_position_embeddings" in captured.err
     assert not out.exists()  # nothing written
 
 
-def test_preset_plan_warns_for_every_benchmark_before_running(tiny_registry, tiny_model, tmp_path, capsys):
-    result = preset.run_preset("tiny", str(tmp_path / "p"), {"max_tokens": 1000}, dry_run=True,
-                               model=str(tiny_model), data_dir=str(tiny_registry))
-    assert [p["benchmark"] for p in result["plans"]] == ["toy_a", "toy_b"]
-    assert all(not p["fits"] and p["context"] == 512 for p in result["plans"])
-    err = capsys.readouterr().err
-    assert "toy_a: the longest prompt" in err and "toy_b: the longest prompt" in err
+def test_preset_dry_run_checks_every_benchmark_before_running(tiny_registry, tiny_model, tmp_path, capsys):
+    import passk
+
+    plans = passk.run(preset="tiny", out=str(tmp_path / "p"), model=str(tiny_model), data_dir=str(tiny_registry),
+                      dry_run=True, progress=False)
+    assert list(plans) == ["toy_a", "toy_b"] and all(p["fits"] and p["context"] == 512 for p in plans.values())
+    with pytest.raises(ConfigError, match="toy_a: --max-tokens 1000 leaves no room.*; toy_b: --max-tokens 1000"):
+        passk.run(preset="tiny", out=str(tmp_path / "p"), model=str(tiny_model), data_dir=str(tiny_registry),
+                  max_tokens=1000, dry_run=True)
+    assert not (tmp_path / "p").exists()
 
 
 def test_preset_errors_name_the_file_and_key(tiny_registry, tmp_path):
@@ -129,8 +138,8 @@ def test_sharded_preset_then_one_report(tiny_registry, tiny_model, tmp_path, mon
     for shard in ("0/2", "1/2"):
         assert main(args + ["--shard", shard, "--generate-only"]) == 0
     assert not (out / "report.md").exists()
-    import passk.run
+    import passk.pipeline
 
-    monkeypatch.setattr(passk.run, "make_backend", lambda *a, **k: pytest.fail("every sample was already there"))
+    monkeypatch.setattr(passk.pipeline, "make_backend", lambda *a, **k: pytest.fail("every sample was already there"))
     assert main(args) == 0
     assert "| problems x n | 3 x 4 | 2 x 2 |" in (out / "report.md").read_text()

@@ -84,7 +84,7 @@ def test_system_prompt_chat_toggle_and_shots_as_turns(tiny_model, tmp_path):
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)  # template: <|role|>content<|end|> ... <|assistant|>
     system_file = tmp_path / "system.txt"
     system_file.write_text("You are terse.")
-    with_system = build_template("qwen-boxed", system_prompt=str(system_file)).render("Q", tokenizer)
+    with_system = build_template("qwen-boxed", system_prompt=f"@{system_file}").render("Q", tokenizer)
     assert with_system == ("<|system|>You are terse.<|end|><|user|>Q\nPlease reason step by step, and put your "
                            "final answer within \\boxed{}.<|end|><|assistant|>")
     assert build_template("qwen-boxed", system_prompt="Be brief.").render("Q", tokenizer).startswith(

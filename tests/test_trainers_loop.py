@@ -7,6 +7,7 @@ import torch
 
 from conftest import build_tiny_model
 from passk.cli import main
+from passk.generate.sampling import SamplingConfig
 from trainers.config import TrainConfig, load_config
 from trainers.loop import train
 
@@ -21,7 +22,7 @@ def digit_model(tmp_path_factory):
 
 def digit_config(model, out, **overrides):
     base = dict(model=str(model), task="digit", template="plain", prompts_per_step=8, group_size=16,
-                max_new_tokens=1, grade_truncated=True, steps=STEPS, lr=1e-3, warmup_steps=0, mini_batch_size=64, ppo_epochs=2,
+                sampling=SamplingConfig(temperature=1.0, top_p=1.0, max_tokens=1), grade_truncated=True, steps=STEPS, lr=1e-3, warmup_steps=0, mini_batch_size=64, ppo_epochs=2,
                 out=str(out), save_every=STEPS)
     base.update(overrides)
     return TrainConfig(**base)
@@ -64,18 +65,21 @@ def test_checkpoint_loads_in_passk_run_and_training_resumes(digit_model, tmp_pat
 
 def test_passk_train_cli_and_config_file(digit_model, tmp_path, capsys):
     config = tmp_path / "grpo.toml"
-    config.write_text(f'model = "{digit_model}"\ntask = "digit"\nmax_new_tokens = 1\ngrade_truncated = true\n'
-                      f'prompts_per_step = 2\ngroup_size = 4\nsteps = 2\nout = "{tmp_path / "cli"}"\n')
-    assert main(["train", "grpo", "--config", str(config), "advantage=entropy", "--quiet"]) == 0
+    config.write_text(f'model = "{digit_model}"\ntask = "digit"\ngrade_truncated = true\n'
+                      f'prompts_per_step = 2\ngroup_size = 4\nsteps = 2\nout = "{tmp_path / "cli"}"\n'
+                      f'[sampling]\nmax_tokens = 1\n')
+    assert main(["train", "grpo", "--config", str(config), "advantage=entropy", "sampling.top_p=0.9", "--quiet"]) == 0
     saved = json.loads((tmp_path / "cli" / "config.json").read_text())
     assert saved["advantage"] == "entropy" and saved["alpha"] == 0.4 and saved["kappa"] == 2.0
+    assert saved["sampling"]["max_tokens"] == 1 and saved["sampling"]["top_p"] == 0.9
     assert "checkpoint-2" in capsys.readouterr().out
 
 
 def test_config_defaults_follow_the_paper_and_bad_keys_are_errors():
     grpo, ppo = TrainConfig(algorithm="grpo"), TrainConfig(algorithm="ppo")
     assert (grpo.alpha, ppo.alpha, grpo.kappa) == (0.4, 0.1, 2.0)
-    assert (grpo.clip_low, grpo.clip_high, grpo.temperature, grpo.kl_coef, grpo.entropy_coef) == (0.2, 0.28, 1.0, 0, 0)
+    assert (grpo.clip_low, grpo.clip_high, grpo.sampling.temperature, grpo.kl_coef, grpo.entropy_coef) == (0.2, 0.28, 1.0, 0, 0)
+    assert (grpo.eval_sampling.temperature, grpo.eval_sampling.top_p) == (0.6, 0.95)  # passk's evaluation defaults
     assert grpo.loss_aggregation == "token-mean" and grpo.updates_per_rollout == 1
     assert (grpo.estimator, ppo.estimator) == ("grpo", "gae")
     assert (grpo.reward_correct, grpo.reward_incorrect) == (1.0, -1.0)
@@ -154,3 +158,20 @@ def test_gold_probability_is_the_sampling_probability_of_the_exact_answer(digit_
                 want *= torch.softmax(logits, dim=-1)[0, token].item()
                 ids.append(token)
             assert got[i].item() == pytest.approx(want, rel=1e-4, abs=1e-9), (temperature, top_p, prompt)
+
+
+def test_configs_saved_with_flat_sampling_keys_still_read_and_resume_equal():
+    """A run's config.json written before TrainConfig held a SamplingConfig compares equal to today's same run."""
+    from passk.settings import settings_diff
+    from trainers.config import config_dict, train_config, upgrade
+
+    today = config_dict(TrainConfig(sampling=SamplingConfig(temperature=1.0, top_p=1.0, max_tokens=6)))
+    saved = {k: v for k, v in today.items() if k not in ("sampling", "eval_sampling")}
+    saved.update(max_new_tokens=6, temperature=1.0, top_p=1.0, eval_temperature=0.6, eval_top_p=0.95)
+    assert settings_diff({"run has": upgrade(saved), "asked": today}, today) == {}
+    assert train_config({"max_new_tokens": 3, "top_p": 0.5}).sampling == SamplingConfig(temperature=1.0, top_p=0.5,
+                                                                                          max_tokens=3)
+    # a partial table changes those keys of the default: the rollouts keep temperature 1.0, the evaluation 0.6
+    config = train_config({"sampling": {"max_tokens": 3}, "eval_sampling": {"top_p": 0.9}})
+    assert (config.sampling.temperature, config.sampling.max_tokens) == (1.0, 3)
+    assert (config.eval_sampling.temperature, config.eval_sampling.top_p) == (0.6, 0.9)

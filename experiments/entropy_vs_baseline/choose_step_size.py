@@ -23,7 +23,7 @@ STEPS = 60
 
 
 def main() -> None:
-    from trainers.config import TrainConfig
+    from trainers.config import train_config
     from trainers.loop import train
 
     experiment = tomllib.loads((HERE / "experiment.toml").read_text())
@@ -35,8 +35,9 @@ def main() -> None:
         out = WORK / "step-size" / name
         settings = {**grpo, "lr": lr, "warmup_steps": warmup, "ppo_epochs": epochs, "mini_batch_size": mini,
                     "steps": STEPS, "save_every": STEPS, "exact_eval_every": 20}
-        config = TrainConfig(**{k: v for k, v in settings.items() if v is not None}, task=str(train_file),
-                             advantage="baseline", seed=0, model=str(start), holdout=str(heldout), out=str(out))
+        config = train_config({**{k: v for k, v in settings.items() if v is not None}, "task": str(train_file),
+                               "advantage": "baseline", "seed": 0, "model": str(start), "holdout": str(heldout),
+                               "out": str(out)})
         log(f"step size: {name}")
         train(config, progress=False)
         exact = [json.loads(line) for line in (out / "exact_eval.jsonl").read_text().splitlines()]

@@ -74,10 +74,10 @@ def prepare(experiment: dict) -> tuple[Path, Path, Path]:
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
-    from passk.cli import main as passk
+    import passk
     from passk.compare import compare_runs, format_comparison, load_run, write_comparison
     from passk.results import ScoreConfig
-    from trainers.config import TrainConfig, config_dict
+    from trainers.config import config_dict, train_config
     from trainers.loop import train
 
     parser = argparse.ArgumentParser(description="entropy advantage against baseline, GRPO and PPO, at CPU scale")
@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     for algorithm, seed in runs:
         for arm in ARMS:
             name = run_name(algorithm, arm, seed)
-            config = TrainConfig(**{**configs[algorithm], "task": str(train_file), "advantage": arm, "seed": seed,
-                                    "model": str(start), "holdout": str(heldout), "out": str(WORK / "train" / name)})
+            config = train_config({**configs[algorithm], "task": str(train_file), "advantage": arm, "seed": seed,
+                                   "model": str(start), "holdout": str(heldout), "out": str(WORK / "train" / name)})
             log(f"training {name}")
             checkpoints[name] = train(config, progress=False)
             for kind in ("metrics", "exact_eval"):
@@ -127,21 +127,17 @@ def main(argv: list[str] | None = None) -> None:
         return
     # evaluation with passk run, identical settings for every model, on both problem sets
     ev = experiment["eval"]
-    ks = ",".join(str(k) for k in ev["k"])
     trained = [name for name in checkpoints if name != "start"]
     sampled = {"seeds": experiment["seeds"][:ev["sampled_seeds"]], "ppo_seeds": experiment["ppo_seeds"][:ev["sampled_seeds"]]}
     checkpoints = {name: c for name, c in checkpoints.items()
                    if name == "start" or int(name.rsplit("seed", 1)[1]) in sampled["seeds" if name.startswith("grpo") else "ppo_seeds"]}
     for name, checkpoint in checkpoints.items():
-        for problems, limit in ((train_file, []), (heldout, ["--limit", str(ev["heldout_limit"])])):
+        for problems, limit in ((train_file, None), (heldout, ev["heldout_limit"])):
             out = WORK / "eval" / problems.stem / name
             log(f"evaluating {name} on {problems.stem}")
-            code = passk(["run", "--data", str(problems), "--id-field", "id", "--model", str(checkpoint),
-                          "--backend", "hf", "--template", "plain", "--n", str(ev["n"]), "--temperature",
-                          str(ev["temperature"]), "--top-p", str(ev["top_p"]), "--max-tokens", str(ev["max_tokens"]),
-                          "--k", ks, "--block-size", str(ev["n"]), "--seed", "0", "--out", str(out), "--quiet", *limit])
-            if code:
-                sys.exit(f"passk run failed for {name} on {problems.stem}")
+            passk.run(data=str(problems), id_field="id", model=str(checkpoint), backend="hf", template="plain",
+                      n=ev["n"], temperature=ev["temperature"], top_p=ev["top_p"], max_tokens=ev["max_tokens"],
+                      k=ev["k"], block_size=ev["n"], seed=0, out=str(out), limit=limit, progress=False)
 
     # comparisons: every run against the start, and entropy against baseline seed by seed
     k_list = [int(k) for k in ev["k"]]

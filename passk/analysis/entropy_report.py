@@ -82,7 +82,7 @@ def sentences(sample: Sample) -> list[tuple[str, float]]:
     return out
 
 
-def compare(x, y, name_x: str, name_y: str) -> dict[str, Any]:
+def compare_groups(x, y, name_x: str, name_y: str) -> dict[str, Any]:
     from scipy.stats import mannwhitneyu
 
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
@@ -110,9 +110,9 @@ def analyze(run: RunDir, samples: list[Sample], reference: RunDir | None = None,
         "mean_entropy": float(all_h.mean()) if all_h.size else None,
         "entropy_p80": float(np.quantile(all_h, 0.8)) if all_h.size else None,
         "high_entropy_share": {str(t): float((all_h > t).mean()) if all_h.size else None for t in HIGH_ENTROPY_THRESHOLDS},
-        "pivotal_tokens": compare(pivotal, other, "pivotal", "other"),
-        "reflective_sentences": compare(reflective, plain, "reflective", "other"),
-        "correct_vs_incorrect": compare(np.concatenate([s.entropy for s in samples if s.correct] or [np.zeros(0)]),
+        "pivotal_tokens": compare_groups(pivotal, other, "pivotal", "other"),
+        "reflective_sentences": compare_groups(reflective, plain, "reflective", "other"),
+        "correct_vs_incorrect": compare_groups(np.concatenate([s.entropy for s in samples if s.correct] or [np.zeros(0)]),
                                         np.concatenate([s.entropy for s in samples if not s.correct] or [np.zeros(0)]),
                                         "correct", "incorrect"),
         "by_position": _by_position(samples),
@@ -172,7 +172,7 @@ def _rare(sent, reference: RunDir | None, run: RunDir, progress: bool) -> dict[s
     cut = np.quantile(distances, 1 - RARE_SHARE)
     rare = distances >= cut
     h = np.array([x for _, _, x in sent])
-    out = compare(h[rare], h[~rare], "rare", "common")
+    out = compare_groups(h[rare], h[~rare], "rare", "common")
     out.update({"reference": ref_name, "distance_cut": float(cut),
                 "examples": [sent[i][1][:200] for i in np.argsort(-distances)[:5]]})
     return out

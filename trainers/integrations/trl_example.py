@@ -27,10 +27,10 @@ import json
 import random
 from pathlib import Path
 
-from passk.grade import GradeConfig, Grader, extract_config
 from passk.grade.gold import gold_answer
 from passk.prompts import get_template
 from trainers import core
+from trainers.reward import REWARD_CORRECT, REWARD_INCORRECT, OutcomeReward
 
 PAPER_SETTINGS = dict(temperature=1.0, epsilon=0.2, epsilon_high=0.28, beta=0.0, loss_type="dapo",
                       top_entropy_quantile=1.0, scale_rewards="group", num_iterations=1)
@@ -41,15 +41,12 @@ class PasskReward:
 
     __name__ = "passk_grader"  # TRL names the logged reward after the function
 
-    def __init__(self, template: str, correct: float = 1.0, incorrect: float = -1.0):
-        spec = get_template(template)
-        self.grader = Grader(GradeConfig(extract=extract_config(spec.answer_form, spec.extract_fallbacks)))
-        self.correct, self.incorrect = correct, incorrect
+    def __init__(self, template: str, correct: float = REWARD_CORRECT, incorrect: float = REWARD_INCORRECT):
+        self.reward = OutcomeReward(template, correct, incorrect)
 
     def __call__(self, prompts, completions, answer, **kwargs) -> list[float]:
         texts = [c if isinstance(c, str) else c[-1]["content"] for c in completions]  # plain or conversational
-        return [self.correct if v.correct else self.incorrect for v in self.grader.grade(
-            texts, [gold_answer(a, where=f"answer[{i}]") for i, a in enumerate(answer)])]
+        return self.reward(texts, [gold_answer(a, where=f"answer[{i}]") for i, a in enumerate(answer)])[0]
 
 
 def tiny_model(path: str | Path, warm_start_steps: int = 300) -> Path:

@@ -9,9 +9,22 @@
 #        python -m trainers.integrations.verl_entropy.prepare_data --benchmark aime24 --out ~/data/aime24.parquet
 # Baseline: drop the three lines marked "entropy". PPO: algorithm.adv_estimator=gae, the critic settings, and
 # PASSK_ENTROPY_ALPHA=0.1.
+# Context: 1,024 prompt + 8,192 response tokens (MAX_PROMPT, MAX_RESPONSE) must fit the model's positions.
+# Qwen2.5-Math-7B ships with 4,096: the script refuses it with the fix, as `passk run --preset entropy-adv` does.
+# The fix of the paper's lineage (DAPO's recipe): a local copy of the model whose config.json says
+# "max_position_embeddings": 32768, passed as MODEL=/path/to/copy; or a shorter MAX_RESPONSE.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."  # the passk checkout, so that trainers/ imports in every worker
 MODEL=${MODEL:-Qwen/Qwen2.5-Math-7B}
+MAX_PROMPT=${MAX_PROMPT:-1024}
+MAX_RESPONSE=${MAX_RESPONSE:-8192}
+POSITIONS=$(python -c 'import sys; from transformers import AutoConfig; c = AutoConfig.from_pretrained(sys.argv[1]); print(getattr(getattr(c, "text_config", None) or c, "max_position_embeddings", 0) or 0)' "$MODEL")
+if (( POSITIONS > 0 && MAX_PROMPT + MAX_RESPONSE > POSITIONS )); then
+  echo "launch_grpo.sh: $MODEL has $POSITIONS positions; $MAX_PROMPT prompt + $MAX_RESPONSE response tokens do not fit:" \
+       "MAX_RESPONSE=$((POSITIONS - MAX_PROMPT)), or MODEL=a local copy whose config.json sets max_position_embeddings" \
+       "to 32768 (DAPO's recipe for Qwen2.5-Math-7B)" >&2
+  exit 2
+fi
 ENTROPY_ENV=()
 [[ -n "${PASSK_ENTROPY_ALPHA:-}" ]] && ENTROPY_ENV+=("+ray_kwargs.ray_init.runtime_env.env_vars.PASSK_ENTROPY_ALPHA=$PASSK_ENTROPY_ALPHA")
 [[ -n "${PASSK_ENTROPY_KAPPA:-}" ]] && ENTROPY_ENV+=("+ray_kwargs.ray_init.runtime_env.env_vars.PASSK_ENTROPY_KAPPA=$PASSK_ENTROPY_KAPPA")
@@ -20,7 +33,7 @@ python -m verl.trainer.main_ppo \
   algorithm.use_kl_in_reward=False \
   data.train_files="${TRAIN_FILES:-$HOME/data/train.parquet}" \
   data.val_files="${VAL_FILES:-$HOME/data/aime24.parquet}" \
-  data.train_batch_size=512 data.max_prompt_length=1024 data.max_response_length=8192 \
+  data.train_batch_size=512 data.max_prompt_length="$MAX_PROMPT" data.max_response_length="$MAX_RESPONSE" \
   actor_rollout_ref.model.path="$MODEL" \
   actor_rollout_ref.model.external_lib=trainers.integrations.verl_entropy `# entropy` \
   actor_rollout_ref.actor.policy_loss.loss_mode=entropy_adv `# entropy` \

@@ -7,7 +7,8 @@ manifest's n; each grade and entropy part holds exactly the keys of its sample p
 and entropy parts made from it), so the next `passk run` regenerates those samples and
 `passk grade` regrades them; it removes temporary files of killed processes. It holds the
 run exclusively, so nothing writes meanwhile. What it cannot repair (an unreadable manifest
-or problems.jsonl, samples beyond n) is reported for a person to decide.
+or problems.jsonl, a malformed manifest, samples beyond n) is reported for a person to decide; a run without
+a manifest (samples imported from elsewhere) is checked for what needs none, and the report says so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from passk.errors import PasskError, RunIntegrityError
-from passk.rundir import Key, RunDir, part_keys, read_sample_part
+from passk.rundir import Key, Manifest, RunDir, part_keys, read_sample_part
 
 
 @dataclass
@@ -54,27 +55,31 @@ class CheckResult:
 
 def check_run(run: RunDir, repair: bool = False) -> CheckResult:
     run.require()
+    try:
+        manifest = run.read_manifest()
+    except PasskError as exc:  # checked before anything moves: --repair cannot mend a manifest
+        return CheckResult([Finding(run.manifest_path, f"malformed manifest: {str(exc).split(': ', 1)[-1][:200]}")])
     with ExitStack() as stack:
         if repair:  # nobody may write while parts move; graders and entropy passes finish first
             stack.enter_context(run.exclusive_lock("passk check --repair"))
             stack.enter_context(run.task_lock("grade"))
             stack.enter_context(run.task_lock("entropy"))
         result = CheckResult()
-        kept = _check_samples(run, result)
+        kept = _check_samples(run, result, manifest)
         for derived, part_for in ((run.grade_parts(), run.grade_part_for), (run.entropy_parts(), run.entropy_part_for)):
             _check_derived(derived, {part_for(p): keys for p, keys in kept.items()}, result)
         for tmp in run.stale_temporaries() if repair else []:
             result.findings.append(Finding(tmp, "temporary file of a killed process", "delete it"))
         if repair:
             _repair(run, result)
-        _notes(run, kept, result)
+        _notes(run, kept, result, manifest)
     return result
 
 
-def _check_samples(run: RunDir, result: CheckResult) -> dict[Path, list[Key]]:
+def _check_samples(run: RunDir, result: CheckResult, manifest: Manifest) -> dict[Path, list[Key]]:
     """Sample parts that keep their place, with their keys; findings for the others."""
     problems = run.read_problems()
-    settings = run.read_manifest().settings
+    settings = manifest.settings
     owner: dict[Key, Path] = {}
     kept: dict[Path, list[Key]] = {}
     for part in run.sample_parts():
@@ -135,8 +140,11 @@ def _repair(run: RunDir, result: CheckResult) -> None:
     result.repaired = True
 
 
-def _notes(run: RunDir, kept: dict[Path, list[Key]], result: CheckResult) -> None:
-    settings = run.read_manifest().settings
+def _notes(run: RunDir, kept: dict[Path, list[Key]], result: CheckResult, manifest: Manifest) -> None:
+    settings = manifest.settings
+    if not run.manifest_path.is_file():
+        result.notes.append("no manifest.json: samples imported from elsewhere are welcome, but their settings, n and "
+                            "provenance are unknown, so samples beyond n and missing samples are not checked")
     if settings is not None:
         held = Counter((b, p) for keys in kept.values() for b, p, i in keys if i < settings.n)
         missing = sum(settings.n - held[(settings.benchmark, pid)] for pid in settings.problem_ids)
