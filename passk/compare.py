@@ -23,7 +23,7 @@ from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.plot import interval_curve, plot_pass_at_k
 from passk.results import BenchmarkComparison, Comparison, PairedDifference, ScoreConfig, SolvedSets
 from passk.rundir import RunDir, read_grades
-from passk.score import ProblemTally, benchmark_result, estimates, k_list, tally
+from passk.score import ProblemTally, benchmark_result, estimates_by_metric, k_list, tally
 from passk.grade.rows import grading_provenance
 from passk.settings import COMPARED_SETTINGS, settings_diff
 
@@ -80,13 +80,13 @@ def compare_runs(runs: list[RunData], config: ScoreConfig = ScoreConfig()) -> Co
 def _paired_difference(first: dict[str, np.ndarray], other: dict[str, np.ndarray], shared: list[str], ks: list[int],
                        config: ScoreConfig, first_label: str, other_label: str) -> PairedDifference:
     """other - first, problem by problem: the bootstrap resamples the problems of both runs together."""
-    diff = {m: estimates(other[m] - first[m], config) for m in ("pass_at_k", "maj_at_k", "mean_at_n")}
-    solved_first, solved_other = first["pass_at_k"][:, -1] >= 0.5, other["pass_at_k"][:, -1] >= 0.5
+    at_k, mean_at_n = estimates_by_metric({m: other[m] - first[m] for m in first}, ks, config)
+    solved_first, solved_other = first["pass@k"][:, -1] >= 0.5, other["pass@k"][:, -1] >= 0.5
     solved = SolvedSets(k=ks[-1], first=first_label, other=other_label,
                         only_first=tuple(shared[i] for i in np.flatnonzero(solved_first & ~solved_other)),
                         only_other=tuple(shared[i] for i in np.flatnonzero(solved_other & ~solved_first)),
                         both=int((solved_first & solved_other).sum()), neither=int((~solved_first & ~solved_other).sum()))
-    return PairedDifference(dict(zip(ks, diff["pass_at_k"])), dict(zip(ks, diff["maj_at_k"])), diff["mean_at_n"][0], solved)
+    return PairedDifference(at_k, mean_at_n, solved)
 
 
 def _differences(runs: list[RunData]) -> dict[str, dict[str, Any]]:

@@ -19,14 +19,18 @@ from passk import metrics
 from passk.errors import ConfigError, InputError
 from passk.jsonl import read_json
 
+INTERVAL = ("95% percentile bootstrap over problems; each resampled problem keeps its own n samples, so the "
+            "interval carries their sampling noise too (docs/metrics.md: coverage simulation)")
+MAJ_RULE = ("exact over all size-k subsets; samples without an answer are drawn but do not vote; a tie at the top "
+            "credits 1/(number tied) when the gold's class is among them; no vote at all credits 0")
+
 
 @dataclass(frozen=True)
 class ScoreConfig:
-    """How scores are computed (recorded in scores.json): the K list, the bootstrap and the maj@K resampling."""
+    """How scores are computed (recorded in scores.json): the K list and the bootstrap."""
     k: tuple[int, ...] | None = None  # None: powers of two up to the smallest n
     bootstrap_resamples: int = metrics.BOOTSTRAP_RESAMPLES
     bootstrap_seed: int = metrics.BOOTSTRAP_SEED
-    maj_resamples: int = 200
 
     def __post_init__(self):
         if self.k is not None:
@@ -62,13 +66,20 @@ class ResultSummary:
     """A run's estimates on one benchmark: what compare.json keeps of each run."""
     n_problems: int
     k: tuple[int, ...]
-    pass_at_k: dict[int, Estimate]
-    maj_at_k: dict[int, Estimate]
+    metrics: dict[str, dict[int, Estimate]]  # every metric at k (passk.metrics.AT_K), by name, then k
     mean_at_n: Estimate
     n_min: int  # the fewest and most samples of a problem
     n_max: int
     mean_num_tokens: float
     truncation_rate: float
+
+    @property
+    def pass_at_k(self) -> dict[int, Estimate]:
+        return self.metrics["pass@k"]
+
+    @property
+    def maj_at_k(self) -> dict[int, Estimate]:
+        return self.metrics["maj@k"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +94,7 @@ class BenchmarkResult(ResultSummary):
         out = {"n_problems": self.n_problems, "n_samples": self.n_samples, "k": list(self.k),
                "pass_at_k": _values(self.pass_at_k), "ci95": _intervals(self.pass_at_k),
                "maj_at_k": _values(self.maj_at_k), "maj_ci95": _intervals(self.maj_at_k),
-               "mean_at_n": self.mean_at_n.value, "mean_at_n_ci95": [self.mean_at_n.low, self.mean_at_n.high],
+               "metrics": _metrics_json(self.metrics), "mean_at_n": self.mean_at_n.value, "mean_at_n_ci95": [self.mean_at_n.low, self.mean_at_n.high],
                "status_counts": dict(self.status_counts), "truncation_rate": self.truncation_rate,
                "mean_num_tokens": self.mean_num_tokens, "notes": list(self.notes)}
         if per_problem:
@@ -96,8 +107,7 @@ class BenchmarkResult(ResultSummary):
         problems = tuple(ProblemRow(p["id"], p["n"], p["c"], dict(p["statuses"]), p["mean_num_tokens"])
                          for p in data["problems"])
         return cls(n_problems=data["n_problems"], k=tuple(data["k"]),
-                   pass_at_k=_estimates(data["pass_at_k"], data["ci95"]),
-                   maj_at_k=_estimates(data["maj_at_k"], data["maj_ci95"]),
+                   metrics=_metrics_from_json(data, "ci95"),
                    mean_at_n=Estimate(data["mean_at_n"], *data["mean_at_n_ci95"]),
                    n_min=min(p.n for p in problems), n_max=max(p.n for p in problems),
                    mean_num_tokens=data["mean_num_tokens"], truncation_rate=data["truncation_rate"],
@@ -116,7 +126,7 @@ class RunScores:
     def to_json(self) -> dict[str, Any]:
         config = self.config
         return {"config": {"k": list(config.k) if config.k else None, "bootstrap_resamples": config.bootstrap_resamples,
-                           "bootstrap_seed": config.bootstrap_seed, "maj_resamples": config.maj_resamples},
+                           "bootstrap_seed": config.bootstrap_seed, "interval": INTERVAL, "maj_at_k": MAJ_RULE},
                 "graded_by": list(self.graded_by),
                 "benchmarks": {name: b.to_json() for name, b in self.benchmarks.items()}}
 
@@ -127,7 +137,7 @@ class RunScores:
         try:
             config = data["config"]
             return cls(ScoreConfig(tuple(config["k"]) if config["k"] else None, config["bootstrap_resamples"],
-                                   config["bootstrap_seed"], config["maj_resamples"]),
+                                   config["bootstrap_seed"]),
                        tuple(data.get("graded_by", ())),
                        {name: BenchmarkResult.from_json(b) for name, b in data["benchmarks"].items()})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -168,20 +178,29 @@ class SolvedSets:
 @dataclass(frozen=True)
 class PairedDifference:
     """A later run minus the first, on their shared problems, with paired bootstrap 95% intervals."""
-    pass_at_k: dict[int, Estimate]
-    maj_at_k: dict[int, Estimate]
+    metrics: dict[str, dict[int, Estimate]]  # every metric at k, by name, then k
     mean_at_n: Estimate
     solved_at_largest_k: SolvedSets
+
+    @property
+    def pass_at_k(self) -> dict[int, Estimate]:
+        return self.metrics["pass@k"]
+
+    @property
+    def maj_at_k(self) -> dict[int, Estimate]:
+        return self.metrics["maj@k"]
 
     def to_json(self) -> dict[str, Any]:
         return {"pass_at_k": {str(k): _difference(d) for k, d in self.pass_at_k.items()},
                 "maj_at_k": {str(k): _difference(d) for k, d in self.maj_at_k.items()},
+                "metrics": {name: {str(k): _difference(d) for k, d in by_k.items()} for name, by_k in self.metrics.items()},
                 "mean_at_n": _difference(self.mean_at_n), "solved_at_largest_k": self.solved_at_largest_k.to_json()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "PairedDifference":
-        return cls({int(k): Estimate(d["diff"], *d["ci95"]) for k, d in data["pass_at_k"].items()},
-                   {int(k): Estimate(d["diff"], *d["ci95"]) for k, d in data["maj_at_k"].items()},
+        blocks = data.get("metrics") or {"pass@k": data["pass_at_k"], "maj@k": data["maj_at_k"]}
+        return cls({name: {int(k): Estimate(d["diff"], *d["ci95"]) for k, d in by_k.items()}
+                    for name, by_k in blocks.items()},
                    Estimate(data["mean_at_n"]["diff"], *data["mean_at_n"]["ci95"]),
                    SolvedSets.from_json(data["solved_at_largest_k"]))
 
@@ -203,8 +222,7 @@ class BenchmarkComparison:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "BenchmarkComparison":
         runs = {label: ResultSummary(
-            n_problems=data["n_problems"], k=tuple(data["k"]), pass_at_k=_estimates(r["pass_at_k"], r["pass_ci95"]),
-            maj_at_k=_estimates(r["maj_at_k"], r["maj_ci95"]), mean_at_n=Estimate(r["mean_at_n"], *r["mean_at_n_ci95"]),
+            n_problems=data["n_problems"], k=tuple(data["k"]), metrics=_metrics_from_json(r, "pass_ci95"), mean_at_n=Estimate(r["mean_at_n"], *r["mean_at_n_ci95"]),
             n_min=r["n_min"], n_max=r["n_max"], mean_num_tokens=r["mean_num_tokens"],
             truncation_rate=r["truncation_rate"]) for label, r in data["runs"].items()}
         return cls(data["n_problems"], tuple(data["k"]), data["problems_only_in_some_runs"], runs,
@@ -247,10 +265,22 @@ def _difference(d: Estimate) -> dict[str, Any]:
     return {"diff": d.value, "ci95": [d.low, d.high], "excludes_zero": d.excludes_zero}
 
 
+def _metrics_json(metrics: dict[str, dict[int, Estimate]]) -> dict[str, Any]:
+    return {name: {"value": _values(by_k), "ci95": _intervals(by_k)} for name, by_k in metrics.items()}
+
+
+def _metrics_from_json(data: dict[str, Any], pass_ci_key: str) -> dict[str, dict[int, Estimate]]:
+    """Every metric of a block; files written before the other metrics kept pass@k and maj@k only."""
+    if "metrics" in data:
+        return {name: _estimates(block["value"], block["ci95"]) for name, block in data["metrics"].items()}
+    return {"pass@k": _estimates(data["pass_at_k"], data[pass_ci_key]),
+            "maj@k": _estimates(data["maj_at_k"], data["maj_ci95"])}
+
+
 def _summary(r: ResultSummary) -> dict[str, Any]:
     """A run's block in compare.json."""
     return {"pass_at_k": _values(r.pass_at_k), "pass_ci95": _intervals(r.pass_at_k),
-            "maj_at_k": _values(r.maj_at_k), "maj_ci95": _intervals(r.maj_at_k),
+            "maj_at_k": _values(r.maj_at_k), "maj_ci95": _intervals(r.maj_at_k), "metrics": _metrics_json(r.metrics),
             "mean_at_n": r.mean_at_n.value, "mean_at_n_ci95": [r.mean_at_n.low, r.mean_at_n.high],
             "n_min": r.n_min, "n_max": r.n_max, "mean_num_tokens": r.mean_num_tokens,
             "truncation_rate": r.truncation_rate}
