@@ -114,11 +114,15 @@ def cmd_score(args) -> int:
     from passk.score import format_table, score_run, write_scores
     from passk.rundir import RunDir
 
+    from passk.score import warnings_of
+
     for path in args.run_dirs:
         run = RunDir(path)
-        scores = score_run(run, ScoreConfig(k=_k_list(args.k)))
+        scores = score_run(run, ScoreConfig(k=_k_list(args.k)), strict=args.strict)
         write_scores(run, scores)
         print(f"== {path}\n{format_table(scores)}\nwrote {run.scores_json} and {run.scores_csv}")
+        for warning in warnings_of(scores):  # an incomplete run is scored as it stands; --strict refuses it
+            print(f"passk score: {path}: {warning}", file=sys.stderr)
     return 0
 
 
@@ -228,10 +232,12 @@ def cmd_compare(args) -> int:
     from passk.results import ScoreConfig
 
     runs = [load_run(path, label) for path, label in zip(args.run_dirs, _labels(args.labels, len(args.run_dirs)))]
-    result = compare_runs(runs, ScoreConfig(k=_k_list(args.k)))
+    result = compare_runs(runs, ScoreConfig(k=_k_list(args.k)), strict=args.strict)
     write_comparison(result, Path(args.out))
     print(format_comparison(result))
-    print(f"wrote {args.out}/compare.json, compare.md and compare.png")
+    for warning in result.warnings:
+        print(f"passk compare: {warning}", file=sys.stderr)
+    print(f"wrote {args.out}/compare.json, compare.md, compare.tex, frontier.jsonl and the figures")
     return 0
 
 
@@ -299,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="Pass@K, maj@K, mean@n with 95%% intervals: scores.json, scores.csv")
     score.add_argument("run_dirs", nargs="+")
     score.add_argument("--k", help="comma-separated K list (default: powers of two up to n)")
+    score.add_argument("--strict", action="store_true",
+                       help="refuse a run still missing samples or grades, or a K above n (default: warn on stderr)")
     score.set_defaults(func=cmd_score)
 
     plot = sub.add_parser("plot", help="Pass@K against K (log2), runs overlaid, as PNG")
@@ -376,7 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="runs side by side, differences with paired bootstrap intervals")
     _add_runs_arguments(compare, k_help="comma-separated K list (default: powers of two up to the smallest n)")
-    compare.add_argument("--out", default="compare", help="folder for compare.json, compare.md, compare.png")
+    compare.add_argument("--out", default="compare", help="folder for compare.json, compare.md, compare.tex, "
+                                                          "frontier.jsonl and the figures")
+    compare.add_argument("--strict", action="store_true", help="refuse a partial comparison (problems or benchmarks "
+                                                               "not in every run, K above n) instead of warning")
     compare.set_defaults(func=cmd_compare)
 
     ent = sub.add_parser("entropy", help="per-token entropy of a run's samples: pivotal, reflective, rare behaviour")

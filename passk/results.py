@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from passk import metrics
+from passk.coverage import Crossing
 from passk.errors import ConfigError, InputError
 from passk.jsonl import read_json
 
@@ -181,6 +182,7 @@ class PairedDifference:
     metrics: dict[str, dict[int, Estimate]]  # every metric at k, by name, then k
     mean_at_n: Estimate
     solved_at_largest_k: SolvedSets
+    crossing: Crossing | None = None  # where the first run's Pass@K overtakes this one's (None: not computed)
 
     @property
     def pass_at_k(self) -> dict[int, Estimate]:
@@ -194,7 +196,8 @@ class PairedDifference:
         return {"pass_at_k": {str(k): _difference(d) for k, d in self.pass_at_k.items()},
                 "maj_at_k": {str(k): _difference(d) for k, d in self.maj_at_k.items()},
                 "metrics": {name: {str(k): _difference(d) for k, d in by_k.items()} for name, by_k in self.metrics.items()},
-                "mean_at_n": _difference(self.mean_at_n), "solved_at_largest_k": self.solved_at_largest_k.to_json()}
+                "mean_at_n": _difference(self.mean_at_n), "solved_at_largest_k": self.solved_at_largest_k.to_json(),
+                "crossing": self.crossing.to_json() if self.crossing else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "PairedDifference":
@@ -202,7 +205,8 @@ class PairedDifference:
         return cls({name: {int(k): Estimate(d["diff"], *d["ci95"]) for k, d in by_k.items()}
                     for name, by_k in blocks.items()},
                    Estimate(data["mean_at_n"]["diff"], *data["mean_at_n"]["ci95"]),
-                   SolvedSets.from_json(data["solved_at_largest_k"]))
+                   SolvedSets.from_json(data["solved_at_largest_k"]),
+                   Crossing.from_json(data["crossing"]) if data.get("crossing") else None)
 
 
 @dataclass(frozen=True)
@@ -212,12 +216,16 @@ class BenchmarkComparison:
     problems_only_in_some_runs: int
     runs: dict[str, ResultSummary]  # by label, the first run first
     differences: dict[str, PairedDifference]  # "LABEL - FIRST" for each later run
+    problem_ids: tuple[str, ...] = ()  # the shared problems, and each run's pass rate (correct / n) on them
+    pass_rates: dict[str, tuple[float, ...]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"n_problems": self.n_problems, "k": list(self.k),
                 "problems_only_in_some_runs": self.problems_only_in_some_runs,
                 "runs": {label: _summary(r) for label, r in self.runs.items()},
-                "differences": {name: d.to_json() for name, d in self.differences.items()}}
+                "differences": {name: d.to_json() for name, d in self.differences.items()},
+                "problems": {"ids": list(self.problem_ids),
+                             "pass_rate": {label: list(r) for label, r in (self.pass_rates or {}).items()}}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "BenchmarkComparison":
@@ -225,8 +233,11 @@ class BenchmarkComparison:
             n_problems=data["n_problems"], k=tuple(data["k"]), metrics=_metrics_from_json(r, "pass_ci95"), mean_at_n=Estimate(r["mean_at_n"], *r["mean_at_n_ci95"]),
             n_min=r["n_min"], n_max=r["n_max"], mean_num_tokens=r["mean_num_tokens"],
             truncation_rate=r["truncation_rate"]) for label, r in data["runs"].items()}
+        problems = data.get("problems", {})
         return cls(data["n_problems"], tuple(data["k"]), data["problems_only_in_some_runs"], runs,
-                   {name: PairedDifference.from_json(d) for name, d in data["differences"].items()})
+                   {name: PairedDifference.from_json(d) for name, d in data["differences"].items()},
+                   tuple(problems.get("ids", ())),
+                   {label: tuple(r) for label, r in problems.get("pass_rate", {}).items()} or None)
 
 
 @dataclass(frozen=True)
@@ -235,16 +246,18 @@ class Comparison:
     runs: tuple[str, ...]
     settings_differ: dict[str, dict[str, Any]]
     benchmarks: dict[str, BenchmarkComparison]
+    warnings: tuple[str, ...] = ()  # what makes the comparison partial (shared subsets, K left out), truncation
 
     def to_json(self) -> dict[str, Any]:
-        return {"runs": list(self.runs), "settings_differ": self.settings_differ,
+        return {"runs": list(self.runs), "settings_differ": self.settings_differ, "warnings": list(self.warnings),
                 "benchmarks": {name: b.to_json() for name, b in self.benchmarks.items()}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], where: str) -> "Comparison":
         try:
             return cls(tuple(data["runs"]), data["settings_differ"],
-                       {name: BenchmarkComparison.from_json(b) for name, b in data["benchmarks"].items()})
+                       {name: BenchmarkComparison.from_json(b) for name, b in data["benchmarks"].items()},
+                       tuple(data.get("warnings", ())))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{where}: not a passk compare.json ({type(exc).__name__}: {exc})") from None
 

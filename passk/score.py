@@ -139,14 +139,27 @@ def score_benchmark(problems: dict[str, ProblemTally], config: ScoreConfig) -> B
     ks, dropped = k_list(config, n_min)
     notes = []
     if n_min != n_max:
-        notes.append(f"problems have between {n_min} and {n_max} samples; Pass@K is reported for k <= {n_min}")
+        notes.append(f"{INCOMPLETE} problems have between {n_min} and {n_max} samples; every metric at K is "
+                     f"reported for K <= {n_min}")
     if dropped:
-        notes.append(f"k {dropped} exceed the smallest number of samples per problem ({n_min}) and are left out")
+        notes.append(f"{INCOMPLETE} K {', '.join(map(str, dropped))} exceed the smallest number of samples per "
+                     f"problem ({n_min}) and are left out")
     return benchmark_result(tallies, ks, config, tuple(notes))[0]
 
 
-def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> RunScores:
-    """Scores of every graded sample; refuses a run whose grades do not match its samples one to one."""
+INCOMPLETE = "incomplete:"  # the notes that make a score partial: stderr always, an error under --strict
+
+
+def warnings_of(scores: RunScores) -> list[str]:
+    """The notes a user must see (incomplete runs, K left out, truncation above 5%), as `BENCHMARK: note`."""
+    return [f"{name}: {note}" for name, b in scores.benchmarks.items() for note in b.notes
+            if note.startswith((INCOMPLETE, "warning:"))]
+
+
+def score_run(run: RunDir, config: ScoreConfig = ScoreConfig(), strict: bool = False) -> RunScores:
+    """Scores of every graded sample; refuses a run whose grades do not match its samples one to one.
+    A run still being generated or graded is scored as it stands, with notes saying what is missing;
+    `strict` refuses it instead."""
     run.require()
     require_consistent_grades(run)
     grades = read_grades(run)
@@ -155,6 +168,7 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> RunScores:
     tallies = tally(grades)  # no duplicates: require_consistent_grades refused them
     graded_by = grading_provenance(grades)
     expected = Counter(b for b, _ in run.read_problems())
+    settings = run.read_manifest().settings
     ungraded = sum(not run.grade_part_for(p).exists() for p in run.sample_parts())
     benchmarks = {}
     for benchmark, problems in sorted(tallies.items()):
@@ -162,14 +176,21 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> RunScores:
         notes = []
         missing = expected[benchmark] - len(problems)
         if missing > 0:
-            notes.append(f"{missing} of {expected[benchmark]} problems have no samples yet")
+            notes.append(f"{INCOMPLETE} {missing} of {expected[benchmark]} problems have no graded samples yet")
+        if settings and result.n_min < settings.n:
+            short = sum(p.n < settings.n for p in result.problems)
+            notes.append(f"{INCOMPLETE} {short} problems have fewer than the run's n = {settings.n} graded samples")
         if ungraded:
-            notes.append(f"{ungraded} sample parts are not graded yet (`passk grade {run.path}`)")
+            notes.append(f"{INCOMPLETE} {ungraded} sample parts are not graded yet (`passk grade {run.path}`)")
         if len(graded_by) > 1:
             notes.append(f"graded by {len(graded_by)} graders or policies ({', '.join(graded_by)}); "
                          f"`passk grade {run.path} --regrade` makes it one")
         benchmarks[benchmark] = replace(result, notes=result.notes + tuple(notes))
-    return RunScores(config, tuple(graded_by), benchmarks)
+    scores = RunScores(config, tuple(graded_by), benchmarks)
+    partial = [w for w in warnings_of(scores) if INCOMPLETE in w]
+    if strict and partial:
+        raise InputError(f"{run.path}: the run is incomplete (--strict): " + "; ".join(partial))
+    return scores
 
 
 def write_scores(run: RunDir, scores: RunScores) -> None:

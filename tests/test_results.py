@@ -76,3 +76,32 @@ def test_compare_with_every_k_above_n_is_a_clear_error(tmp_path, capsys):
     a, b = uneven_runs(tmp_path)
     assert main(["compare", str(a.path), str(b.path), "--k", "16,32", "--out", str(tmp_path / "cmp")]) == 2
     assert "every K exceeds the smallest number of samples per problem in toy (8)" in capsys.readouterr().err
+
+
+def test_score_of_an_incomplete_run_warns_on_stderr_and_strict_refuses(tmp_path, capsys):
+    run = make_graded_run(tmp_path / "a", [3, 1], 8, settings={"n": 16})  # 8 of the run's 16 samples so far
+    assert main(["score", str(run.path), "--k", "1,4,16"]) == 0
+    err = capsys.readouterr().err
+    assert "2 problems have fewer than the run's n = 16 graded samples" in err
+    assert "K 16 exceed the smallest number of samples per problem (8)" in err
+    notes = json.loads(run.scores_json.read_text())["benchmarks"]["toy"]["notes"]
+    assert any("fewer than the run's n = 16" in note for note in notes)
+    run.scores_json.unlink()
+    assert main(["score", str(run.path), "--strict"]) == 2
+    assert "the run is incomplete (--strict)" in capsys.readouterr().err and not run.scores_json.exists()
+    complete = make_graded_run(tmp_path / "b", [3, 1], 8)
+    assert main(["score", str(complete.path), "--strict"]) == 0 and capsys.readouterr().err == ""
+
+
+def test_truncation_above_five_percent_is_a_warning_in_every_table(tmp_path, capsys):
+    from passk.rundir import GRADE_SCHEMA, read_part_table, write_part
+
+    run = make_graded_run(tmp_path / "a", [3, 1, 0, 2], 8)
+    part = run.grades_dir / "part.parquet"
+    rows = read_part_table(part)
+    for row in rows[:3]:  # 3 of 32 samples: 9.4%
+        row["status"], row["correct"] = "truncated", False
+    write_part(part, rows, GRADE_SCHEMA)
+    assert main(["score", str(run.path)]) == 0
+    out = capsys.readouterr()
+    assert "9.4% of samples hit the token budget" in out.err and "truncated 9.4%" in out.out
