@@ -1,16 +1,23 @@
-"""Pass@K, pass^k, G-Pass@k, mean@n and bootstrap intervals: pure functions over counts (maj@K: passk.majority).
+"""Every metric at k, as pure functions over counts, and the bootstrap interval (maj@k: passk.majority).
 
-pass@k is the unbiased estimator of Chen et al. (2021): with n samples of which c
-are correct, the chance that a random k-subset holds at least one correct sample is
-1 - C(n-c, k) / C(n, k). We compute the ratio as a running product,
-prod_{j<k} (n-c-j) / (n-j), so no binomial is ever formed and every k from 1 to n
-comes out of one cumulative product.
+With n samples of a problem of which c are correct, each metric is an unbiased estimate over all
+C(n, k) subsets of k samples:
+
+- pass@k (Chen et al. 2021): some sample of k correct, 1 - C(n-c, k) / C(n, k). We compute the ratio
+  as a running product, prod_{j<k} (n-c-j) / (n-j), so every k from 1 to n comes out of one cumprod.
+- pass^k (tau-bench): all k correct, C(c, k) / C(n, k).
+- G-Pass@k_tau (Liu et al. 2024): at least m = max(ceil(tau k), 1) of k correct,
+  sum_{j>=m} C(c, j) C(n-c, k-j) / C(n, k); tau = 1 is pass^k.
+- mG-Pass@k (OpenCompass): (2/k) sum_{i=ceil(k/2)+1}^{k} of that tail at m = i.
+- maj@k (= cons@k): the majority vote of k is correct (passk.majority).
+
+`AT_K` registers them by the name scores.json uses; mean@n (c/n) is the same for every k.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import gammaln
@@ -105,16 +112,22 @@ def g_pass_at_k(n, c, k: int, tau: float) -> np.ndarray:
     """G-Pass@k_tau (Liu et al. 2024, arXiv 2412.13147) per problem: the chance that at least
     m = max(ceil(tau * k), 1) of k samples drawn without replacement are correct,
     sum_{j >= m} C(c, j) C(n-c, k-j) / C(n, k). tau = 1 is pass^k; tau -> 0 is pass@k."""
-    return correct_count_pmf(n, c, k)[:, g_pass_threshold(k, tau):].sum(axis=1)
+    return _g_pass(correct_count_pmf(n, c, k), k, tau)
+
+
+def _g_pass(pmf: np.ndarray, k: int, tau: float) -> np.ndarray:
+    return pmf[:, g_pass_threshold(k, tau):].sum(axis=1)
 
 
 def mg_pass_at_k(n, c, k: int) -> np.ndarray:
-    """mG-Pass@k per problem, as OpenCompass computes it: (2/k) sum_{i = l+1}^{k} G-Pass@k_{i/k} with
-    l = ceil(k/2), which is (2/k) E[max(0, X - l)] for X the correct count of k draws. mG-Pass@1 is 0
-    (the sum is empty), as in OpenCompass."""
-    pmf = correct_count_pmf(n, c, k)
-    above = np.maximum(np.arange(k + 1) - math.ceil(k / 2), 0)
-    return 2.0 / k * (pmf @ above)
+    """mG-Pass@k per problem, as OpenCompass computes it: (2/k) sum_{i = l+1}^{k} G-Pass@k with m = i, for
+    l = ceil(k/2); that is (2/k) E[max(0, X - l)] for X the correct count of k draws. mG-Pass@1 is 0 (the
+    sum is empty), as in OpenCompass."""
+    return _mg_pass(correct_count_pmf(n, c, k), k)
+
+
+def _mg_pass(pmf: np.ndarray, k: int) -> np.ndarray:
+    return 2.0 / k * (pmf @ np.maximum(np.arange(k + 1) - math.ceil(k / 2), 0))
 
 
 def pass_hat_k(n, c, k: int) -> np.ndarray:
@@ -153,11 +166,18 @@ class ProblemCounts:
     votes: list[np.ndarray]
     correct_class: list[int | None]
     abstain: list[int]
+    _pmf: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def correct_count_pmf(self, k: int) -> np.ndarray:
+        """correct_count_pmf at k, computed once for the six metrics that read it."""
+        if k not in self._pmf:
+            self._pmf[k] = correct_count_pmf(self.n, self.c, k)
+        return self._pmf[k]
 
 
-def _per_k(fn):
-    """A per-problem metric of (n, c, k) as a metric over counts and a K list: shape (problems, len(ks))."""
-    return lambda counts, ks: np.stack([fn(counts.n, counts.c, k) for k in ks], axis=1)
+def _from_pmf(fn):
+    """A metric of the correct-count law at k, per problem, as a metric over counts and a K list."""
+    return lambda counts, ks: np.stack([fn(counts.correct_count_pmf(k), k) for k in ks], axis=1)
 
 
 def _maj(counts: ProblemCounts, ks: list[int]) -> np.ndarray:
@@ -172,9 +192,9 @@ G_PASS_TAUS = (0.25, 0.5, 0.75, 1.0)
 AT_K = {
     "pass@k": lambda counts, ks: pass_at_k_all(counts.n, counts.c, max(ks))[:, [k - 1 for k in ks]],
     "maj@k": _maj,
-    "pass^k": _per_k(pass_hat_k),
-    **{f"g-pass@k_{tau}": _per_k(lambda n, c, k, tau=tau: g_pass_at_k(n, c, k, tau)) for tau in G_PASS_TAUS},
-    "mg-pass@k": _per_k(mg_pass_at_k),
+    "pass^k": _from_pmf(lambda pmf, k: pmf[:, k]),
+    **{f"g-pass@k_{tau}": _from_pmf(lambda pmf, k, tau=tau: _g_pass(pmf, k, tau)) for tau in G_PASS_TAUS},
+    "mg-pass@k": _from_pmf(_mg_pass),
 }
 
 # How tables name them.

@@ -105,3 +105,15 @@ def test_truncation_above_five_percent_is_a_warning_in_every_table(tmp_path, cap
     assert main(["score", str(run.path)]) == 0
     out = capsys.readouterr()
     assert "9.4% of samples hit the token budget" in out.err and "truncated 9.4%" in out.out
+
+
+def test_run_report_has_every_metric_with_its_interval(tmp_path):
+    from passk.report import write_report
+
+    run = make_graded_run(tmp_path / "a", [3, 1, 0, 8], 8)
+    write_report(run, score_run(run).benchmarks)
+    report = run.report_md.read_text()
+    assert "| K | pass@k | maj@k (cons@k) | pass^k | G-Pass@k τ=0.25 |" in report
+    row = next(line for line in report.splitlines() if line.startswith("| 8 |"))
+    assert row.count("[") == 8  # eight metrics, each with its interval
+    assert "truncated (hit the token budget) 0.0%" in report
