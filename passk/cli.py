@@ -241,6 +241,19 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_seeds(args) -> int:
+    from passk.results import ScoreConfig
+    from passk.seeds import aggregate, load_arms, write_seeds
+
+    result = aggregate(load_arms(args.arm), ScoreConfig(k=_k_list(args.k)))
+    write_seeds(result, Path(args.out))
+    for name, b in result["benchmarks"].items():
+        print(f"{name}: {b['n_problems']} shared problems; pass@{b['k'][-1]} over seeds: " + ", ".join(
+            f"{arm} {by_metric['pass@k'][b['k'][-1]].cell()}" for arm, by_metric in b["arms"].items()))
+    print(f"wrote {args.out}/seeds.json and seeds.md")
+    return 0
+
+
 def cmd_entropy(args) -> int:
     from passk.analysis.entropy_report import analyze, load_samples, write_outputs
     from passk.analysis.run_entropies import compute_entropies
@@ -389,6 +402,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--strict", action="store_true", help="refuse a partial comparison (problems or benchmarks "
                                                                "not in every run, K above n) instead of warning")
     compare.set_defaults(func=cmd_compare)
+
+    seeds = sub.add_parser("seeds", help="arms of several runs (training seeds): every metric's mean over seeds "
+                                         "with a t interval, and each arm against the first")
+    seeds.add_argument("--arm", action="append", required=True, help="NAME=RUN_DIR[,RUN_DIR...] (repeat per arm)")
+    seeds.add_argument("--k", help="comma-separated K list (default: powers of two up to the smallest n)")
+    seeds.add_argument("--out", default="seeds", help="folder for seeds.json and seeds.md")
+    seeds.set_defaults(func=cmd_seeds)
 
     ent = sub.add_parser("entropy", help="per-token entropy of a run's samples: pivotal, reflective, rare behaviour")
     ent.add_argument("run_dir")
