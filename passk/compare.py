@@ -91,7 +91,9 @@ def compare_runs(runs: list[RunData], config: ScoreConfig = ScoreConfig(), stric
             problems_only_in_some_runs=sum(len(r.tallies[benchmark]) for r in runs) - len(runs) * len(shared),
             runs={label: result for label, (result, _) in zip(labels, scored)}, differences=differences,
             problem_ids=tuple(shared),
-            pass_rates={label: tuple(t.c / t.n for t in tallies) for label, tallies in zip(labels, per_run)})
+            pass_rates={label: tuple(t.c / t.n for t in tallies) for label, tallies in zip(labels, per_run)},
+            diversity={label: (r.diversity.distinct_answers, r.diversity.answer_entropy_bits)
+                       for label, (r, _) in zip(labels, scored)})
     if strict and partial:
         raise InputError("the comparison is partial (--strict): " + "; ".join(partial))
     if not benchmarks:

@@ -76,6 +76,11 @@ def summary_table(b: BenchmarkComparison) -> list[list[str]]:
                  *([""] * len(b.differences))])
     rows.append(["truncated (hit the token budget)", *(f"{r.truncation_rate:.1%}" for r in b.runs.values()),
                  *([""] * len(b.differences))])
+    if b.diversity:
+        rows.append(["distinct answers per problem", *(f"{b.diversity[label][0]:.1f}" for label in b.runs),
+                     *([""] * len(b.differences))])
+        rows.append(["answer entropy per problem (bits)", *(f"{b.diversity[label][1]:.2f}" for label in b.runs),
+                     *([""] * len(b.differences))])
     return rows
 
 

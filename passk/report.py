@@ -42,6 +42,12 @@ def write_report(run: RunDir, benchmarks: dict[str, BenchmarkResult]) -> None:
             lines.append(f"| {k} | " + " | ".join(f"{by_k[k].value:.3f} [{by_k[k].low:.3f}, {by_k[k].high:.3f}]"
                                                   for by_k in b.metrics.values()) + " |")
         lines += ["", "Statuses: " + ", ".join(f"{s} {v}" for s, v in b.status_counts.items() if v) + "."]
+        if b.diversity:
+            d = b.diversity
+            lines.append(f"Answers per problem: {d.distinct_answers:.1f} distinct classes, answer entropy "
+                         f"{d.answer_entropy_bits:.2f} bits; maj@k - pass@k: " + ", ".join(
+                             f"k = {k} {e.value:+.3f} [{e.low:+.3f}, {e.high:+.3f}]" for k, e in d.maj_minus_pass.items())
+                         + ".")
         lines += [f"Note: {note}." for note in b.notes if not note.startswith("warning:")]
         lines.append("")
     lines += [f"![Pass@K]({run.plot_png.name})", "",

@@ -84,12 +84,32 @@ class ResultSummary:
 
 
 @dataclass(frozen=True)
+class Diversity:
+    """How varied a run's final answers are: per problem, the distinct answer classes and the entropy (bits)
+    of the answers' distribution (samples without an answer left out), averaged over problems; and the gap
+    maj@k - pass@k at each k, with its interval (negative: voting loses what sampling finds)."""
+    distinct_answers: float
+    answer_entropy_bits: float
+    maj_minus_pass: dict[int, Estimate]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"distinct_answers": self.distinct_answers, "answer_entropy_bits": self.answer_entropy_bits,
+                "maj_minus_pass": _values(self.maj_minus_pass), "maj_minus_pass_ci95": _intervals(self.maj_minus_pass)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Diversity":
+        return cls(data["distinct_answers"], data["answer_entropy_bits"],
+                   _estimates(data["maj_minus_pass"], data["maj_minus_pass_ci95"]))
+
+
+@dataclass(frozen=True)
 class BenchmarkResult(ResultSummary):
     """One run's scores on one benchmark: a block of scores.json."""
     n_samples: int
     status_counts: dict[str, int]
     notes: tuple[str, ...]
     problems: tuple[ProblemRow, ...]
+    diversity: Diversity | None = None  # None: read from a scores.json written before it was computed
 
     def to_json(self, per_problem: bool = True) -> dict[str, Any]:
         out = {"n_problems": self.n_problems, "n_samples": self.n_samples, "k": list(self.k),
@@ -97,7 +117,8 @@ class BenchmarkResult(ResultSummary):
                "maj_at_k": _values(self.maj_at_k), "maj_ci95": _intervals(self.maj_at_k),
                "metrics": _metrics_json(self.metrics), "mean_at_n": self.mean_at_n.value, "mean_at_n_ci95": [self.mean_at_n.low, self.mean_at_n.high],
                "status_counts": dict(self.status_counts), "truncation_rate": self.truncation_rate,
-               "mean_num_tokens": self.mean_num_tokens, "notes": list(self.notes)}
+               "mean_num_tokens": self.mean_num_tokens, "notes": list(self.notes),
+               "diversity": self.diversity.to_json() if self.diversity else None}
         if per_problem:
             out["problems"] = [{"id": p.id, "n": p.n, "c": p.c, "statuses": dict(p.statuses),
                                 "mean_num_tokens": p.mean_num_tokens} for p in self.problems]
@@ -113,7 +134,7 @@ class BenchmarkResult(ResultSummary):
                    n_min=min(p.n for p in problems), n_max=max(p.n for p in problems),
                    mean_num_tokens=data["mean_num_tokens"], truncation_rate=data["truncation_rate"],
                    n_samples=data["n_samples"], status_counts=dict(data["status_counts"]), notes=tuple(data["notes"]),
-                   problems=problems)
+                   problems=problems, diversity=Diversity.from_json(data["diversity"]) if data.get("diversity") else None)
 
 
 @dataclass(frozen=True)
@@ -218,6 +239,7 @@ class BenchmarkComparison:
     differences: dict[str, PairedDifference]  # "LABEL - FIRST" for each later run
     problem_ids: tuple[str, ...] = ()  # the shared problems, and each run's pass rate (correct / n) on them
     pass_rates: dict[str, tuple[float, ...]] | None = None
+    diversity: dict[str, tuple[float, float]] | None = None  # per run: distinct answers, answer entropy (bits)
 
     def to_json(self) -> dict[str, Any]:
         return {"n_problems": self.n_problems, "k": list(self.k),
@@ -225,7 +247,8 @@ class BenchmarkComparison:
                 "runs": {label: _summary(r) for label, r in self.runs.items()},
                 "differences": {name: d.to_json() for name, d in self.differences.items()},
                 "problems": {"ids": list(self.problem_ids),
-                             "pass_rate": {label: list(r) for label, r in (self.pass_rates or {}).items()}}}
+                             "pass_rate": {label: list(r) for label, r in (self.pass_rates or {}).items()}},
+                "diversity": {label: list(d) for label, d in (self.diversity or {}).items()}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "BenchmarkComparison":
@@ -237,7 +260,8 @@ class BenchmarkComparison:
         return cls(data["n_problems"], tuple(data["k"]), data["problems_only_in_some_runs"], runs,
                    {name: PairedDifference.from_json(d) for name, d in data["differences"].items()},
                    tuple(problems.get("ids", ())),
-                   {label: tuple(r) for label, r in problems.get("pass_rate", {}).items()} or None)
+                   {label: tuple(r) for label, r in problems.get("pass_rate", {}).items()} or None,
+                   {label: tuple(d) for label, d in data.get("diversity", {}).items()} or None)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from passk import metrics
 from passk.check import require_consistent_grades
 from passk.errors import InputError
-from passk.results import BenchmarkResult, Estimate, ProblemRow, RunScores, ScoreConfig
+from passk.results import BenchmarkResult, Diversity, Estimate, ProblemRow, RunScores, ScoreConfig
 from passk.grade.engine import STATUSES
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.grade.rows import grading_provenance
@@ -118,8 +118,21 @@ def benchmark_result(tallies: list[ProblemTally], ks: list[int], config: ScoreCo
         mean_num_tokens=sum(t.tokens for t in tallies) / total, truncation_rate=truncation,
         n_samples=total, status_counts={s: int(status_counts[s]) for s in STATUSES},
         notes=truncation_note(truncation) + tuple(notes),
-        problems=tuple(ProblemRow(t.problem_id, t.n, t.c, dict(t.statuses), t.tokens / t.n) for t in tallies))
+        problems=tuple(ProblemRow(t.problem_id, t.n, t.c, dict(t.statuses), t.tokens / t.n) for t in tallies),
+        diversity=diversity(tallies, values, ks, config))
     return result, values
+
+
+def diversity(tallies: list[ProblemTally], values: dict[str, np.ndarray], ks: list[int], config: ScoreConfig
+              ) -> Diversity:
+    """Distinct answers and answer entropy per problem (means over problems), and maj@k - pass@k."""
+    entropies = []
+    for t in tallies:
+        votes = np.array(list(t.votes.values()), dtype=float)
+        share = votes / votes.sum() if votes.size else votes
+        entropies.append(float(-(share * np.log2(share)).sum()) if votes.size else 0.0)
+    gap = estimates(values["maj@k"] - values["pass@k"], config)
+    return Diversity(float(np.mean([len(t.votes) for t in tallies])), float(np.mean(entropies)), dict(zip(ks, gap)))
 
 
 def k_list(config: ScoreConfig, n_min: int, where: str = "") -> tuple[list[int], list[int]]:
@@ -225,6 +238,10 @@ def format_table(scores: RunScores) -> str:
             lines.append(f"  {k:>5} " + " ".join(f"{cell(by_k[k]):>{width}}" for by_k in b.metrics.values()))
         counts = ", ".join(f"{s} {v}" for s, v in b.status_counts.items() if v)
         lines.append(f"  statuses: {counts}")
+        if b.diversity:
+            d = b.diversity
+            lines.append(f"  answers per problem: {d.distinct_answers:.1f} distinct, entropy {d.answer_entropy_bits:.2f} "
+                         f"bits; maj@k - pass@k at k = {b.k[-1]}: {cell(d.maj_minus_pass[b.k[-1]])}")
         lines.extend(f"  note: {note}" for note in b.notes)
     lines.append("95% intervals: percentile bootstrap over problems (docs/metrics.md)")
     return "\n".join(lines)

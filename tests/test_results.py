@@ -117,3 +117,16 @@ def test_run_report_has_every_metric_with_its_interval(tmp_path):
     row = next(line for line in report.splitlines() if line.startswith("| 8 |"))
     assert row.count("[") == 8  # eight metrics, each with its interval
     assert "truncated (hit the token budget) 0.0%" in report
+
+
+def test_diversity_against_a_direct_computation(tmp_path):
+    # make_graded_run: problem i has c correct answers ("1") and wrong answers w0, w1, w2 by sample index mod 3
+    run = make_graded_run(tmp_path / "a", [6, 0], 6)
+    d = score_run(run, ScoreConfig(k=(1, 6))).benchmarks["toy"].diversity
+    # p0: one class of 6 -> 1 class, 0 bits; p1: w0, w1, w2 twice each -> 3 classes, log2(3) bits
+    assert d.distinct_answers == pytest.approx(2.0)
+    assert d.answer_entropy_bits == pytest.approx(np.log2(3) / 2)
+    # maj@6 - pass@6: p0 1 - 1, p1 0 - 0
+    assert d.maj_minus_pass[6].value == pytest.approx(0.0)
+    assert main(["score", str(run.path), "--k", "1,6"]) == 0
+    assert RunScores.read(run.scores_json).benchmarks["toy"].diversity == d
