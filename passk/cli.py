@@ -254,6 +254,22 @@ def cmd_seeds(args) -> int:
     return 0
 
 
+def cmd_budget(args) -> int:
+    from passk.budget import budget, format_budget
+    from passk.results import ScoreConfig
+    from passk.rundir import RunDir
+    from passk.score import score_run
+
+    import numpy as np
+
+    scores = score_run(RunDir(args.run_dir), ScoreConfig(k=_k_list(args.k)))
+    for name, b in scores.benchmarks.items():
+        rows = budget([p.id for p in b.problems], np.array([p.n for p in b.problems]),
+                      np.array([p.c for p in b.problems]), list(b.k), args.width)
+        print(format_budget(name, rows, args.width, b.n_problems))
+    return 0
+
+
 def cmd_entropy(args) -> int:
     from passk.analysis.entropy_report import analyze, load_samples, write_outputs
     from passk.analysis.run_entropies import compute_entropies
@@ -409,6 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
     seeds.add_argument("--k", help="comma-separated K list (default: powers of two up to the smallest n)")
     seeds.add_argument("--out", default="seeds", help="folder for seeds.json and seeds.md")
     seeds.set_defaults(func=cmd_seeds)
+
+    bud = sub.add_parser("budget", help="interval widths at each K, and the samples per problem a target width needs")
+    bud.add_argument("run_dir")
+    bud.add_argument("--width", type=float, default=0.05, help="full width of the 95%% interval wanted (default 0.05)")
+    bud.add_argument("--k", help="comma-separated K list (default: powers of two up to n)")
+    bud.set_defaults(func=cmd_budget)
 
     ent = sub.add_parser("entropy", help="per-token entropy of a run's samples: pivotal, reflective, rare behaviour")
     ent.add_argument("run_dir")
