@@ -270,6 +270,35 @@ def cmd_budget(args) -> int:
     return 0
 
 
+def cmd_likelihood(args) -> int:
+    import json
+
+    from passk.analysis.likelihood import compute_likelihoods, summarize
+    from passk.jsonl import write_json_atomic
+    from passk.rundir import RunDir
+
+    if args.temperature <= 0:
+        raise ConfigError(f"--temperature must be > 0, got {args.temperature}")
+    if args.model:
+        from passk.run import check_model_argument
+
+        check_model_argument(args.model)
+    run = RunDir(args.run_dir).require()
+    model = args.model
+    if model == "default":  # the embedded SmolLM2-135M-Instruct
+        from passk.generate.default_model import ensure_default_model
+
+        model = str(ensure_default_model())
+    folder, done = compute_likelihoods(run, model, args.temperature, progress=not args.quiet)
+    print(f"scored {done} new samples into {folder}" if done else f"likelihoods already in {folder}")
+    summary = summarize(run, folder, model or "the run's model", args.temperature)
+    out = Path(args.out) if args.out else folder
+    write_json_atomic(out / "likelihood.json", summary)
+    print(json.dumps({k: summary[k] for k in ("all", "correct", "not_correct")}, indent=1))
+    print(f"wrote {out}/likelihood.json")
+    return 0
+
+
 def cmd_entropy(args) -> int:
     from passk.analysis.entropy_report import analyze, load_samples, write_outputs
     from passk.analysis.run_entropies import compute_entropies
@@ -431,6 +460,16 @@ def build_parser() -> argparse.ArgumentParser:
     bud.add_argument("--width", type=float, default=0.05, help="full width of the 95%% interval wanted (default 0.05)")
     bud.add_argument("--k", help="comma-separated K list (default: powers of two up to n)")
     bud.set_defaults(func=cmd_budget)
+
+    lik = sub.add_parser("likelihood", help="log-likelihood and perplexity of a run's samples under a model "
+                                            "(teacher forced, chunked like entropy)")
+    lik.add_argument("run_dir")
+    lik.add_argument("--model", help="the scoring model: a path, a hub id, or `default` for the embedded one "
+                                     "(default: the run's own model)")
+    lik.add_argument("--temperature", type=float, default=1.0, help="score under softmax(logits / T) (default 1)")
+    lik.add_argument("--out", help="folder for likelihood.json (default: the scoring model's folder in the run)")
+    lik.add_argument("--quiet", action="store_true")
+    lik.set_defaults(func=cmd_likelihood)
 
     ent = sub.add_parser("entropy", help="per-token entropy of a run's samples: pivotal, reflective, rare behaviour")
     ent.add_argument("run_dir")
