@@ -44,8 +44,10 @@ def write_report(run: RunDir, benchmarks: dict[str, BenchmarkResult]) -> None:
         lines += ["", "Statuses: " + ", ".join(f"{s} {v}" for s, v in b.status_counts.items() if v) + "."]
         if b.diversity:
             d = b.diversity
+            tokens = (f"; mean token entropy {d.mean_token_entropy:.3f} nats (`passk entropy`)"
+                      if d.mean_token_entropy is not None else "")
             lines.append(f"Answers per problem: {d.distinct_answers:.1f} distinct classes, answer entropy "
-                         f"{d.answer_entropy_bits:.2f} bits; maj@k - pass@k: " + ", ".join(
+                         f"{d.answer_entropy_bits:.2f} bits{tokens}; maj@k - pass@k: " + ", ".join(
                              f"k = {k} {e.value:+.3f} [{e.low:+.3f}, {e.high:+.3f}]" for k, e in d.maj_minus_pass.items())
                          + ".")
         lines += [f"Note: {note}." for note in b.notes if not note.startswith("warning:")]

@@ -91,15 +91,17 @@ class Diversity:
     distinct_answers: float
     answer_entropy_bits: float
     maj_minus_pass: dict[int, Estimate]
+    mean_token_entropy: float | None = None  # nats, over every completion token, where `passk entropy` has run
 
     def to_json(self) -> dict[str, Any]:
         return {"distinct_answers": self.distinct_answers, "answer_entropy_bits": self.answer_entropy_bits,
-                "maj_minus_pass": _values(self.maj_minus_pass), "maj_minus_pass_ci95": _intervals(self.maj_minus_pass)}
+                "maj_minus_pass": _values(self.maj_minus_pass), "maj_minus_pass_ci95": _intervals(self.maj_minus_pass),
+                "mean_token_entropy": self.mean_token_entropy}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Diversity":
         return cls(data["distinct_answers"], data["answer_entropy_bits"],
-                   _estimates(data["maj_minus_pass"], data["maj_minus_pass_ci95"]))
+                   _estimates(data["maj_minus_pass"], data["maj_minus_pass_ci95"]), data.get("mean_token_entropy"))
 
 
 @dataclass(frozen=True)

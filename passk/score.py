@@ -17,7 +17,7 @@ from passk.results import BenchmarkResult, Diversity, Estimate, ProblemRow, RunS
 from passk.grade.engine import STATUSES
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.grade.rows import grading_provenance
-from passk.rundir import RunDir, read_grades
+from passk.rundir import RunDir, read_grades, read_part_table
 
 
 @dataclass
@@ -169,6 +169,17 @@ def warnings_of(scores: RunScores) -> list[str]:
             if note.startswith((INCOMPLETE, "warning:"))]
 
 
+def mean_token_entropy(run: RunDir) -> dict[str, float]:
+    """Per benchmark, the mean entropy (nats) of every completion token, where `passk entropy` stored them."""
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for part in run.entropy_parts():
+        for row in read_part_table(part, ["benchmark", "entropy"]):
+            values = np.asarray(row["entropy"], dtype=np.float64)
+            sums[row["benchmark"]][0] += float(values.sum())
+            sums[row["benchmark"]][1] += values.size
+    return {name: total / count for name, (total, count) in sums.items() if count}
+
+
 def score_run(run: RunDir, config: ScoreConfig = ScoreConfig(), strict: bool = False) -> RunScores:
     """Scores of every graded sample; refuses a run whose grades do not match its samples one to one.
     A run still being generated or graded is scored as it stands, with notes saying what is missing;
@@ -199,6 +210,10 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig(), strict: bool = F
             notes.append(f"graded by {len(graded_by)} graders or policies ({', '.join(graded_by)}); "
                          f"`passk grade {run.path} --regrade` makes it one")
         benchmarks[benchmark] = replace(result, notes=result.notes + tuple(notes))
+    for benchmark, entropy in mean_token_entropy(run).items():
+        if benchmark in benchmarks and benchmarks[benchmark].diversity:
+            b = benchmarks[benchmark]
+            benchmarks[benchmark] = replace(b, diversity=replace(b.diversity, mean_token_entropy=entropy))
     scores = RunScores(config, tuple(graded_by), benchmarks)
     partial = [w for w in warnings_of(scores) if INCOMPLETE in w]
     if strict and partial:
@@ -240,8 +255,9 @@ def format_table(scores: RunScores) -> str:
         lines.append(f"  statuses: {counts}")
         if b.diversity:
             d = b.diversity
+            tokens = f"; mean token entropy {d.mean_token_entropy:.3f} nats" if d.mean_token_entropy is not None else ""
             lines.append(f"  answers per problem: {d.distinct_answers:.1f} distinct, entropy {d.answer_entropy_bits:.2f} "
-                         f"bits; maj@k - pass@k at k = {b.k[-1]}: {cell(d.maj_minus_pass[b.k[-1]])}")
+                         f"bits{tokens}; maj@k - pass@k at k = {b.k[-1]}: {cell(d.maj_minus_pass[b.k[-1]])}")
         lines.extend(f"  note: {note}" for note in b.notes)
     lines.append("95% intervals: percentile bootstrap over problems (docs/metrics.md)")
     return "\n".join(lines)

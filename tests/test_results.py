@@ -130,3 +130,17 @@ def test_diversity_against_a_direct_computation(tmp_path):
     assert d.maj_minus_pass[6].value == pytest.approx(0.0)
     assert main(["score", str(run.path), "--k", "1,6"]) == 0
     assert RunScores.read(run.scores_json).benchmarks["toy"].diversity == d
+
+
+def test_mean_token_entropy_is_read_where_passk_entropy_stored_it(tmp_path):
+    from passk.analysis.run_entropies import ENTROPY_SCHEMA
+    from passk.rundir import read_part_table, write_part
+
+    run = make_graded_run(tmp_path / "a", [2, 1], 4)
+    assert score_run(run).benchmarks["toy"].diversity.mean_token_entropy is None
+    part = run.sample_parts()[0]
+    rows = [{"benchmark": r["benchmark"], "problem_id": r["problem_id"], "sample_idx": r["sample_idx"],
+             "token_start": [0, 1], "entropy": [0.5, 1.5] if r["sample_idx"] else [1.0, 1.0]}
+            for r in read_part_table(part)]
+    write_part(run.entropy_part_for(part), rows, ENTROPY_SCHEMA)
+    assert score_run(run).benchmarks["toy"].diversity.mean_token_entropy == pytest.approx(1.0)
