@@ -4,8 +4,8 @@
   the run solves it within K samples (the unbiased Pass@K estimate is at least 1/2, which at K = n is
   "some sample correct"). Against a base run, each problem is preserved (both), shrunk (the base only),
   expanded (the trained run only) or out of both.
-- The crossing point: the smallest K (1..n) from which the base run's Pass@K is at or above the trained
-  run's, where the trained run leads at K = 1, with a 95% percentile-bootstrap interval over problems
+- The crossing point: the smallest K (1..n) at which the base run's Pass@K is above the trained run's
+  (ties, as when both reach 1, are no crossing), where the trained run leads at K = 1, with a 95% percentile-bootstrap interval over problems
   (the same resampled problems for both runs). "None": no crossing up to n.
 - The frontier: problems some run solves sometimes (0 < pass rate < 1) or one run solves and the other
   never does, with their pass rates: the input Pass@k-style training needs (frontier.jsonl).
@@ -25,7 +25,7 @@ from passk import metrics
 
 @dataclass(frozen=True)
 class Crossing:
-    """The K from which the base run's Pass@K is at or above the trained run's, and its bootstrap interval.
+    """The first K at which the base run's Pass@K is above the trained run's, and its bootstrap interval.
     k None: no crossing up to n_max; leads_at_1: whether the trained run leads at K = 1 at all."""
     k: int | None
     low: int | None  # None in `high`: some resamples never cross up to n_max
@@ -42,7 +42,7 @@ class Crossing:
 
     def describe(self, base: str) -> str:
         if not self.leads_at_1:
-            return f"{base} is at or above it from K = 1"
+            return f"{base} is at or above it at K = 1"
         if self.k is None:
             return f"{base} does not overtake it up to K = {self.n_max}"
         high = f"{self.high}" if self.high is not None else f"> {self.n_max}"
@@ -50,10 +50,10 @@ class Crossing:
 
 
 def _first_crossing(difference: np.ndarray) -> np.ndarray:
-    """Per row (a curve of trained - base over k = 1..n): the first k with difference <= 0, 0 where none."""
-    at_or_below = difference <= 1e-12
-    first = np.argmax(at_or_below, axis=1) + 1
-    return np.where(at_or_below.any(axis=1), first, 0)
+    """Per row (a curve of trained - base over k = 1..n): the first k with difference < 0, 0 where none."""
+    below = difference < -1e-12
+    first = np.argmax(below, axis=1) + 1
+    return np.where(below.any(axis=1), first, 0)
 
 
 def crossing_point(base_n, base_c, trained_n, trained_c, resamples: int = metrics.BOOTSTRAP_RESAMPLES,

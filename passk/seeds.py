@@ -3,8 +3,8 @@
 Each run is scored on the problems every run shares (as `passk compare` does), giving one value per run
 for every metric at K. An arm's estimate is the mean over its runs; its interval is the t interval over
 seeds (t quantile with runs - 1 degrees of freedom), which holds training randomness and evaluation noise
-together. Each later arm against the first: the difference of means with a Welch t interval. With one
-run in an arm there is no spread, and the interval is left out (None).
+together. Each later arm against the first: the difference of means with a Welch t interval; an arm of one
+run (a single start checkpoint) is taken as fixed. Intervals are clipped to the metric's range.
 """
 
 from __future__ import annotations
@@ -44,26 +44,29 @@ class SeedEstimate:
 
 
 def over_seeds(values: list[float]) -> SeedEstimate:
+    """The mean over runs, with a t interval clipped to the metric's range [0, 1]."""
     x = np.asarray(values, dtype=float)
     if x.size < 2:
         return SeedEstimate(float(x.mean()), None, None, tuple(x))
     half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-    return SeedEstimate(float(x.mean()), float(x.mean() - half), float(x.mean() + half), tuple(x))
+    return SeedEstimate(float(x.mean()), max(float(x.mean() - half), 0.0), min(float(x.mean() + half), 1.0), tuple(x))
 
 
 def welch(a: SeedEstimate, b: SeedEstimate) -> SeedEstimate:
-    """b - a, with Welch's t interval."""
+    """b - a, with Welch's t interval (clipped to [-1, 1]); an arm of one run counts as fixed, so the
+    interval is the other arm's alone; two arms of one run have none."""
     x, y = np.asarray(a.values), np.asarray(b.values)
     diff = float(y.mean() - x.mean())
-    if x.size < 2 or y.size < 2:
+    if x.size < 2 and y.size < 2:
         return SeedEstimate(diff, None, None, ())
-    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    vx = x.var(ddof=1) / x.size if x.size > 1 else 0.0
+    vy = y.var(ddof=1) / y.size if y.size > 1 else 0.0
     se = math.sqrt(vx + vy)
     if se == 0:
         return SeedEstimate(diff, diff, diff, ())
-    df = (vx + vy) ** 2 / (vx ** 2 / (x.size - 1) + vy ** 2 / (y.size - 1))
+    df = (vx + vy) ** 2 / ((vx ** 2 / (x.size - 1) if x.size > 1 else 0.0) + (vy ** 2 / (y.size - 1) if y.size > 1 else 0.0))
     half = stats.t.ppf(0.975, df) * se
-    return SeedEstimate(diff, diff - half, diff + half, ())
+    return SeedEstimate(diff, max(diff - half, -1.0), min(diff + half, 1.0), ())
 
 
 def parse_arms(specs: list[str]) -> dict[str, list[str]]:

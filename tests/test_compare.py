@@ -123,7 +123,7 @@ def test_coverage_categories_and_crossing_point_against_a_direct_computation(tmp
 
     def curve(cs, k):
         return sum(1 - Fraction(comb(16 - c, k), comb(16, k)) for c in cs) / len(cs)
-    first = next(k for k in range(1, 17) if curve(trained_c, k) <= curve(base_c, k))
+    first = next(k for k in range(1, 17) if curve(trained_c, k) < curve(base_c, k))
     assert curve(trained_c, 1) > curve(base_c, 1)
     assert d.crossing.k == first and d.crossing.leads_at_1
     assert d.crossing.low <= first and (d.crossing.high is None or d.crossing.high >= first)

@@ -27,12 +27,12 @@ def test_mean_over_seeds_and_welch_difference_match_a_direct_computation(tmp_pat
         block = result["arms"][arm]["pass@k"]["1"]
         half = stats.t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / math.sqrt(len(values))
         assert block["mean"] == pytest.approx(np.mean(values))
-        assert block["ci95"] == pytest.approx([np.mean(values) - half, np.mean(values) + half])
+        assert block["ci95"] == pytest.approx([max(np.mean(values) - half, 0), min(np.mean(values) + half, 1)])
         assert block["per_run"] == pytest.approx(values)
     diff = result["differences"]["rl - base"]["pass@k"]["1"]
     welch = stats.ttest_ind(pass1["rl"], pass1["base"], equal_var=False).confidence_interval(0.95)
     assert diff["mean"] == pytest.approx(np.mean(pass1["rl"]) - np.mean(pass1["base"]))
-    assert diff["ci95"] == pytest.approx([welch.low, welch.high])
+    assert diff["ci95"] == pytest.approx([max(welch.low, -1), min(welch.high, 1)])
     md = (out / "seeds.md").read_text()
     assert "### maj@k (cons@k)" in md and "| K | base | rl | rl − base |" in md
 
@@ -42,3 +42,14 @@ def test_arm_flags_are_checked():
         parse_arms(["base"])
     with pytest.raises(ConfigError, match="given twice"):
         parse_arms(["a=x", "a=y"])
+
+
+def test_against_a_single_run_the_interval_is_the_other_arms():
+    from passk.seeds import over_seeds, welch
+
+    start, arm = over_seeds([0.2]), over_seeds([0.5, 0.6, 0.7])
+    d = welch(start, arm)
+    half = stats.t.ppf(0.975, 2) * np.std([0.5, 0.6, 0.7], ddof=1) / math.sqrt(3)
+    assert d.mean == pytest.approx(0.4) and d.low == pytest.approx(0.4 - half) and d.high == pytest.approx(0.4 + half)
+    assert start.low is None and welch(start, over_seeds([0.3])).low is None
+    assert over_seeds([0.0, 0.9]).low == 0.0  # clipped to the metric's range
