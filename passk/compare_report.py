@@ -25,10 +25,6 @@ from passk.results import BenchmarkComparison, Comparison, Estimate, PairedDiffe
 MARK = "†"  # a difference whose paired 95% interval excludes zero
 
 
-def _num(x: float) -> str:
-    return f"{x:.3f}"
-
-
 def _estimate(e: Estimate) -> str:
     return f"{e.value:.3f} [{e.low:.3f}, {e.high:.3f}]"
 
@@ -37,19 +33,13 @@ def _difference(e: Estimate) -> str:
     return f"{e.value:+.3f} [{e.low:+.3f}, {e.high:+.3f}]" + (MARK if e.excludes_zero else "")
 
 
-def _pair(name: str) -> tuple[str, str]:
-    other, first = name.split(" - ", 1)
-    return first, other
-
-
 def answer(name: str, b: BenchmarkComparison, d: PairedDifference) -> str:
     """The comparison in one sentence, with its intervals."""
-    first, other = _pair(name)
     s = d.solved_at_largest_k
-    k = s.k
+    first, other, k = s.first, s.other, s.k
     budget = f"{k} samples" if k > 1 else "1 sample"
     pass_1, pass_k = d.pass_at_k[b.k[0]], d.pass_at_k[k]
-    text = (f"on {b.n_problems} problems, {other} solves {len(s.only_other)} that {first} never solves in {budget} "
+    text = (f"on {b.n_problems} problems, {other} solves {len(s.only_other)} that {first} does not within {budget} "
             f"and loses {len(s.only_first)} ({s.both} solved by both, {s.neither} by neither); against {first}, "
             f"its Pass@{b.k[0]} differs by {_difference(pass_1)} and its Pass@{k} by {_difference(pass_k)}")
     if d.crossing is not None:
