@@ -248,6 +248,8 @@ def cmd_seeds(args) -> int:
     result = aggregate(load_arms(args.arm), ScoreConfig(k=_k_list(args.k)))
     write_seeds(result, Path(args.out))
     for name, b in result["benchmarks"].items():
+        if b["k_left_out"]:
+            print(f"passk seeds: {name}: K {b['k_left_out']} exceed the smallest n and are left out", file=sys.stderr)
         print(f"{name}: {b['n_problems']} shared problems; pass@{b['k'][-1]} over seeds: " + ", ".join(
             f"{arm} {by_metric['pass@k'][b['k'][-1]].cell()}" for arm, by_metric in b["arms"].items()))
     print(f"wrote {args.out}/seeds.json and seeds.md")
