@@ -250,6 +250,9 @@ def cmd_seeds(args) -> int:
     for name, b in result["benchmarks"].items():
         if b["k_left_out"]:
             print(f"passk seeds: {name}: K {b['k_left_out']} exceed the smallest n and are left out", file=sys.stderr)
+        if b["problems_only_in_some_runs"]:
+            print(f"passk seeds: {name}: {b['problems_only_in_some_runs']} problem rows are not in every run; "
+                  f"compared on the {b['n_problems']} shared", file=sys.stderr)
         print(f"{name}: {b['n_problems']} shared problems; pass@{b['k'][-1]} over seeds: " + ", ".join(
             f"{arm} {by_metric['pass@k'][b['k'][-1]].cell()}" for arm, by_metric in b["arms"].items()))
     print(f"wrote {args.out}/seeds.json and seeds.md")

@@ -104,7 +104,9 @@ def aggregate(arms: dict[str, list[RunData]], config: ScoreConfig = ScoreConfig(
         differences = {f"{name} - {names[0]}": {metric: {k: welch(per_arm[names[0]][metric][k], e)
                                                          for k, e in by_k.items()}
                                                 for metric, by_k in per_arm[name].items()} for name in names[1:]}
+        unshared = sum(len(r.tallies[benchmark]) for r in runs) - len(runs) * len(shared)
         out["benchmarks"][benchmark] = {"n_problems": len(shared), "k": ks, "k_left_out": dropped,
+                                        "problems_only_in_some_runs": unshared,
                                         "arms": per_arm, "differences": differences}
     if not out["benchmarks"]:
         raise InputError("the runs share no benchmark with graded problems")
