@@ -4,6 +4,7 @@
     df = passk.read_run("runs/demo")              # one row per sample, joined with its problem and grade
     df.groupby("problem_id").correct.mean()
     passk.scores("runs/demo").benchmarks["math500_level1"].pass_at_k[8]    # Estimate(value, low, high)
+    passk.scores("runs/demo").benchmarks["math500_level1"].metrics["g-pass@k_0.5"][8]   # every metric at K
     passk.compare_runs(["runs/base", "runs/rl"], labels=["base", "rl"]).benchmarks["math500_level1"].differences
     passk.grade_pairs(["... \\boxed{4}"], ["4"])         # [{'correct': True, 'status': 'correct', ...}]
     passk.run(benchmark="math500", model="Qwen/Qwen2.5-Math-1.5B", n=16, k=[1, 4, 16])   # {"math500": RunScores}
@@ -46,7 +47,8 @@ def read_run(run_dir: str) -> "pandas.DataFrame":  # noqa: F821
 
 def scores(run_dir: str, k: Sequence[int] | None = None) -> RunScores:
     """What `passk score RUN_DIR` computes (`.to_json()` is its scores.json): per benchmark a BenchmarkResult
-    with pass_at_k, maj_at_k and mean_at_n as estimates with 95% intervals, status counts, per-problem rows."""
+    with every metric at K (`metrics`, by name: pass@k, maj@k, pass^k, g-pass@k_TAU, mg-pass@k; `pass_at_k` and
+    `maj_at_k` for short) and mean_at_n as estimates with 95% intervals, diversity, status counts, per-problem rows."""
     from passk.results import ScoreConfig
     from passk.score import score_run
 

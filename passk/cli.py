@@ -141,6 +141,8 @@ def cmd_score(args) -> int:
     from passk.score import format_table, score_run, write_scores
     from passk.rundir import RunDir
 
+    from passk.score import warnings_of
+
     runs = [RunDir(path) for path in args.run_dirs]
     config = ScoreConfig(k=_k_list(args.k))
     if args.k and not args.out:  # a report.md was made from the run's scores.json: other K go elsewhere
@@ -149,11 +151,13 @@ def cmd_score(args) -> int:
             raise ConfigError(f"{', '.join(reported)}: its scores.json is the one its report.md was made from; "
                               f"scores with --k go where --out DIR says")
     for run in runs:
-        scores = score_run(run, config)
+        scores = score_run(run, config, strict=args.strict)
         # where the user says (one folder per run where there are several), else the run itself
         target = RunDir(Path(args.out) / run.path.name if len(runs) > 1 else args.out) if args.out else run
         write_scores(target, scores)
         print(f"== {run.path}\n{format_table(scores)}\nwrote {target.scores_json} and {target.scores_csv}")
+        for warning in warnings_of(scores):  # an incomplete run is scored as it stands; --strict refuses it
+            print(f"passk score: {run.path}: {warning}", file=sys.stderr)
     return 0
 
 
@@ -208,10 +212,75 @@ def cmd_compare(args) -> int:
     from passk.results import ScoreConfig
 
     runs = [load_run(path, label) for path, label in zip(args.run_dirs, _labels(args.labels, len(args.run_dirs)))]
-    result = compare_runs(runs, ScoreConfig(k=_k_list(args.k)))
+    result = compare_runs(runs, ScoreConfig(k=_k_list(args.k)), strict=args.strict)
     write_comparison(result, Path(args.out))
     print(format_comparison(result))
-    print(f"wrote {args.out}/compare.json, compare.md and compare.png")
+    for warning in result.warnings:
+        print(f"passk compare: {warning}", file=sys.stderr)
+    print(f"wrote {args.out}/compare.json, compare.md, compare.tex, frontier.jsonl and the figures")
+    return 0
+
+
+def cmd_seeds(args) -> int:
+    from passk.results import ScoreConfig
+    from passk.seeds import aggregate, load_arms, write_seeds
+
+    result = aggregate(load_arms(args.arm), ScoreConfig(k=_k_list(args.k)))
+    write_seeds(result, Path(args.out))
+    for name, b in result["benchmarks"].items():
+        if b["k_left_out"]:
+            print(f"passk seeds: {name}: K {b['k_left_out']} exceed the smallest n and are left out", file=sys.stderr)
+        if b["problems_only_in_some_runs"]:
+            print(f"passk seeds: {name}: {b['problems_only_in_some_runs']} problem rows are not in every run; "
+                  f"compared on the {b['n_problems']} shared", file=sys.stderr)
+        print(f"{name}: {b['n_problems']} shared problems; pass@{b['k'][-1]} over seeds: " + ", ".join(
+            f"{arm} {by_metric['pass@k'][b['k'][-1]].cell()}" for arm, by_metric in b["arms"].items()))
+    print(f"wrote {args.out}/seeds.json and seeds.md")
+    return 0
+
+
+def cmd_budget(args) -> int:
+    from passk.budget import budget, format_budget
+    from passk.results import ScoreConfig
+    from passk.rundir import RunDir
+    from passk.score import score_run
+
+    import numpy as np
+
+    scores = score_run(RunDir(args.run_dir), ScoreConfig(k=_k_list(args.k)))
+    for name, b in scores.benchmarks.items():
+        rows = budget([p.id for p in b.problems], np.array([p.n for p in b.problems]),
+                      np.array([p.c for p in b.problems]), list(b.k), args.width)
+        print(format_budget(name, rows, args.width, b.n_problems))
+    return 0
+
+
+def cmd_likelihood(args) -> int:
+    import json
+
+    from passk.analysis.likelihood import compute_likelihoods, summarize
+    from passk.jsonl import write_json_atomic
+    from passk.rundir import RunDir
+
+    if args.temperature <= 0:
+        raise ConfigError(f"--temperature must be > 0, got {args.temperature}")
+    if args.model:
+        from passk.resolve import check_model_argument
+
+        check_model_argument(args.model)
+    run = RunDir(args.run_dir).require()
+    model = args.model
+    if model == "default":  # the embedded SmolLM2-135M-Instruct
+        from passk.generate.default_model import ensure_default_model
+
+        model = str(ensure_default_model())
+    folder, done = compute_likelihoods(run, model, args.temperature, progress=not args.quiet)
+    print(f"scored {done} new samples into {folder}" if done else f"likelihoods already in {folder}")
+    summary = summarize(run, folder, model or "the run's model", args.temperature)
+    out = Path(args.out) if args.out else folder
+    write_json_atomic(out / "likelihood.json", summary)
+    print(json.dumps({k: summary[k] for k in ("all", "correct", "not_correct")}, indent=1))
+    print(f"wrote {out}/likelihood.json")
     return 0
 
 
@@ -284,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "report.md, give --out too")
     score.add_argument("--out", help="folder for scores.json and scores.csv (default: the run; several runs: "
                                      "OUT/RUN_NAME)")
+    score.add_argument("--strict", action="store_true",
+                       help="refuse a run still missing samples or grades, or a K above n (default: warn on stderr)")
     score.set_defaults(func=cmd_score)
 
     plot = sub.add_parser("plot", help="Pass@K against K (log2), runs overlaid, as PNG")
@@ -366,8 +437,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="runs side by side, differences with paired bootstrap intervals")
     _add_runs_arguments(compare, k_help="comma-separated K list (default: powers of two up to the smallest n)")
-    compare.add_argument("--out", default="compare", help="folder for compare.json, compare.md, compare.png")
+    compare.add_argument("--out", default="compare", help="folder for compare.json, compare.md, compare.tex, "
+                                                          "frontier.jsonl and the figures")
+    compare.add_argument("--strict", action="store_true", help="refuse a partial comparison (problems or benchmarks "
+                                                               "not in every run, K above n) instead of warning")
     compare.set_defaults(func=cmd_compare)
+
+    seeds = sub.add_parser("seeds", help="arms of several runs (training seeds): every metric's mean over seeds "
+                                         "with a t interval, and each arm against the first")
+    seeds.add_argument("--arm", action="append", required=True, help="NAME=RUN_DIR[,RUN_DIR...] (repeat per arm)")
+    seeds.add_argument("--k", help="comma-separated K list (default: powers of two up to the smallest n)")
+    seeds.add_argument("--out", default="seeds", help="folder for seeds.json and seeds.md")
+    seeds.set_defaults(func=cmd_seeds)
+
+    bud = sub.add_parser("budget", help="interval widths at each K, and the samples per problem a target width needs")
+    bud.add_argument("run_dir")
+    bud.add_argument("--width", type=float, default=0.05, help="full width of the 95%% interval wanted (default 0.05)")
+    bud.add_argument("--k", help="comma-separated K list (default: powers of two up to n)")
+    bud.set_defaults(func=cmd_budget)
+
+    lik = sub.add_parser("likelihood", help="log-likelihood and perplexity of a run's samples under a model "
+                                            "(teacher forced, chunked like entropy)")
+    lik.add_argument("run_dir")
+    lik.add_argument("--model", help="the scoring model: a path, a hub id, or `default` for the embedded one "
+                                     "(default: the run's own model)")
+    lik.add_argument("--temperature", type=float, default=1.0, help="score under softmax(logits / T) (default 1)")
+    lik.add_argument("--out", help="folder for likelihood.json (default: the scoring model's folder in the run)")
+    lik.add_argument("--quiet", action="store_true")
+    lik.set_defaults(func=cmd_likelihood)
 
     ent = sub.add_parser("entropy", help="per-token entropy of a run's samples: pivotal, reflective, rare behaviour")
     ent.add_argument("run_dir")

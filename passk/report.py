@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 
+from passk import metrics
 from passk.jsonl import write_text_atomic
 from passk.results import BenchmarkResult
 from passk.rundir import RunDir
@@ -32,17 +33,28 @@ def write_report(run: RunDir, benchmarks: dict[str, BenchmarkResult]) -> None:
     for name, b in benchmarks.items():
         lines += [f"## {name}", "",
                   f"{b.n_problems} problems, {b.n_samples} samples; mean@n {b.mean_at_n.value:.3f} "
-                  f"[{b.mean_at_n.low:.3f}, {b.mean_at_n.high:.3f}]; truncated {b.truncation_rate:.1%}; "
-                  f"mean length {b.mean_num_tokens:.0f} tokens.", "",
-                  "| k | pass@k | 95% CI | maj@k |", "|---:|---:|:---:|---:|"]
+                  f"[{b.mean_at_n.low:.3f}, {b.mean_at_n.high:.3f}]; truncated (hit the token budget) "
+                  f"{b.truncation_rate:.1%}; mean length {b.mean_num_tokens:.0f} tokens.", ""]
+        lines += [f"**Warning:** {note.removeprefix('warning: ')}." for note in b.notes if note.startswith("warning:")]
+        labels = [metrics.LABELS[m] for m in b.metrics]
+        lines += ["| K | " + " | ".join(labels) + " |", "|---:|" + "---:|" * len(labels)]
         for k in b.k:
-            e = b.pass_at_k[k]
-            lines.append(f"| {k} | {e.value:.3f} | [{e.low:.3f}, {e.high:.3f}] | {b.maj_at_k[k].value:.3f} |")
+            lines.append(f"| {k} | " + " | ".join(f"{by_k[k].value:.3f} [{by_k[k].low:.3f}, {by_k[k].high:.3f}]"
+                                                  for by_k in b.metrics.values()) + " |")
         lines += ["", "Statuses: " + ", ".join(f"{s} {v}" for s, v in b.status_counts.items() if v) + "."]
-        lines += [f"Note: {note}." for note in b.notes]
+        if b.diversity:
+            d = b.diversity
+            tokens = (f"; mean token entropy {d.mean_token_entropy:.3f} nats (`passk entropy`)"
+                      if d.mean_token_entropy is not None else "")
+            lines.append(f"Answers per problem: {d.distinct_answers:.1f} distinct classes, answer entropy "
+                         f"{d.answer_entropy_bits:.2f} bits{tokens}; maj@k - pass@k: " + ", ".join(
+                             f"k = {k} {e.value:+.3f} [{e.low:+.3f}, {e.high:+.3f}]" for k, e in d.maj_minus_pass.items())
+                         + ".")
+        lines += [f"Note: {note}." for note in b.notes if not note.startswith("warning:")]
         lines.append("")
     lines += [f"![Pass@K]({run.plot_png.name})", "",
-              "Intervals are 95% percentile bootstrap intervals over problems (1000 resamples, fixed seed). "
-              "pass@k is the unbiased estimator of Chen et al. (2021); maj@k is the expected majority-vote "
-              "accuracy over random k-subsets.", ""]
+              "Each cell: the mean over problems and its 95% percentile-bootstrap interval (problems resampled, "
+              "1000 resamples, fixed seed). pass@k is the unbiased estimator of Chen et al. (2021); maj@k (cons@k) "
+              "is exact over all k-subsets (ties split, no-answer samples do not vote); pass^k, G-Pass@k and "
+              "mG-Pass@k are as docs/metrics.md defines them (mG-Pass@k as OpenCompass computes it).", ""]
     write_text_atomic(run.report_md, "\n".join(lines))

@@ -13,11 +13,11 @@ import numpy as np
 from passk import metrics
 from passk.integrity import require_consistent_grades
 from passk.errors import InputError
-from passk.results import BenchmarkResult, Estimate, ProblemRow, RunScores, ScoreConfig
+from passk.results import BenchmarkResult, Diversity, Estimate, ProblemRow, RunScores, ScoreConfig
 from passk.grade.engine import STATUSES
 from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.grade.rows import grading_provenance
-from passk.rundir import RunDir, read_grades
+from passk.rundir import RunDir, read_grades, read_part_table
 
 
 @dataclass
@@ -56,19 +56,22 @@ def tally(grades: list[dict[str, Any]]) -> dict[str, dict[str, ProblemTally]]:
     return out
 
 
-def per_problem(tallies: list[ProblemTally], ks: list[int], maj_resamples: int = 200,
-                seed: int = metrics.BOOTSTRAP_SEED) -> dict[str, np.ndarray]:
-    """Per problem (rows) and k (columns): pass@k and maj@k; mean@n as one column."""
+def counts_of(tallies: list[ProblemTally]) -> metrics.ProblemCounts:
+    """What the metrics read of these problems: n, c and the votes of the answer classes."""
     from passk.grade.engine import CORRECT_CLASS
 
-    n = np.array([t.n for t in tallies])
-    c = np.array([t.c for t in tallies])
-    pass_k = metrics.pass_at_k_all(n, c, max(ks))[:, [k - 1 for k in ks]]
-    votes = [np.array(list(t.votes.values())) for t in tallies]
-    good = [list(t.votes).index(CORRECT_CLASS) if CORRECT_CLASS in t.votes else None for t in tallies]
-    abstain = [t.abstain for t in tallies]
-    maj = np.stack([metrics.maj_at_k(votes, good, k, abstain, maj_resamples, seed) for k in ks], axis=1)
-    return {"pass_at_k": pass_k, "maj_at_k": maj, "mean_at_n": (c / n)[:, None]}
+    return metrics.ProblemCounts(
+        n=np.array([t.n for t in tallies]), c=np.array([t.c for t in tallies]),
+        votes=[np.array(list(t.votes.values()), dtype=np.int64) for t in tallies],
+        correct_class=[list(t.votes).index(CORRECT_CLASS) if CORRECT_CLASS in t.votes else None for t in tallies],
+        abstain=[t.abstain for t in tallies])
+
+
+def per_problem(tallies: list[ProblemTally], ks: list[int]) -> dict[str, np.ndarray]:
+    """Per problem (rows) and k (columns): every metric of metrics.AT_K by name; mean@n as one column."""
+    counts = counts_of(tallies)
+    values = {name: fn(counts, ks) for name, fn in metrics.AT_K.items()}
+    return {**values, "mean@n": (counts.c / counts.n)[:, None]}
 
 
 def estimates(per_problem: np.ndarray, config: ScoreConfig) -> list[Estimate]:
@@ -78,24 +81,58 @@ def estimates(per_problem: np.ndarray, config: ScoreConfig) -> list[Estimate]:
             for i in range(per_problem.shape[1])]
 
 
+def estimates_by_metric(values: dict[str, np.ndarray], ks: list[int], config: ScoreConfig
+                        ) -> tuple[dict[str, dict[int, Estimate]], Estimate]:
+    """Every metric's estimates at each k, and mean@n's; one bootstrap over all columns at once (the same
+    resampled problems for every metric)."""
+    names = list(metrics.AT_K)
+    table = estimates(np.concatenate([values[name] for name in names] + [values["mean@n"]], axis=1), config)
+    width = len(ks)
+    return ({name: dict(zip(ks, table[i * width:(i + 1) * width])) for i, name in enumerate(names)}, table[-1])
+
+
+TRUNCATION_WARNING = 0.05  # above this share of samples cut at the token budget, every table says so
+
+
+def truncation_note(rate: float) -> tuple[str, ...]:
+    if rate <= TRUNCATION_WARNING:
+        return ()
+    return (f"warning: {rate:.1%} of samples hit the token budget (truncated), above {TRUNCATION_WARNING:.0%}: "
+            f"the scores measure the budget as much as the model",)
+
+
 def benchmark_result(tallies: list[ProblemTally], ks: list[int], config: ScoreConfig,
                      notes: tuple[str, ...] = ()) -> tuple[BenchmarkResult, dict[str, np.ndarray]]:
     """The scores of these problems at these K, for `passk score` and for each run of `passk compare`;
     with the per-problem values they come from (compare pairs them across runs)."""
-    values = per_problem(tallies, ks, config.maj_resamples, config.bootstrap_seed)
+    values = per_problem(tallies, ks)
+    at_k, mean_at_n = estimates_by_metric(values, ks, config)
     status_counts = Counter()
     for t in tallies:
         status_counts.update(t.statuses)
     n = [t.n for t in tallies]
     total = sum(n)
+    truncation = status_counts["truncated"] / total
     result = BenchmarkResult(
-        n_problems=len(tallies), k=tuple(ks), pass_at_k=dict(zip(ks, estimates(values["pass_at_k"], config))),
-        maj_at_k=dict(zip(ks, estimates(values["maj_at_k"], config))),
-        mean_at_n=estimates(values["mean_at_n"], config)[0], n_min=min(n), n_max=max(n),
-        mean_num_tokens=sum(t.tokens for t in tallies) / total, truncation_rate=status_counts["truncated"] / total,
-        n_samples=total, status_counts={s: int(status_counts[s]) for s in STATUSES}, notes=tuple(notes),
-        problems=tuple(ProblemRow(t.problem_id, t.n, t.c, dict(t.statuses), t.tokens / t.n) for t in tallies))
+        n_problems=len(tallies), k=tuple(ks), metrics=at_k, mean_at_n=mean_at_n, n_min=min(n), n_max=max(n),
+        mean_num_tokens=sum(t.tokens for t in tallies) / total, truncation_rate=truncation,
+        n_samples=total, status_counts={s: int(status_counts[s]) for s in STATUSES},
+        notes=truncation_note(truncation) + tuple(notes),
+        problems=tuple(ProblemRow(t.problem_id, t.n, t.c, dict(t.statuses), t.tokens / t.n) for t in tallies),
+        diversity=diversity(tallies, values, ks, config))
     return result, values
+
+
+def diversity(tallies: list[ProblemTally], values: dict[str, np.ndarray], ks: list[int], config: ScoreConfig
+              ) -> Diversity:
+    """Distinct answers and answer entropy per problem (means over problems), and maj@k - pass@k."""
+    entropies = []
+    for t in tallies:
+        votes = np.array(list(t.votes.values()), dtype=float)
+        share = votes / votes.sum() if votes.size else votes
+        entropies.append(float(-(share * np.log2(share)).sum()) if votes.size else 0.0)
+    gap = estimates(values["maj@k"] - values["pass@k"], config)
+    return Diversity(float(np.mean([len(t.votes) for t in tallies])), float(np.mean(entropies)), dict(zip(ks, gap)))
 
 
 def k_list(config: ScoreConfig, n_min: int, where: str = "") -> tuple[list[int], list[int]]:
@@ -115,14 +152,38 @@ def score_benchmark(problems: dict[str, ProblemTally], config: ScoreConfig) -> B
     ks, dropped = k_list(config, n_min)
     notes = []
     if n_min != n_max:
-        notes.append(f"problems have between {n_min} and {n_max} samples; Pass@K is reported for k <= {n_min}")
+        notes.append(f"{INCOMPLETE} problems have between {n_min} and {n_max} samples; every metric at K is "
+                     f"reported for K <= {n_min}")
     if dropped:
-        notes.append(f"k {dropped} exceed the smallest number of samples per problem ({n_min}) and are left out")
+        notes.append(f"{INCOMPLETE} K {', '.join(map(str, dropped))} exceed the smallest number of samples per "
+                     f"problem ({n_min}) and are left out")
     return benchmark_result(tallies, ks, config, tuple(notes))[0]
 
 
-def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> RunScores:
-    """Scores of every graded sample; refuses a run whose grades do not match its samples one to one."""
+INCOMPLETE = "incomplete:"  # the notes that make a score partial: stderr always, an error under --strict
+
+
+def warnings_of(scores: RunScores) -> list[str]:
+    """The notes a user must see (incomplete runs, K left out, truncation above 5%), as `BENCHMARK: note`."""
+    return [f"{name}: {note}" for name, b in scores.benchmarks.items() for note in b.notes
+            if note.startswith((INCOMPLETE, "warning:"))]
+
+
+def mean_token_entropy(run: RunDir) -> dict[str, float]:
+    """Per benchmark, the mean entropy (nats) of every completion token, where `passk entropy` stored them."""
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for part in run.entropy_parts():
+        for row in read_part_table(part, ["benchmark", "entropy"]):
+            values = np.asarray(row["entropy"], dtype=np.float64)
+            sums[row["benchmark"]][0] += float(values.sum())
+            sums[row["benchmark"]][1] += values.size
+    return {name: total / count for name, (total, count) in sums.items() if count}
+
+
+def score_run(run: RunDir, config: ScoreConfig = ScoreConfig(), strict: bool = False) -> RunScores:
+    """Scores of every graded sample; refuses a run whose grades do not match its samples one to one.
+    A run still being generated or graded is scored as it stands, with notes saying what is missing;
+    `strict` refuses it instead."""
     run.require()
     require_consistent_grades(run)
     grades = read_grades(run)
@@ -131,6 +192,7 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> RunScores:
     tallies = tally(grades)  # no duplicates: require_consistent_grades refused them
     graded_by = grading_provenance(grades)
     expected = Counter(b for b, _ in run.read_problems())
+    settings = run.read_manifest().settings
     ungraded = sum(not run.grade_part_for(p).exists() for p in run.sample_parts())
     benchmarks = {}
     for benchmark, problems in sorted(tallies.items()):
@@ -138,14 +200,25 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig()) -> RunScores:
         notes = []
         missing = expected[benchmark] - len(problems)
         if missing > 0:
-            notes.append(f"{missing} of {expected[benchmark]} problems have no samples yet")
+            notes.append(f"{INCOMPLETE} {missing} of {expected[benchmark]} problems have no graded samples yet")
+        if settings and result.n_min < settings.n:
+            short = sum(p.n < settings.n for p in result.problems)
+            notes.append(f"{INCOMPLETE} {short} problems have fewer than the run's n = {settings.n} graded samples")
         if ungraded:
-            notes.append(f"{ungraded} sample parts are not graded yet (`passk grade {run.path}`)")
+            notes.append(f"{INCOMPLETE} {ungraded} sample parts are not graded yet (`passk grade {run.path}`)")
         if len(graded_by) > 1:
             notes.append(f"graded by {len(graded_by)} graders or policies ({', '.join(graded_by)}); "
                          f"`passk grade {run.path} --regrade` makes it one")
         benchmarks[benchmark] = replace(result, notes=result.notes + tuple(notes))
-    return RunScores(config, tuple(graded_by), benchmarks)
+    for benchmark, entropy in mean_token_entropy(run).items():
+        if benchmark in benchmarks and benchmarks[benchmark].diversity:
+            b = benchmarks[benchmark]
+            benchmarks[benchmark] = replace(b, diversity=replace(b.diversity, mean_token_entropy=entropy))
+    scores = RunScores(config, tuple(graded_by), benchmarks)
+    partial = [w for w in warnings_of(scores) if INCOMPLETE in w]
+    if strict and partial:
+        raise InputError(f"{run.path}: the run is incomplete (--strict): " + "; ".join(partial))
+    return scores
 
 
 def write_scores(run: RunDir, scores: RunScores) -> None:
@@ -154,24 +227,37 @@ def write_scores(run: RunDir, scores: RunScores) -> None:
     writer = csv.writer(buf)
     writer.writerow(["benchmark", "metric", "k", "value", "ci95_low", "ci95_high"])
     for name, b in scores.benchmarks.items():
-        for k, e in b.pass_at_k.items():
-            writer.writerow([name, "pass@k", k, e.value, e.low, e.high])
-        for k, e in b.maj_at_k.items():
-            writer.writerow([name, "maj@k", k, e.value, e.low, e.high])
+        for metric, by_k in b.metrics.items():
+            for k, e in by_k.items():
+                writer.writerow([name, metric, k, e.value, e.low, e.high])
         writer.writerow([name, "mean@n", "", b.mean_at_n.value, b.mean_at_n.low, b.mean_at_n.high])
     write_text_atomic(run.scores_csv, buf.getvalue())
+
+
+def cell(e: Estimate) -> str:
+    """A value with its interval, compactly: 0.512 [.490,.531]."""
+    def short(x: float) -> str:
+        return f"{x:.3f}".replace("0.", ".", 1) if 0 <= x < 1 else f"{x:.2f}"
+    return f"{e.value:.3f} [{short(e.low)},{short(e.high)}]"
 
 
 def format_table(scores: RunScores) -> str:
     lines = []
     for name, b in scores.benchmarks.items():
-        lines.append(f"{name}: {b.n_problems} problems, {b.n_samples} samples, mean@n {b.mean_at_n.value:.3f} "
-                     f"[{b.mean_at_n.low:.3f}, {b.mean_at_n.high:.3f}]")
-        lines.append(f"  {'k':>6} {'pass@k':>8} {'95% CI':>17} {'maj@k':>8}")
+        lines.append(f"{name}: {b.n_problems} problems, {b.n_samples} samples, mean@n {cell(b.mean_at_n)}, "
+                     f"truncated {b.truncation_rate:.1%}")
+        labels = [metrics.LABELS[m] for m in b.metrics]
+        width = max(18, *(len(label) for label in labels))
+        lines.append(f"  {'k':>5} " + " ".join(f"{label:>{width}}" for label in labels))
         for k in b.k:
-            e = b.pass_at_k[k]
-            lines.append(f"  {k:>6} {e.value:>8.3f} {f'[{e.low:.3f}, {e.high:.3f}]':>17} {b.maj_at_k[k].value:>8.3f}")
+            lines.append(f"  {k:>5} " + " ".join(f"{cell(by_k[k]):>{width}}" for by_k in b.metrics.values()))
         counts = ", ".join(f"{s} {v}" for s, v in b.status_counts.items() if v)
         lines.append(f"  statuses: {counts}")
+        if b.diversity:
+            d = b.diversity
+            tokens = f"; mean token entropy {d.mean_token_entropy:.3f} nats" if d.mean_token_entropy is not None else ""
+            lines.append(f"  answers per problem: {d.distinct_answers:.1f} distinct, entropy {d.answer_entropy_bits:.2f} "
+                         f"bits{tokens}; maj@k - pass@k at k = {b.k[-1]}: {cell(d.maj_minus_pass[b.k[-1]])}")
         lines.extend(f"  note: {note}" for note in b.notes)
+    lines.append("95% intervals: percentile bootstrap over problems (docs/metrics.md)")
     return "\n".join(lines)

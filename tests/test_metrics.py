@@ -1,12 +1,17 @@
+import itertools
+from collections import Counter
 from fractions import Fraction
 from math import comb
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from scipy.stats import hypergeom
+
 from passk import metrics
+from passk.majority import maj_at_k, maj_at_k_exact
 from passk.errors import ConfigError
 
 
@@ -55,20 +60,120 @@ def test_k_greater_than_n_is_a_clear_error():
 
 def test_maj_at_k_majority_and_ties():
     # the correct class (index 0) holds 6 of 10 votes: at k = n it always wins
-    assert metrics.maj_at_k([np.array([6, 4])], [0], 10)[0] == 1.0
+    assert maj_at_k([np.array([6, 4])], [0], 10)[0] == 1.0
     # two classes of equal size at k = n: a tie, credited one half
-    assert metrics.maj_at_k([np.array([5, 5])], [0], 10)[0] == 0.5
+    assert maj_at_k([np.array([5, 5])], [0], 10)[0] == 0.5
     # no correct class: zero; a minority correct class at k = n: zero
-    assert metrics.maj_at_k([np.array([3, 7])], [None], 10)[0] == 0.0
-    assert metrics.maj_at_k([np.array([3, 7])], [0], 10)[0] == 0.0
-    # maj@1 equals the fraction correct (estimated)
-    assert metrics.maj_at_k([np.array([3, 7])], [0], 1, resamples=4000)[0] == pytest.approx(0.3, abs=0.03)
+    assert maj_at_k([np.array([3, 7])], [None], 10)[0] == 0.0
+    assert maj_at_k([np.array([3, 7])], [0], 10)[0] == 0.0
+    # maj@1 is the fraction correct, exactly
+    assert maj_at_k([np.array([3, 7])], [0], 1)[0] == pytest.approx(0.3, abs=1e-14)
+
+
+def test_maj_at_k_is_exact_where_the_resampled_estimate_was_off():
+    # the issue's example: 2 problems x 4 samples, half correct (the other half one wrong answer) read
+    # maj@1 0.508 and maj@2 0.514 with 200 random draws; exactly, both are 1/2
+    votes = [np.array([2, 2]), np.array([2, 2])]
+    for k in (1, 2, 3, 4):
+        assert maj_at_k(votes, [0, 0], k).mean() == pytest.approx(0.5, abs=1e-14)
 
 
 def test_maj_at_k_abstentions_do_not_vote():
     # 2 correct answers and 8 samples with no answer: the correct class wins whenever drawn
-    value = metrics.maj_at_k([np.array([2])], [0], 10, n_abstain=[8])[0]
-    assert value == 1.0
+    assert maj_at_k([np.array([2])], [0], 10, n_abstain=[8])[0] == 1.0
+    # at k = 1 it wins when the one draw is correct (2/10); a draw of only abstentions credits 0
+    assert maj_at_k([np.array([2])], [0], 1, n_abstain=[8])[0] == pytest.approx(0.2, abs=1e-14)
+    assert maj_at_k([np.array([2])], [0], 3, n_abstain=[8])[0] == pytest.approx(
+        float(1 - Fraction(comb(8, 3), comb(10, 3))), abs=1e-14)
+
+
+def brute_force_maj(counts, good, abstain, k) -> Fraction:
+    """maj@k by enumerating every k-subset of the samples (the rule of passk.majority)."""
+    labels = [i for i, c in enumerate(counts) for _ in range(c)] + [-1] * abstain
+    total, subsets = Fraction(0), 0
+    for subset in itertools.combinations(labels, k):
+        subsets += 1
+        votes = Counter(label for label in subset if label >= 0)
+        if not votes or good is None:
+            continue
+        top = max(votes.values())
+        tied = [label for label, v in votes.items() if v == top]
+        total += Fraction(1, len(tied)) if good in tied else 0
+    return total / subsets
+
+
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=4), st.integers(0, 3), st.data())
+@settings(max_examples=150, deadline=None)
+def test_maj_at_k_equals_brute_force_over_all_subsets(counts, abstain, data):
+    n = sum(counts) + abstain
+    assume(1 <= n <= 11)
+    good = data.draw(st.one_of(st.none(), st.integers(0, len(counts) - 1)))
+    k = data.draw(st.integers(1, n))
+    assert maj_at_k_exact(counts, good, abstain, k) == pytest.approx(float(brute_force_maj(counts, good, abstain, k)),
+                                                                     abs=1e-12)
+
+
+def test_maj_at_k_at_large_n_matches_a_large_simulation():
+    # n = 400 is beyond enumeration: a multivariate-hypergeometric simulation of 200,000 draws agrees
+    counts, k = np.array([90, 80, 80, 40, 10]), 25
+    draws = np.random.default_rng(0).multivariate_hypergeometric(np.append(counts, 100), k, size=200_000)[:, :-1]
+    top = draws.max(axis=1, keepdims=True)
+    tied = (draws == top) & (top > 0)
+    simulated = np.where(tied[:, 0], 1.0 / tied.sum(axis=1), 0.0).mean()
+    assert maj_at_k_exact(counts, 0, 100, k) == pytest.approx(simulated, abs=0.004)
+
+
+def exact_tail(n, c, k, m) -> Fraction:
+    """P(at least m of k draws without replacement are correct), as fractions."""
+    return sum((Fraction(comb(c, j) * comb(n - c, k - j), comb(n, k)) for j in range(m, k + 1)), Fraction(0))
+
+
+def test_g_pass_at_k_worked_numbers():
+    # n = 8, c = 4, k = 4: P(j correct) = 1, 16, 36, 16, 1 (/70) for j = 0..4
+    n, c, k = [8], [4], 4
+    assert metrics.g_pass_at_k(n, c, k, 0.25)[0] == pytest.approx(69 / 70)   # m = 1: pass@4
+    assert metrics.g_pass_at_k(n, c, k, 0.5)[0] == pytest.approx(53 / 70)    # m = 2
+    assert metrics.g_pass_at_k(n, c, k, 0.75)[0] == pytest.approx(17 / 70)   # m = 3
+    assert metrics.g_pass_at_k(n, c, k, 1.0)[0] == pytest.approx(1 / 70)     # m = 4: pass^4
+    # mG-Pass@4 = (2/4) (G-Pass@4_{3/4} + G-Pass@4_{4/4}) = (17 + 1) / 140 = 9/70
+    assert metrics.mg_pass_at_k(n, c, k)[0] == pytest.approx(9 / 70)
+    assert metrics.mg_pass_at_k([8], [8], 1)[0] == 0.0  # OpenCompass's sum is empty at k = 1
+
+
+# OpenCompass's definitions (opencompass/openicl/icl_evaluator/icl_base_evaluator.py), restated here:
+# _compute_g_pass_at_k(n, c, k, m) is hypergeom.sf(m - 1, n, c, k), or 0 where m > min(c, k);
+# G-Pass@k_tau takes m = max(ceil(k * tau), 1); mG-Pass@k = 2/k * sum_{i = ceil(k/2)+1}^{k} of it at m = i.
+def opencompass_tail(n, c, k, m):
+    if m > min(c, k) or k > n or c < 0 or n <= 0 or m < 0:
+        return 0.0
+    return hypergeom.sf(m - 1, n, c, k)
+
+
+def opencompass_g_pass(n, c, k, tau):
+    return opencompass_tail(n, c, k, max(int(np.ceil(k * tau)), 1))
+
+
+def opencompass_mg_pass(n, c, k):
+    low, high = int(np.ceil(k * 0.5)), k
+    return 2 * sum(opencompass_tail(n, c, k, i) for i in range(low + 1, high + 1)) / k
+
+
+@given(st.integers(1, 60).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n), st.integers(1, n))))
+@settings(max_examples=200, deadline=None)
+def test_g_pass_mg_pass_and_pass_hat_agree_with_opencompass_and_exact_fractions(nck):
+    n, c, k = nck
+    for tau in metrics.G_PASS_TAUS:
+        ours = metrics.g_pass_at_k([n], [c], k, tau)[0]
+        assert ours == pytest.approx(opencompass_g_pass(n, c, k, tau), abs=1e-10)
+        assert ours == pytest.approx(float(exact_tail(n, c, k, max(-(-k * int(tau * 4) // 4), 1))), abs=1e-10)
+    assert metrics.mg_pass_at_k([n], [c], k)[0] == pytest.approx(opencompass_mg_pass(n, c, k), abs=1e-10)
+    assert metrics.pass_hat_k([n], [c], k)[0] == pytest.approx(float(Fraction(comb(c, k), comb(n, k))), abs=1e-12)
+
+
+def test_pass_hat_k_at_large_n_has_no_overflow():
+    # C(1024, 512) overflows a float; log factorials do not
+    assert metrics.pass_hat_k([1024], [1023], 512)[0] == pytest.approx(512 / 1024)
+    assert metrics.pass_hat_k([1024], [1024], 1024)[0] == pytest.approx(1.0)
 
 
 def test_bootstrap_ci_is_fixed_by_the_seed_and_brackets_the_mean():
