@@ -41,6 +41,9 @@ def write_report(run: RunDir, benchmarks: dict[str, BenchmarkResult]) -> None:
         lines += ["", "Statuses: " + ", ".join(f"{s} {v}" for s, v in b.status_counts.items() if v) + "."]
         lines += [f"Note: {note}." for note in b.notes]
         lines.append("")
+    from passk.audit import report_section  # audit.md beside this report: rare successes, flags, the browser
+
+    lines += report_section(run, sorted({k for b in benchmarks.values() for k in b.k}))
     lines += [f"![Pass@K]({run.plot_png.name})", "",
               "Intervals are 95% percentile bootstrap intervals over problems (1000 resamples, fixed seed). "
               "pass@k is the unbiased estimator of Chen et al. (2021); maj@k is the expected majority-vote "
