@@ -32,6 +32,7 @@ MAX_CORRECT = 3  # a problem whose Pass@K rests on at most this many correct sam
 SPREAD_MIN_CLASSES = 4  # the answer-spread flag needs at least this many distinct answers
 TRIVIAL_VALUES = frozenset({Fraction(0), Fraction(1), Fraction(-1)})
 TRIVIAL_WORDS = frozenset({"yes", "no", "true", "false"})
+EXPLICIT_RULES = ("boxed", "answer_tag", "answer_line", "final_answer")  # "the answer is obvious" is no earlier answer
 GRADE_FIELDS = ("status", "correct", "extracted", "extract_rule", "method", "answer_key", "detail")
 
 
@@ -173,7 +174,8 @@ def _flag_retracted(s: dict, ctx: ProblemContext) -> str:
         return f"taken back after the answer: {full.retracted!r}"
     span = answer_span(s["completion"], s["extracted"])
     if span:  # an answer stated earlier and replaced: the model changed its mind on the way
-        earlier = extract_answer(s["completion"][:span[0]].removesuffix("\\boxed{"), ctx.extract)
+        explicit = ExtractConfig(tuple(r for r in ctx.extract.rules if r in EXPLICIT_RULES) or ("boxed",))
+        earlier = extract_answer(s["completion"][:span[0]].removesuffix("\\boxed{"), explicit)
         if earlier.answer and normalize_answer(earlier.answer) != normalize_answer(s["extracted"]):
             return f"an earlier answer {earlier.answer!r} was replaced"
     return ""
