@@ -79,11 +79,16 @@ def as_number(text: str | None) -> Fraction | None:
     return None
 
 
-def numbers_in(text: str) -> set[Fraction]:
-    out = set()
+def numbers_in(text: str) -> set[Fraction | int]:
+    """Every number written in the text, by value (an int hashes and compares equal to its Fraction)."""
+    out: set[Fraction | int] = set()
     for m in _NUMBER_IN_TEXT.finditer(text or ""):
+        plain = m.group(3)
         try:
-            out.add(Fraction(int(m.group(1)), int(m.group(2))) if m.group(1) else Fraction(m.group(3)))
+            if plain and plain.lstrip("-").isdigit():
+                out.add(int(plain))  # most numbers: a Fraction for each would cost ten times as much
+            else:
+                out.add(Fraction(int(m.group(1)), int(m.group(2))) if m.group(1) else Fraction(plain))
         except (ValueError, ZeroDivisionError):
             continue
     return out
@@ -139,8 +144,9 @@ def _flag_no_derivation(s: dict, ctx: ProblemContext) -> str:
     if span and before.endswith("\\boxed{"):  # the value inside its box: look before the box
         before = before[:-len("\\boxed{")]
     value = as_number(s["extracted"])
-    if value is not None:
-        found = value in numbers_in(before)
+    if value is not None:  # verbatim first (cheap), then any number of the same value
+        verbatim = re.search(rf"(?<![\w.]){re.escape(s['extracted'].strip())}(?![\w])", before)
+        found = bool(verbatim) or value in numbers_in(before)
     else:
         answer = _squeeze(s["extracted"] or "")
         found = bool(answer) and answer in _squeeze(before)
