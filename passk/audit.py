@@ -254,6 +254,7 @@ class AuditedSample:
     finish_reason: str
     num_tokens: int
     flags: dict[str, str]
+    judge: dict[str, str] | None = None  # {"verdict", "reply"} where a judge model read it (`--judge`)
 
 
 @dataclass
@@ -278,6 +279,7 @@ class BenchmarkAudit:
     flag_counts: dict[str, int]
     n_problems: int
     problems: list[AuditedProblem] = field(default_factory=list)
+    cot_checked: dict[int, float] | None = None  # only the judge's `supported` successes of audited problems kept
 
 
 @dataclass
@@ -291,8 +293,9 @@ class Audit:
 
 
 def audit_run(run: RunDir, max_correct: int = MAX_CORRECT, ks: list[int] | None = None,
-              problems: dict[tuple[str, str], dict[str, Any]] | None = None) -> Audit:
-    """The rare successes of every benchmark of the run, flagged, and Pass@K with and without them."""
+              problems: dict[tuple[str, str], dict[str, Any]] | None = None, judge=None) -> Audit:
+    """The rare successes of every benchmark of the run, flagged, and Pass@K with and without them; with a
+    `passk.judge.JudgeConfig`, each also read by the judge model, and a CoT-checked Pass@K."""
     if max_correct < 1:
         raise ConfigError(f"--max-correct must be >= 1, got {max_correct}")
     problems = load_problems(run) if problems is None else problems
@@ -309,6 +312,7 @@ def audit_run(run: RunDir, max_correct: int = MAX_CORRECT, ks: list[int] | None 
         if not bench_ks:
             raise ConfigError(f"--k {wanted}: every K exceeds the smallest number of samples per problem ({min(n)})")
         audited, removed, removed_by = [], [0] * len(rows), {name: [0] * len(rows) for name in FLAGS}
+        to_judge: list[tuple[int, AuditedSample, tuple[str, str, str]]] = []
         for i, p in enumerate(rows):
             if not 1 <= c[i] <= max_correct:
                 continue
@@ -323,6 +327,7 @@ def audit_run(run: RunDir, max_correct: int = MAX_CORRECT, ks: list[int] | None 
                     removed_by[name][i] += 1
                 samples.append(AuditedSample(s["sample_idx"], s["extracted"], s["extract_rule"] or "", s["method"] or "",
                                              s["detail"] or "", s["finish_reason"], int(s.get("num_tokens") or 0), flags))
+                to_judge.append((i, samples[-1], (p.get("problem") or "", str(p["gold"]), s["completion"])))
             distinct = len(ctx.classes)
             audited.append(AuditedProblem(benchmark, str(p["problem_id"]), p.get("problem") or "", str(p["gold"]),
                                           n[i], c[i], distinct, 1 / distinct if distinct else 0.0, samples))
@@ -333,6 +338,14 @@ def audit_run(run: RunDir, max_correct: int = MAX_CORRECT, ks: list[int] | None 
             without_flag={name: _mean_pass(n, [ci - r for ci, r in zip(c, rem)], [k_max])[k_max]
                           for name, rem in removed_by.items()},
             flag_counts={name: sum(rem) for name, rem in removed_by.items()}, n_problems=len(rows), problems=audited)
+        if judge is not None and to_judge:
+            from passk.judge import judge as ask_judge
+
+            unsupported = [0] * len(rows)
+            for (i, sample, _), verdict in zip(to_judge, ask_judge([item for _, _, item in to_judge], judge)):
+                sample.judge = verdict
+                unsupported[i] += verdict["verdict"] != "supported"
+            out[benchmark].cot_checked = _mean_pass(n, [ci - u for ci, u in zip(c, unsupported)], bench_ks)
     return Audit(str(run.path), max_correct, out)
 
 
@@ -356,11 +369,17 @@ def summary_lines(audit: Audit) -> list[str]:
                   f"{len(b.problems)} of {b.n_problems} problems rest on at most {audit.max_correct} correct samples, "
                   f"{sum(len(p.samples) for p in b.problems)} correct samples in all, "
                   f"{sum(bool(s.flags) for p in b.problems for s in p.samples)} of them flagged.", "",
-                  "| k | pass@k | without flagged | resting on flagged |", "|---:|---:|---:|---:|"]
+                  "| k | pass@k | without flagged | resting on flagged |" + (" CoT-checked (judge) |" if b.cot_checked else ""),
+                  "|---:|---:|---:|---:|" + ("---:|" if b.cot_checked else "")]
         for k in b.ks:
             plain, without = b.pass_at_k[k], b.without_flagged[k]
             share = (plain - without) / plain if plain else 0.0
-            lines.append(f"| {k} | {plain:.3f} | {without:.3f} | {plain - without:.3f} ({share:.0%}) |")
+            lines.append(f"| {k} | {plain:.3f} | {without:.3f} | {plain - without:.3f} ({share:.0%}) |"
+                         + (f" {b.cot_checked[k]:.3f} |" if b.cot_checked else ""))
+        if b.cot_checked:
+            verdicts = Counter(s.judge["verdict"] for p in b.problems for s in p.samples if s.judge)
+            lines += ["", "Judge verdicts on the audited successes: "
+                      + ", ".join(f"{v} {verdicts[v]}" for v in ("supported", "unsupported", "unclear", "error")) + "."]
         counts = [f"{flag} {count} (pass@{k_max} without them {b.without_flag[flag]:.3f})"
                   for flag, count in b.flag_counts.items() if count]
         lines += ["", "Flags: " + ("; ".join(counts) if counts else "none") + ".", ""]
@@ -383,6 +402,8 @@ def to_markdown(audit: Audit) -> str:
         for p in sorted(b.problems, key=lambda p: (p.c, p.problem_id)):
             for s in p.samples:
                 flags = "; ".join(f"**{f}**: {why}" for f, why in s.flags.items()) or "none"
+                if s.judge:
+                    flags += f"; judge: **{s.judge['verdict']}**"
                 lines.append(f"| {_cell(p.problem_id)}: {_cell(p.problem, 60)} (gold {_cell(p.gold, 30)}) | "
                              f"{p.c}/{p.n} | {p.distinct_answers} ({p.p_guess:.3f}) | {s.sample_idx} | "
                              f"`{_cell(s.extracted, 40)}` | {s.extract_rule} | {s.method or '-'} | {_cell(flags, 400)} |")

@@ -268,8 +268,15 @@ def cmd_audit(args) -> int:
     from passk.audit import audit_run, summary_lines, write_audit
     from passk.rundir import RunDir
 
+    judge = None
+    if args.judge:
+        from passk.generate.openai_backend import ServerConfig
+        from passk.judge import JudgeConfig
+
+        judge = JudgeConfig(args.judge, ServerConfig(base_url=args.base_url, api_key_env=args.api_key_env,
+                                                     concurrency=args.concurrency))
     run = RunDir(args.run_dir)
-    audit = audit_run(run, max_correct=args.max_correct, ks=list(_k_list(args.k) or ()) or None)
+    audit = audit_run(run, max_correct=args.max_correct, ks=list(_k_list(args.k) or ()) or None, judge=judge)
     paths = write_audit(audit, Path(args.out) if args.out else run.path)
     print("\n".join(summary_lines(audit)))
     print(f"wrote {paths[0]} and {paths[1]}")
@@ -429,6 +436,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--max-correct", type=int, default=3, help="audit problems with at most this many correct samples")
     audit.add_argument("--k", help="comma-separated K list (default: powers of two up to the smallest n)")
     audit.add_argument("--out", help="folder for audit.md and audit.json (default: the run)")
+    audit.add_argument("--judge", metavar="MODEL", help="a judge model behind an OpenAI-compatible chat endpoint "
+                                                        "rates each audited success: a CoT-checked Pass@K beside")
+    audit.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="--judge: the server's /v1 URL")
+    audit.add_argument("--api-key-env", help="--judge: variable holding the API key (default: OPENAI_API_KEY or none)")
+    audit.add_argument("--concurrency", type=int, default=16, help="--judge: requests in flight")
     audit.set_defaults(func=cmd_audit)
 
     view = sub.add_parser("view", help="a static sample browser for one or more runs (HTML, opens from disk)")

@@ -210,3 +210,76 @@ def test_report_md_carries_the_audit_and_links_it(tmp_path):
     (run.path / "view" / "index.html").write_text("<html></html>")
     write_report(run, score_run(run).benchmarks)
     assert "[view/index.html](view/index.html)" in run.report_md.read_text()
+
+
+class ChatServer:
+    """An OpenAI-shaped chat server on loopback: SUPPORTED unless the solution calls its answer obvious;
+    one reply without a verdict line (for the solution that says "unclear")."""
+
+    def __init__(self, model: str):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer, self.prompts = self, []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self, body):
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self.answer({"object": "list", "data": [{"id": model, "object": "model"}]})
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                prompt = body["messages"][0]["content"]
+                outer.prompts.append(prompt)
+                solution = prompt.split("Solution:")[1]
+                reply = ("It guesses.\nVERDICT: UNSUPPORTED" if "obvious" in solution
+                         else "Hmm." if "unclear" in solution else "Sound.\nVERDICT: **SUPPORTED**")
+                self.answer({"id": "x", "object": "chat.completion", "created": 0, "model": model,
+                             "choices": [{"index": 0, "finish_reason": "stop",
+                                          "message": {"role": "assistant", "content": reply}}],
+                             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_judge_gives_a_cot_checked_pass_at_k(tmp_path, capsys):
+    import json
+
+    run = build_run(tmp_path / "r", {
+        "guess": (SUM, "12", [r"The answer is obvious. \boxed{12}"] + [wrong(1)] * 3),
+        "sound": (SUM, "12", [CLEAN] + [wrong(1)] * 3),
+        "vague": (SUM, "12", [r"unclear, but 7 + 5 = 12 so \boxed{12}"] + [wrong(1)] * 3)})
+    server = ChatServer("judge-m")
+    try:
+        assert main(["audit", str(run.path), "--judge", "judge-m", "--base-url", server.url, "--out",
+                     str(tmp_path / "out")]) == 0
+        assert main(["audit", str(run.path), "--judge", "not-served", "--base-url", server.url]) == 2
+        assert "'not-served' is not served" in capsys.readouterr().err
+    finally:
+        server.httpd.shutdown()
+    assert len(server.prompts) == 3 and all("Reference answer: 12" in p for p in server.prompts)
+    b = json.loads((tmp_path / "out" / "audit.json").read_text())["benchmarks"]["toy"]
+    verdicts = {p["problem_id"]: p["samples"][0]["judge"]["verdict"] for p in b["problems"]}
+    assert verdicts == {"guess": "unsupported", "sound": "supported", "vague": "unclear"}
+    assert b["cot_checked"]["4"] == pytest.approx(1 / 3) and b["pass_at_k"]["4"] == pytest.approx(1.0)
+    assert "CoT-checked (judge)" in (tmp_path / "out" / "audit.md").read_text()
+
+
+def test_parse_verdict_reads_the_last_verdict_line():
+    from passk.judge import parse_verdict
+
+    assert parse_verdict("VERDICT: UNSUPPORTED ... on reflection\nVERDICT: SUPPORTED") == "supported"
+    assert parse_verdict("no verdict") == "unclear" and parse_verdict("verdict: **unsupported**") == "unsupported"
