@@ -121,6 +121,12 @@ def main() -> None:
               f"{sum(1 for _ in (view / 'data').rglob('*.js'))} files; the page itself (index.html, viewer.js, "
               f"viewer.css, data/index.js) {sum(du(view / f) for f in ('index.html', 'viewer.js', 'viewer.css', 'data/index.js')) / 1e3:.0f} kB; "
               f"largest problem file {max(p.stat().st_size for p in (view / 'data' / 'r0').iterdir()) / 1e6:.1f} MB")
+        from passk.audit import audit_run
+
+        started, cpu = time.perf_counter(), time.process_time()
+        audit = audit_run(run)  # what report.md's audit section costs
+        print(f"passk audit (report.md's section): {time.perf_counter() - started:.1f} s "
+              f"({time.process_time() - cpu:.1f} s of CPU), {len(audit.benchmarks['synthetic'].problems)} problems audited")
         timing = open_first_problem(page, work / "profile")
         print(f"headless chromium: the table of {timing['rows']} problems in {timing['table_s']:.2f} s (page load); "
               f"first problem's samples on screen {timing['open_s'] * 1000:.0f} ms after the click "
