@@ -163,6 +163,11 @@ function runColumn(ri, data) {
   const st = data.stats;
   col.append(el("h3", null, INDEX.runs[ri].label, " ",
     el("span", { class: "count" }, `${st.c}/${st.n} correct, ${st.distinct} distinct answers, ${st.flagged} flagged`)));
+  const flagCounts = {};
+  data.samples.forEach((s) => Object.keys(s.fl).forEach((f) => { flagCounts[f] = (flagCounts[f] || 0) + 1; }));
+  if (Object.keys(flagCounts).length)
+    col.append(el("div", { class: "flags flag-summary" }, "audit flags: ",
+      Object.entries(flagCounts).map(([f, n]) => el("span", { title: INDEX.flags[f] || "" }, `${f} ${n}  `))));
   const classes = el("div", { class: "classes" });
   data.classes.forEach((c, k) => {
     const name = c.vote ? (c.correct ? `${shorten(c.answer, 30)} (gold)` : shorten(c.answer, 30)) : `(${c.label}: no vote)`;
