@@ -143,12 +143,13 @@ def _flag_no_derivation(s: dict, ctx: ProblemContext) -> str:
     before = s["completion"][:span[0]] if span else s["completion"]
     if span and before.endswith("\\boxed{"):  # the value inside its box: look before the box
         before = before[:-len("\\boxed{")]
-    value = as_number(s["extracted"])
+    final = (s["extracted"] or "").rsplit("=", 1)[-1].strip()  # "x = 4": the value is 4
+    value = as_number(final)
     if value is not None:  # verbatim first (cheap), then any number of the same value
-        verbatim = re.search(rf"(?<![\w.]){re.escape(s['extracted'].strip())}(?![\w])", before)
+        verbatim = re.search(rf"(?<![\w.]){re.escape(final)}(?![\w])", before)
         found = bool(verbatim) or value in numbers_in(before)
     else:
-        answer = _squeeze(s["extracted"] or "")
+        answer = _squeeze(final)
         found = bool(answer) and answer in _squeeze(before)
     return "" if found else f"{s['extracted']} appears nowhere before the final answer"
 

@@ -91,6 +91,11 @@ def test_no_derivation_flags_a_value_that_nothing_leads_to(tmp_path):
     # a fraction derived as a/b and boxed as \frac counts as derived
     run = build_run(tmp_path / "f", {"p": ("Half of one?", "\\frac{1}{2}", [r"1/2 it is: \boxed{\frac{1}{2}}", wrong(1)])})
     assert "no_derivation" not in flags_of(run, "p")[0]
+    # "x = 4" stated as the final answer: its value 4 is what must appear earlier
+    run = build_run(tmp_path / "x", {"p": ("Solve 2x = 8.", "4", ["2x = 8 so x = 8 / 2 = 4. Final Answer: x = 4",
+                                                                  "Final Answer: x = 4", wrong(1)])})
+    flags = flags_of(run, "p")
+    assert "no_derivation" not in flags[0] and "no_derivation" in flags[1]
 
 
 def test_spread_flags_a_gold_that_is_one_of_many_values_and_states_the_chance(tmp_path):
