@@ -118,6 +118,7 @@ class ProblemContext:
     max_tokens: int | None
     extract: ExtractConfig
     problem_numbers: frozenset = frozenset()
+    own_rules: frozenset = frozenset()  # the rules the prompt asked for: its form's first, and the template's own
 
 
 def _flag_in_problem(s: dict, ctx: ProblemContext) -> str:
@@ -207,7 +208,7 @@ def _flag_lenient(s: dict, ctx: ProblemContext) -> str:
         why.append(f"decided by {s['method']}, not an exact match")
     if s.get("detail"):
         why.append(s["detail"])
-    if s.get("extract_rule") and s["extract_rule"] != ctx.extract.rules[0]:
+    if s.get("extract_rule") and s["extract_rule"] not in ctx.own_rules | {ctx.extract.rules[0]}:
         why.append(f"found by the fallback rule {s['extract_rule']}")
     return "; ".join(why)
 
@@ -224,10 +225,11 @@ FLAGS: dict[str, tuple[str, Callable[[dict, ProblemContext], str]]] = {
 }
 
 
-def context(problem: dict, max_tokens: int | None, extract: ExtractConfig) -> ProblemContext:
+def context(problem: dict, max_tokens: int | None, extract: ExtractConfig,
+            own_rules: frozenset = frozenset()) -> ProblemContext:
     classes = Counter(s["answer_key"] for s in problem["samples"] if s.get("answer_key") is not None)
     return ProblemContext(problem.get("problem") or "", str(problem.get("gold")), classes, max_tokens, extract,
-                          frozenset(numbers_in(problem.get("problem") or "")))
+                          frozenset(numbers_in(problem.get("problem") or "")), own_rules)
 
 
 def flag_sample(sample: dict, ctx: ProblemContext) -> dict[str, str]:
@@ -237,11 +239,14 @@ def flag_sample(sample: dict, ctx: ProblemContext) -> dict[str, str]:
     return {name: why for name, (_, check) in FLAGS.items() if (why := check(sample, ctx))}
 
 
-def run_grading(run: RunDir) -> tuple[int | None, ExtractConfig]:
-    """The run's token budget and the extraction rules it was graded with, as its manifest records them."""
+def run_grading(run: RunDir) -> tuple[int | None, ExtractConfig, frozenset]:
+    """The run's token budget, the extraction rules it was graded with, and the rules its template named (a
+    `bare` answer is the plain template's own form, not a fallback), as its manifest records them."""
     manifest = run.read_manifest()
     max_tokens = manifest.settings.sampling.max_tokens if manifest.settings else None
-    return max_tokens, extract_config(manifest.grading.answer_form, manifest.grading.extract_fallbacks)
+    grading = manifest.grading
+    return (max_tokens, extract_config(grading.answer_form, grading.extract_fallbacks),
+            frozenset(grading.extract_fallbacks))
 
 
 # ---- the audit ------------------------------------------------------------------------------------------------------
@@ -300,7 +305,7 @@ def audit_run(run: RunDir, max_correct: int = MAX_CORRECT, ks: list[int] | None 
     if max_correct < 1:
         raise ConfigError(f"--max-correct must be >= 1, got {max_correct}")
     problems = load_problems(run) if problems is None else problems
-    max_tokens, extract = run_grading(run)
+    grading = run_grading(run)
     by_benchmark: dict[str, list[dict]] = {}
     for (benchmark, _), p in sorted(problems.items()):
         by_benchmark.setdefault(benchmark, []).append(p)
@@ -317,7 +322,7 @@ def audit_run(run: RunDir, max_correct: int = MAX_CORRECT, ks: list[int] | None 
         for i, p in enumerate(rows):
             if not 1 <= c[i] <= max_correct:
                 continue
-            ctx = context(p, max_tokens, extract)
+            ctx = context(p, *grading)
             samples = []
             for s in p["samples"]:
                 if not s["correct"]:

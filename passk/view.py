@@ -56,10 +56,11 @@ def answer_classes(samples: list[dict]) -> tuple[list[dict], list[int]]:
     return classes, membership
 
 
-def problem_view(problem: dict, max_tokens: int | None, extract) -> tuple[dict, dict]:
-    """(the problem's row in the index for this run, the content of its samples file)."""
+def problem_view(problem: dict, grading: tuple) -> tuple[dict, dict]:
+    """(the problem's row in the index for this run, the content of its samples file); `grading` as
+    `passk.audit.run_grading` gives it."""
     samples = problem["samples"]
-    ctx = context(problem, max_tokens, extract)
+    ctx = context(problem, *grading)
     classes, membership = answer_classes(samples)
     rows, statuses, flagged = [], Counter(), 0
     for s, k in zip(samples, membership):
@@ -87,19 +88,19 @@ def write_view(run_dirs: list[str], out: Path, labels: list[str | None] | None =
     runs_meta, per_run = [], []
     for path, label in zip(run_dirs, labels):
         run = RunDir(path)
-        per_run.append((run, load_problems(run), *run_grading(run)))
+        per_run.append((load_problems(run), run_grading(run)))
         runs_meta.append({"label": label or run.path.resolve().name, "path": str(path)})
-    keys = sorted({key for _, problems, _, _ in per_run for key in problems})
+    keys = sorted({key for problems, _ in per_run for key in problems})
     index_rows = []
     for pi, key in enumerate(keys):
-        first = next(problems[key] for _, problems, _, _ in per_run if key in problems)
+        first = next(problems[key] for problems, _ in per_run if key in problems)
         row = {"b": key[0], "id": key[1], "problem": first.get("problem") or "", "gold": str(first.get("gold")),
                "runs": []}
-        for ri, (run, problems, max_tokens, extract) in enumerate(per_run):
+        for ri, (problems, grading) in enumerate(per_run):
             if key not in problems:
                 row["runs"].append(None)
                 continue
-            stats, content = problem_view(problems[key], max_tokens, extract)
+            stats, content = problem_view(problems[key], grading)
             write_text_atomic(out / "data" / f"r{ri}" / f"{pi}.js", _js("passkSamples", f"r{ri}/{pi}", content))
             row["runs"].append(stats)
         index_rows.append(row)

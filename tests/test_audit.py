@@ -9,6 +9,7 @@ from passk import metrics
 from passk.audit import FLAGS, answer_span, as_number, audit_run, to_markdown
 from passk.cli import main
 from passk.grade import GradeConfig
+from passk.grade.extract import extract_config
 from passk.grade.runs import grade_run
 from passk.jsonl import write_json_atomic
 from passk.rundir import GRADE_SCHEMA, SAMPLE_SCHEMA, RunDir, read_grades, write_part
@@ -16,7 +17,7 @@ from passk.rundir import GRADE_SCHEMA, SAMPLE_SCHEMA, RunDir, read_grades, write
 PAD = " Let me check that once more, counting each step again slowly." * 6  # keeps boxes > 300 chars apart
 
 
-def build_run(path: Path, problems: dict, max_tokens: int = 1000, benchmark: str = "toy") -> RunDir:
+def build_run(path: Path, problems: dict, max_tokens: int = 1000, benchmark: str = "toy", fallbacks=()) -> RunDir:
     """{problem_id: (statement, gold, [completion or dict(completion=..., num_tokens=..., finish_reason=...)])},
     graded by passk's grader."""
     run = RunDir(path)
@@ -32,8 +33,9 @@ def build_run(path: Path, problems: dict, max_tokens: int = 1000, benchmark: str
     write_json_atomic(run.manifest_path, {"settings": {
         "benchmark": benchmark, "model": "m", "model_fingerprint": "hub:m", "backend": "hf", "template": "qwen-boxed",
         "template_text": "{problem}", "sampling": {"max_tokens": max_tokens}, "seed": 0, "block_size": 16,
-        "n": max(len(s) for _, _, s in problems.values()), "problem_ids": list(problems), "dataset": {}}})
-    grade_run(run, GradeConfig(workers=1), progress=False)
+        "n": max(len(s) for _, _, s in problems.values()), "problem_ids": list(problems), "dataset": {}},
+        "grading": {"answer_form": "boxed", "extract_fallbacks": list(fallbacks)}})
+    grade_run(run, GradeConfig(workers=1, extract=extract_config("boxed", tuple(fallbacks))), progress=False)
     return run
 
 
@@ -157,6 +159,9 @@ def test_lenient_flags_symbolic_verdicts_and_fallback_rules(tmp_path):
     assert "math_verify" in flags[0]["lenient"] or "sympy" in flags[0]["lenient"]
     assert "lenient" not in flags[1]
     assert "fallback rule answer_is" in flags[2]["lenient"]
+    # a bare answer where the template itself asked for one (the run records `bare` as its own rule): not lenient
+    run = build_run(tmp_path / "bare", {"p": ("7 + 5 =", "12", ["12", "13"])}, fallbacks=("bare",))
+    assert "lenient" not in flags_of(run, "p")[0]
 
 
 def test_only_rare_successes_are_audited_and_pass_at_k_drops_their_flagged_samples(tmp_path):
