@@ -313,6 +313,36 @@ def cmd_entropy(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    from passk.audit import audit_run, summary_lines, write_audit
+    from passk.rundir import RunDir
+
+    judge = None
+    if args.judge:
+        from passk.generate.openai_backend import ServerConfig
+        from passk.judge import JudgeConfig
+
+        judge = JudgeConfig(args.judge, ServerConfig(base_url=args.base_url, api_key_env=args.api_key_env,
+                                                     concurrency=args.concurrency))
+    run = RunDir(args.run_dir)
+    audit = audit_run(run, max_correct=args.max_correct, ks=list(_k_list(args.k) or ()) or None, judge=judge)
+    paths = write_audit(audit, Path(args.out) if args.out else run.path)
+    print("\n".join(summary_lines(audit)))
+    print(f"wrote {paths[0]} and {paths[1]}")
+    return 0
+
+
+def cmd_view(args) -> int:
+    from passk.view import serve, write_view
+
+    out = Path(args.out) if args.out else Path(args.run_dirs[0]) / "view"
+    page = write_view(args.run_dirs, out, _labels(args.labels, len(args.run_dirs)))
+    print(f"wrote {page} (open it in a browser: {page.resolve().as_uri()})")
+    if args.serve is not None:
+        serve(out, args.serve)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from passk import __version__
     from passk.generate.backends import BACKENDS
@@ -487,6 +517,25 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("out")
     merge.add_argument("run_dirs", nargs="+")
     merge.set_defaults(func=cmd_merge)
+
+    audit = sub.add_parser("audit", help="the rare successes behind Pass@K at large K, flagged: audit.md, audit.json")
+    audit.add_argument("run_dir")
+    audit.add_argument("--max-correct", type=int, default=3, help="audit problems with at most this many correct samples")
+    audit.add_argument("--k", help="comma-separated K list (default: powers of two up to the smallest n)")
+    audit.add_argument("--out", help="folder for audit.md and audit.json (default: the run)")
+    audit.add_argument("--judge", metavar="MODEL", help="a judge model behind an OpenAI-compatible chat endpoint "
+                                                        "rates each audited success: a CoT-checked Pass@K beside")
+    audit.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="--judge: the server's /v1 URL")
+    audit.add_argument("--api-key-env", help="--judge: variable holding the API key (default: OPENAI_API_KEY or none)")
+    audit.add_argument("--concurrency", type=int, default=16, help="--judge: requests in flight")
+    audit.set_defaults(func=cmd_audit)
+
+    view = sub.add_parser("view", help="a static sample browser for one or more runs (HTML, opens from disk)")
+    _add_runs_arguments(view)
+    view.add_argument("--out", help="folder for the page (default: RUN/view for the first run)")
+    view.add_argument("--serve", type=int, nargs="?", const=8000, default=None, metavar="PORT",
+                      help="also serve it on 127.0.0.1:PORT (default 8000) until Ctrl-C")
+    view.set_defaults(func=cmd_view)
 
     # Commands from other installed packages (trainers adds `train`): passk imports none of them by name.
     from importlib.metadata import entry_points

@@ -52,6 +52,9 @@ def write_report(run: RunDir, benchmarks: dict[str, BenchmarkResult]) -> None:
                          + ".")
         lines += [f"Note: {note}." for note in b.notes if not note.startswith("warning:")]
         lines.append("")
+    from passk.audit import report_section  # audit.md beside this report: rare successes, flags, the browser
+
+    lines += report_section(run, sorted({k for b in benchmarks.values() for k in b.k}))
     lines += [f"![Pass@K]({run.plot_png.name})", "",
               "Each cell: the mean over problems and its 95% percentile-bootstrap interval (problems resampled, "
               "1000 resamples, fixed seed). pass@k is the unbiased estimator of Chen et al. (2021); maj@k (cons@k) "
