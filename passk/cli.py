@@ -82,6 +82,8 @@ def cmd_grade(args) -> int:
     if bool(args.pairs) == bool(args.run_dir):
         raise ConfigError("give a RUN_DIR to grade, or --pairs FILE (not both)")
     config = _grade_config(args)
+    if args.pairs and args.ray is not None:
+        raise ConfigError("--ray grades a run directory's sample parts; --pairs grades here")
     if args.pairs:
         fields = PairFields(args.gold_field, args.completion_field, args.finish_field)
         out = open_output(args.out or (os.devnull if args.check else None))  # --check alone prints the report only
@@ -102,8 +104,15 @@ def cmd_grade(args) -> int:
     from passk.check import require_consistent_grades
 
     run = RunDir(args.run_dir).require()
+    grade = grade_run
+    if args.ray is not None:  # sample parts graded in parallel across the cluster; this process writes the grades
+        from functools import partial
+
+        from passk.grade.ray_grade import grade_run_ray
+
+        grade = partial(grade_run_ray, ray=_ray_config(args))
     with run.task_lock("grade"):  # a second grader waits, then finds the parts graded
-        counts = grade_run(run, config, progress=not args.quiet, regrade=args.regrade)
+        counts = grade(run, config, progress=not args.quiet, regrade=args.regrade)
         require_consistent_grades(run)  # a grade part whose sample part changed since is named, not skipped
     print(f"graded {sum(counts.values())} new samples: {counts}" if counts else "nothing new to grade")
     return 0
@@ -147,6 +156,28 @@ def _json_flag(flag: str, text: str | None) -> dict | None:
     return value
 
 
+def _ray_config(args):
+    """--ray [ADDRESS] and its options (passk/ray_cluster.py), or None without --ray."""
+    if args.ray is None:
+        return None
+    from passk.ray_cluster import RayConfig
+
+    return RayConfig(address=args.ray or None, actors=getattr(args, "ray_actors", None),
+                     cpus_per_actor=getattr(args, "ray_cpus_per_actor", 1.0),
+                     chunk_samples=getattr(args, "ray_chunk_samples", 1024))
+
+
+def _add_ray_arguments(parser, actors: bool) -> None:
+    parser.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                        help="on a Ray cluster: ADDRESS of its head (HOST:6379), or none for RAY_ADDRESS, "
+                             "a cluster started on this node, else a local one")
+    if actors:
+        parser.add_argument("--ray-actors", type=int, help="engine actors (default: one per --tp GPUs of the cluster)")
+        parser.add_argument("--ray-cpus-per-actor", type=float, default=1.0, help="CPUs each engine actor reserves")
+        parser.add_argument("--ray-chunk-samples", type=int, default=1024,
+                            help="most samples handed to an actor at once (fewer as the queue drains)")
+
+
 def cmd_run(args) -> int:
     from passk.generate.sampling import EngineConfig
     from passk.generate.openai_backend import ServerConfig
@@ -168,7 +199,8 @@ def cmd_run(args) -> int:
         data_parallel=args.data_parallel, force=args.force, generate_only=args.generate_only, engine=engine,
         server=server, top_k=args.top_k, min_p=args.min_p, repetition_penalty=args.repetition_penalty,
         stop=tuple(args.stop or ()), sampling_options=_json_flag("--sampling-options", args.sampling_options) or {},
-        system_prompt=args.system_prompt, chat=args.chat, fewshot=args.fewshot, fewshot_k=args.fewshot_k)
+        system_prompt=args.system_prompt, chat=args.chat, fewshot=args.fewshot, fewshot_k=args.fewshot_k,
+        ray=_ray_config(args))
     sampling = dict(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
                     template=args.template)
     if args.preset:
@@ -294,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--workers", type=int, default=0, help="worker processes (0: every core)")
     grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
     grade.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_ray_arguments(grade, actors=False)
     grade.set_defaults(func=cmd_grade)
 
     score = sub.add_parser("score", help="Pass@K, maj@K, mean@n with 95%% intervals: scores.json, scores.csv")
@@ -372,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--stop", action="append", help="a stop string (repeat the flag for several)")
     r.add_argument("--sampling-options", help="JSON object of any other sampling keywords of the backend")
     r.add_argument("--quiet", action="store_true")
+    _add_ray_arguments(r, actors=True)
     r.set_defaults(func=cmd_run)
 
     compare = sub.add_parser("compare", help="runs side by side, differences with paired bootstrap intervals")

@@ -25,6 +25,7 @@ from passk.grade import GradeConfig, extract_config
 from passk.grade.runs import grade_run
 from passk.plan import model_context
 from passk.prompts import Template, build_template
+from passk.ray_cluster import RayConfig
 from passk.rundir import GradingRecord, RunDir
 from passk.results import RunScores, ScoreConfig
 from passk.score import format_table, score_run, write_scores
@@ -68,6 +69,7 @@ class RunConfig:
     generate_only: bool = False
     engine: EngineConfig = EngineConfig()
     server: ServerConfig = ServerConfig()
+    ray: RayConfig | None = None  # --ray: engine actors across a Ray cluster fed from one queue (generate/ray_pool.py)
     grade_timeout_s: float = 5.0
     system_prompt: str | None = None  # prompt options (passk.prompts.build_template)
     chat: bool | None = None
@@ -112,6 +114,9 @@ class RunConfig:
         if self.data_parallel > 1 and self.backend == "openai":
             raise ConfigError("--data-parallel starts local engines; with --backend openai raise --concurrency")
         Shard.parse(self.shard)
+        if self.ray is not None and (self.data_parallel > 1 or self.shard != "0/1" or self.backend == "openai"):
+            raise ConfigError("--ray hands the whole run to the cluster's engine actors: drop --data-parallel, "
+                              "--shard and --backend openai")
         for flag, path, want_dir in (("--data", self.data_file, False), ("--data-dir", self.data_dir, True)):
             if path is not None and not (Path(path).is_dir() if want_dir else Path(path).is_file()):
                 raise ConfigError(f"{flag} {path}: no such {'directory' if want_dir else 'file'}")
@@ -152,7 +157,7 @@ def resolve_backend(name: str) -> str:
 
 
 ENGINE_KEYS = ("model", "tokenizer", "backend", "engine", "server", "shard", "data_parallel", "batch_samples",
-               "part_seconds")
+               "part_seconds", "ray")
 
 
 def run(config: RunConfig, progress: bool = True) -> RunScores | dict:
@@ -261,6 +266,10 @@ def _generate(prepared: list[Prepared], shard: Shard, backend_name: str, progres
         return
     c = todo[0].config
     owned = backend is None
+    if owned and c.ray is not None:  # engine actors across a Ray cluster; this process stays the one writer
+        from passk.generate.ray_pool import RayPool
+
+        backend = RayPool(c.ray, backend_name, todo[0].model, c.engine, [p.run_dir for p in todo], progress)
     backend = backend or make_backend(backend_name, todo[0].model, c.engine, c.server)
     try:
         engine = backend.describe()
