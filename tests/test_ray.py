@@ -128,7 +128,7 @@ def test_an_actor_killed_mid_run_has_its_blocks_redone_elsewhere(cluster, tiny_m
     def stream_then_kill(self, requests):
         for batch in original(self, requests):
             if batch and not killed:
-                victim = next(a for a in self.actors if a.tasks)  # an actor with chunks still in flight
+                victim = next(a for a in self.actors if a.chunks)  # an actor with chunks still in flight
                 ray.kill(victim.handle)
                 killed.append(self)
             yield batch

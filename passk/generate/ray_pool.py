@@ -3,10 +3,11 @@
 `RayPool` is a backend like the others: the runner (generate/runner.py) gives it every pending request and
 writes what it yields, so the driver stays the run directory's one writer and the run keeps the guarantees
 of one process (exact n, no duplicates, the seeds of every sample, resume after a crash). Each request is
-one block (at most --block-size samples of one problem, seeds fixed by the runner); the pool hands blocks out
-in chunks to whichever actor has room (a fast node takes more, a slow one fewer), two chunks per actor so an
-engine never idles between them, the chunks shrinking as the queue drains so the last ones end together.
-Actors stream finished samples back while they work. When an actor, its worker or its node dies, the
+one block (at most --block-size samples of one problem, seeds fixed by the runner). The pool hands blocks
+out in chunks to whichever actor holds fewer than --ray-chunk-samples unfinished samples (a fast node
+takes more, a slow one fewer), the chunks shrinking as the queue drains so the actors end together. An
+actor feeds each chunk into its running engine (the backends' `more`), so the engine never drains between
+chunks, and sends finished samples back as they come. When an actor, its worker or its node dies, the
 samples of its chunks not yet returned go back to the front of the queue as new blocks with the same
 per-sample seeds (sample j of a block keeps seed + j), a replacement actor is started, and the other
 actors carry on; what came back before is kept. Ctrl-C or a dead driver: Ray ends the driver's actors,
@@ -17,27 +18,28 @@ from __future__ import annotations
 
 import platform
 import sys
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from passk.errors import ConfigError, PasskError
-from passk.generate.backends import Completion, Finished, Request
+from passk.generate.backends import Completion, Request
 from passk.generate.sampling import EngineConfig
 from passk.ray_cluster import RayConfig, connect, disconnect, is_connection_loss, task_error
 from passk.rundir import RunDir, utc_now
 
 # (index of the request in the list given to `stream`, index in that request of this block's sample 0, the block)
 Block = tuple[int, int, Request]
-CHUNKS_PER_ACTOR = 2  # one running, one waiting: an actor never waits for the driver between chunks
+HANDOUTS_AHEAD = 2  # near the end, a chunk is 1/HANDOUTS_AHEAD of an actor's share of what is left
 REPORT_SECONDS = 60.0  # cluster progress to the terminal and the manifest at least this often
 
 
 def chunk_size(remaining: int, actors: int, most: int) -> int:
     """Samples for the next chunk: `most` while the queue is long, then a share of what is left, so that
     near the end every actor holds about as much as the others (guided self-scheduling)."""
-    return max(1, min(most, -(-remaining // (CHUNKS_PER_ACTOR * max(actors, 1)))))
+    return max(1, min(most, -(-remaining // (HANDOUTS_AHEAD * max(actors, 1)))))
 
 
 def take_chunk(queue: deque[Block], size: int) -> list[Block]:
@@ -65,34 +67,64 @@ def unfinished(block: Block, returned: set[int]) -> list[Block]:
 
 
 class EngineActor:
-    """One engine (one GPU group, or CPUs) somewhere in the cluster; generates the chunks it is handed."""
+    """One engine (one GPU group, or CPUs) somewhere in the cluster. `submit` adds a chunk to the running
+    engine; `collect` returns what finished since the last call. A thread of the actor runs the engine."""
 
     def __init__(self, backend_name: str, model: str, engine: EngineConfig):
         from passk.generate.backends import make_backend
 
         self.backend = make_backend(backend_name, model, engine)
+        self.inbox: deque[tuple[int, list[Request]]] = deque()
+        self.finished: list[tuple[int, int, int, Completion]] = []  # (chunk, block in chunk, sample, completion)
+        self.error: BaseException | None = None
         self.busy = 0.0
+        self.changed = threading.Condition()
+        threading.Thread(target=self._run, name="passk-engine", daemon=True).start()
 
     def describe(self) -> dict[str, Any]:
         return {**self.backend.describe(), "host": platform.node()}
 
-    def generate(self, requests: list[Request], flush_seconds: float = 0.5) -> Iterator[list[Finished]]:
-        """Finished samples of these requests, a batch at least every `flush_seconds` while they come."""
-        start = last = time.perf_counter()
-        batch: list[Finished] = []
-        try:
-            for finished in self.backend.stream(requests):
-                batch += finished
-                if batch and time.perf_counter() - last >= flush_seconds:
-                    yield batch
-                    batch, last = [], time.perf_counter()
-            if batch:
-                yield batch
-        finally:
-            self.busy += time.perf_counter() - start
+    def submit(self, chunk: int, requests: list[Request]) -> None:
+        with self.changed:
+            self.inbox.append((chunk, requests))
+            self.changed.notify_all()
+
+    def collect(self, wait_seconds: float = 0.5) -> list[tuple[int, int, int, Completion]]:
+        with self.changed:
+            self.changed.wait_for(lambda: self.finished or self.error, timeout=wait_seconds)
+            if self.error is not None:
+                raise self.error
+            out, self.finished = self.finished, []
+        return out
 
     def busy_seconds(self) -> float:
         return self.busy
+
+    def _take(self, owners: list[tuple[int, int]]) -> list[Request]:
+        """Every chunk submitted since, numbered on for the stream under way (owners: request -> chunk, block)."""
+        with self.changed:
+            batches, self.inbox = list(self.inbox), deque()
+        requests = [r for _, rs in batches for r in rs]
+        owners += [(chunk, k) for chunk, rs in batches for k in range(len(rs))]
+        return requests
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self.changed:
+                    self.changed.wait_for(lambda: self.inbox)
+                owners: list[tuple[int, int]] = []
+                start = time.perf_counter()
+                for batch in self.backend.stream(self._take(owners), more=lambda: self._take(owners)):
+                    if batch:
+                        with self.changed:
+                            self.finished += [(*owners[i], j, c) for i, j, c in batch]
+                            self.changed.notify_all()
+                self.busy += time.perf_counter() - start
+        except BaseException as exc:  # noqa: BLE001  (handed to the driver by the next collect)
+            with self.changed:
+                self.error = exc
+                self.changed.notify_all()
 
 
 @dataclass
@@ -101,23 +133,27 @@ class _Actor:
     number: int
     state: str = "starting"  # starting, alive, dead
     ready: Any = None  # the pending describe() while starting
+    collecting: Any = None  # the pending collect() while alive
     info: dict = field(default_factory=dict)
-    tasks: list = field(default_factory=list)  # the generators of its chunks in flight
+    chunks: dict = field(default_factory=dict)  # chunk number -> _Chunk, while any of its samples is out
     samples: int = 0
     tokens: int = 0
-    chunks: int = 0
+    handed: int = 0
     error: str = ""
+
+    def unfinished(self) -> int:
+        return sum(c.unfinished for c in self.chunks.values())
 
     def health(self) -> dict[str, Any]:
         return {"actor": self.number, "host": self.info.get("host", "?"), "state": self.state, "samples": self.samples,
-                "tokens": self.tokens, "chunks": self.chunks, **({"error": self.error} if self.error else {})}
+                "tokens": self.tokens, "chunks": self.handed, **({"error": self.error} if self.error else {})}
 
 
 @dataclass
 class _Chunk:
-    actor: _Actor
     blocks: list[Block]
     returned: list[set[int]]
+    unfinished: int
 
 
 class RayPool:
@@ -139,8 +175,9 @@ class RayPool:
                 raise ConfigError(f"--ray-actors {count} x --tp {per} needs {count * per} GPUs; the cluster has {gpus}")
             if not gpus and count * config.cpus_per_actor > cpus:
                 raise ConfigError(f"--ray-actors {count} x {config.cpus_per_actor} CPUs exceeds the cluster's {cpus:g}")
-            self.remote = ray.remote(num_gpus=per if gpus else 0, num_cpus=config.cpus_per_actor,
-                                     max_restarts=0)(EngineActor)
+            # threads: collect and submit answer while the engine thread runs
+            self.remote = ray.remote(num_gpus=per if gpus else 0, num_cpus=config.cpus_per_actor, max_restarts=0,
+                                     max_concurrency=4)(EngineActor)
             self.engine_args = (backend_name, model, engine)
             self.actors: list[_Actor] = []
             self.target = count
@@ -151,6 +188,7 @@ class RayPool:
             raise
         self.started = time.perf_counter()
         self.resubmitted = 0  # samples handed out again after their actor died
+        self.chunk_count = 0
         self.last_report = time.perf_counter()
 
     # ---- actors ---------------------------------------------------------------------------------------------
@@ -175,18 +213,15 @@ class RayPool:
             self._say(f"actor {actor.number} failed to start: {actor.error}")
         actor.ready = None
 
-    def _on_death(self, actor: _Actor, exc: BaseException, queue: deque[Block], chunks: dict) -> None:
+    def _on_death(self, actor: _Actor, exc: BaseException, queue: deque[Block]) -> None:
         """Its unreturned samples go to the front of the queue; a replacement starts while work remains."""
         import ray
 
         was_alive = actor.state == "alive"
-        actor.state, actor.error = "dead", _first_line(exc)
-        lost = []
-        for gen in list(actor.tasks):
-            chunk = chunks.pop(gen)
-            for block, returned in zip(chunk.blocks, chunk.returned):
-                lost += unfinished(block, returned)
-        actor.tasks.clear()
+        actor.state, actor.error, actor.collecting = "dead", _first_line(exc), None
+        lost = [u for chunk in actor.chunks.values() for b, r in zip(chunk.blocks, chunk.returned)
+                for u in unfinished(b, r)]
+        actor.chunks.clear()
         queue.extendleft(reversed(lost))
         samples = sum(b[2].n for b in lost)
         self.resubmitted += samples
@@ -194,7 +229,7 @@ class RayPool:
             ray.kill(actor.handle)  # one merely unreachable is ended, freeing its GPU
         except Exception:  # noqa: BLE001  (gone already)
             pass
-        replaced = was_alive and len(self.actors) < 2 * self.target and (queue or chunks)
+        replaced = was_alive and len(self.actors) < 2 * self.target and bool(queue)
         if replaced:
             self._start_actor()
         self._say(f"actor {actor.number} on {actor.info.get('host', '?')} died ({actor.error}); {samples} samples "
@@ -228,60 +263,61 @@ class RayPool:
                                       "cpus_per_actor": self.config.cpus_per_actor, "nodes": len(nodes),
                                       "chunk_samples": self.config.chunk_samples}}
 
-    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
+    def stream(self, requests: list[Request], more=None) -> Iterator[list[tuple[int, int, Completion]]]:
         import ray
 
+        if more is not None:
+            raise PasskError("RayPool takes every request at once")
         queue: deque[Block] = deque((i, 0, r) for i, r in enumerate(requests))
-        chunks: dict[Any, _Chunk] = {}
-        while queue or chunks:
+        while queue or any(a.chunks for a in self.actors):
             starting = {a.ready: a for a in self.actors if a.state == "starting"}
             alive = self._alive()
             if not alive and not starting:
                 raise PasskError(f"every engine actor on the Ray cluster died ({self.actors[-1].error}); "
                                  f"{sum(b[2].n for b in queue)} samples not generated: run the same command again")
-            for actor in alive:  # hand out chunks where there is room
-                while queue and len(actor.tasks) < CHUNKS_PER_ACTOR:
-                    size = chunk_size(sum(b[2].n for b in queue), len(alive), self.config.chunk_samples)
-                    blocks = take_chunk(queue, size)
-                    gen = actor.handle.generate.options(num_returns="streaming").remote([b[2] for b in blocks])
-                    chunks[gen] = _Chunk(actor, blocks, [set() for _ in blocks])
-                    actor.tasks.append(gen)
-                    actor.chunks += 1
-            ready, _ = ray.wait([*chunks, *starting], num_returns=1, timeout=1.0)
-            done: list[Finished] = []
-            for item in ready:
-                if item in starting:
-                    self._on_ready(starting[item])
+            for actor in alive:  # hand out chunks where there is room; ask each for what finished
+                while queue and actor.unfinished() < self.config.chunk_samples:
+                    self._hand_out(actor, queue, len(alive))
+                if actor.collecting is None and actor.chunks:
+                    actor.collecting = actor.handle.collect.remote()
+            collecting = {a.collecting: a for a in alive if a.collecting is not None}
+            ready, _ = ray.wait([*collecting, *starting], num_returns=1, timeout=1.0)
+            done: list[tuple[int, int, Completion]] = []
+            for ref in ready:
+                if ref in starting:
+                    self._on_ready(starting[ref])
                     continue
-                chunk = chunks.get(item)
-                if chunk is None:  # its actor died while handling another of its chunks in this round
-                    continue
+                actor = collecting[ref]
+                actor.collecting = None
                 try:
-                    batch = ray.get(next(item))
-                except StopIteration:
-                    del chunks[item]
-                    chunk.actor.tasks.remove(item)
-                    missing = [u for b, r in zip(chunk.blocks, chunk.returned) for u in unfinished(b, r)]
-                    if missing:  # an engine that returns fewer samples than asked is a bug, not bad luck
-                        raise PasskError(f"actor {chunk.actor.number} finished a chunk without "
-                                         f"{sum(b[2].n for b in missing)} of its samples")
-                    continue
+                    batch = ray.get(ref)
                 except Exception as exc:  # noqa: BLE001  (sorted below: lost workers are redone, errors raised)
                     if not is_connection_loss(exc):
-                        raise task_error(exc, f"engine actor {chunk.actor.number} on "
-                                              f"{chunk.actor.info.get('host', '?')}") from None
-                    self._on_death(chunk.actor, exc, queue, chunks)
+                        raise task_error(exc, f"engine actor {actor.number} on {actor.info.get('host', '?')}") from None
+                    self._on_death(actor, exc, queue)
                     continue
-                for k, j, completion in batch:
+                for number, k, j, completion in batch:
+                    chunk = actor.chunks[number]
                     index, offset, _ = chunk.blocks[k]
                     chunk.returned[k].add(j)
+                    chunk.unfinished -= 1
+                    if not chunk.unfinished:
+                        del actor.chunks[number]
                     done.append((index, offset + j, completion))
-                    chunk.actor.samples += 1
-                    chunk.actor.tokens += completion.num_tokens
+                    actor.samples += 1
+                    actor.tokens += completion.num_tokens
             yield done  # possibly empty: a heartbeat, so the runner writes parts on its clock
             if time.perf_counter() - self.last_report >= REPORT_SECONDS:
                 self._report()
         self._report()
+
+    def _hand_out(self, actor: _Actor, queue: deque[Block], alive: int) -> None:
+        size = chunk_size(sum(b[2].n for b in queue), alive, self.config.chunk_samples)
+        blocks = take_chunk(queue, size)
+        self.chunk_count += 1
+        actor.chunks[self.chunk_count] = _Chunk(blocks, [set() for _ in blocks], sum(b[2].n for b in blocks))
+        actor.handle.submit.remote(self.chunk_count, [b[2] for b in blocks])  # a lost submit shows in collect
+        actor.handed += 1
 
     def close(self) -> None:
         import ray
@@ -302,7 +338,7 @@ class RayPool:
                 "actors": [a.health() for a in self.actors]}
 
     def busy_seconds(self) -> list[float]:
-        """Seconds each live actor spent generating (the rest of its time it waited for work)."""
+        """Seconds each live actor's engine spent generating (the rest of its time it had no work)."""
         import ray
 
         return ray.get([a.handle.busy_seconds.remote() for a in self._alive()])
