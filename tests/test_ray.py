@@ -32,7 +32,7 @@ def run_args(model, problems, out, *extra):
 
 
 def ray_args(address):
-    return ["--ray", address, "--ray-actors", "2", "--ray-cpus-per-actor", "0.5", "--ray-chunk-samples", "2"]
+    return ["--ray", address, "--ray-actors", "2", "--ray-cpus-per-actor", "0.5", "--ray-chunk-samples", "4"]
 
 
 def samples_of(out):
@@ -127,10 +127,10 @@ def test_an_actor_killed_mid_run_has_its_blocks_redone_elsewhere(cluster, tiny_m
 
     def stream_then_kill(self, requests):
         for batch in original(self, requests):
-            if batch and not killed:
-                victim = next(a for a in self.actors if a.chunks)  # an actor with chunks still in flight
+            victim = next((a for a in self.actors if a.chunks and a.state == "alive"), None)
+            if batch and victim and not killed:  # samples came back, and this actor holds more
                 ray.kill(victim.handle)
-                killed.append(self)
+                killed.append(victim.number)
             yield batch
 
     ray_pool.RayPool.stream = stream_then_kill
