@@ -11,8 +11,8 @@ simulate (no model): 64 GPUs, the memory-bound step model of bench/bench_generat
 the same at any occupancy up to --capacity sequences), long-tailed lengths (each problem its own median,
 lognormal around it, truncated at --max-tokens). Static shards (`--shard i/64`: problems by index modulo 64,
 every engine its own shard, the run done when the last shard is) against passk's one queue (blocks of
---block-size samples in chunks of at most --sim-chunk-samples, shrinking as the queue drains, handed to an
-engine whenever it holds fewer than that, and fed into it while it runs), on equal GPUs and with one node of 8 GPUs 1.5x slower.
+--sim-block-size samples in chunks of at most --sim-chunk-samples, shrinking as the queue drains, handed to
+an engine whenever it holds fewer than the chunk's size, and fed into it while it runs), on equal GPUs and with one node of 8 GPUs 1.5x slower.
 
     PASSK_DATA_DIR=../shared/benchmarks python bench/bench_ray.py --problems 12 --n 8 --max-tokens 48
     python bench/bench_ray.py --simulate-only
@@ -55,7 +55,7 @@ def static_shards(lengths: list[list[int]], speeds: list[float], capacity: int) 
 
 def one_queue(lengths: list[list[int]], speeds: list[float], capacity: int, block: int, chunk_samples: int) -> float:
     """passk's RayPool: blocks in problem order, a chunk (guided size) handed to an engine whenever it holds fewer
-    than `chunk_samples` unfinished samples, fed into the running engine (a freed slot takes the next one)."""
+    unfinished samples than that size, fed into the running engine (a freed slot takes the next one)."""
     from passk.generate.ray_pool import chunk_size
 
     queue = deque(p[s:s + block] for p in lengths for s in range(0, len(p), block))
@@ -65,7 +65,7 @@ def one_queue(lengths: list[list[int]], speeds: list[float], capacity: int, bloc
 
     def refill(g: int) -> None:
         nonlocal remaining
-        while queue and held[g] < chunk_samples:
+        while queue and held[g] < chunk_size(remaining, len(speeds), chunk_samples):
             size, taken = chunk_size(remaining, len(speeds), chunk_samples), 0
             while queue and (not taken or taken + len(queue[0]) <= size):
                 local[g].extend(queue[0])
@@ -73,19 +73,25 @@ def one_queue(lengths: list[list[int]], speeds: list[float], capacity: int, bloc
             held[g] += taken
             remaining -= taken
 
+    running = [0] * len(speeds)
     events: list[tuple[float, int]] = []
+
+    def fill(g: int, now: float) -> None:  # free slots take the engine's waiting samples, in order
+        while local[g] and running[g] < capacity:
+            heapq.heappush(events, (now + local[g].popleft() * speeds[g], g))
+            running[g] += 1
+
     for g in range(len(speeds)):
         refill(g)
-        for _ in range(min(capacity, len(local[g]))):
-            heapq.heappush(events, (local[g].popleft() * speeds[g], g))
+        fill(g, 0.0)
     end = 0.0
     while events:
         now, g = heapq.heappop(events)
         end = now
         held[g] -= 1
+        running[g] -= 1
         refill(g)
-        if local[g]:  # the freed slot takes the engine's next waiting sample
-            heapq.heappush(events, (now + local[g].popleft() * speeds[g], g))
+        fill(g, now)
     return end
 
 
@@ -124,7 +130,7 @@ def measure(args) -> dict:
     from passk.data import data_dir_from_env, get_spec, load_problems, select
     from passk.generate.backends import make_backend
     from passk.generate.ray_pool import RayPool
-    from passk.generate.runner import GenerateSettings, generate_samples, prepare_run
+    from passk.generate.runner import GenerateSettings, generate_samples, plan_requests, prepare_run
     from passk.generate.sampling import EngineConfig, SamplingConfig
     from passk.prompts import get_template
     from passk.ray_cluster import RayConfig
@@ -150,28 +156,42 @@ def measure(args) -> dict:
                                            run.sample_parts() for r in pq.read_table(p).to_pylist())
         return figures
 
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
-    arms = {}
+    # 3 logical CPUs: the 1-actor and the 2-actor pools both stay loaded (an idle actor uses no core), so the
+    # arms can alternate; at most 2 engines generate at once, on this machine's 2 cores
+    ray.init(num_cpus=3, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    pools = {}
+    rounds: dict[str, list[dict]] = {"one process": [], "ray, 1 actor": [], "ray, 2 actors": []}
     try:
-        pools = {}
         for actors in (1, 2):  # engines loaded before any clock starts
             pools[actors] = RayPool(RayConfig(actors=actors, cpus_per_actor=1.0, chunk_samples=args.chunk_samples),
                                     "hf", args.model, EngineConfig(), progress=False)
-            pools[actors].wait_ready(every=True)
-            if actors == 1:  # the 1-actor pool holds one CPU: the 2-actor pool needs both, so it starts after
-                arms["one process"] = generate(local)
-                arms["ray, 1 actor"] = _timed_pool(pools[1], generate)
-                pools[1].close()
-        arms["ray, 2 actors"] = _timed_pool(pools[2], generate)
-        pools[2].close()
+        for pool in pools.values():
+            pool.wait_ready(every=True)
+        warm = [r for _, _, r in plan_requests(problems[:1], prompts, settings, set())][:1]
+        for backend in (local, *pools.values()):  # first-call costs out of every arm
+            for _ in backend.stream(warm):
+                pass
+        arms = {"one process": lambda: generate(local), "ray, 1 actor": lambda: _timed_pool(pools[1], generate),
+                "ray, 2 actors": lambda: _timed_pool(pools[2], generate)}
+        for round_ in range(args.repeats):
+            for name in (list(arms) if round_ % 2 == 0 else list(arms)[::-1]):
+                rounds[name].append(arms[name]())
+                r = rounds[name][-1]
+                print(f"round {round_ + 1} {name:>14}: {r['tokens']} tokens in {r['seconds']:.1f} s", flush=True)
     finally:
+        for pool in pools.values():
+            pool.close()
         ray.shutdown()
         local.close()
-    reference = arms["one process"].pop("samples_of")
-    for name, arm in arms.items():
+    reference = rounds["one process"][0]["samples_of"]
+    totals = {}
+    for name, rs in rounds.items():
+        totals[name] = {key: sum(r[key] for r in rs) for key in ("samples", "tokens", "seconds", "driver_cpu_seconds")}
         if name != "one process":
-            arm["identical_samples"] = arm.pop("samples_of") == reference
-    return {"arms": arms, "requests": -(-args.n // args.block_size) * len(problems)}
+            totals[name]["identical_samples"] = all(r["samples_of"] == reference for r in rs)
+            totals[name]["actor_idle_share"] = sum(r["actor_idle_share"] * r["seconds"] for r in rs) / \
+                totals[name]["seconds"]
+    return {"arms": totals, "requests": -(-args.n // args.block_size) * len(problems)}
 
 
 def _timed_pool(pool, generate) -> dict:
@@ -205,6 +225,7 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=0.6)
     parser.add_argument("--top-p", type=float, default=0.95)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=2, help="rounds of the three arms (order alternates)")
     parser.add_argument("--simulate-only", action="store_true")
     parser.add_argument("--gpus", type=int, default=64)
     parser.add_argument("--capacity", type=int, default=256)
@@ -223,13 +244,13 @@ def main() -> None:
         result = measure(args)
         one = result["arms"]["one process"]
         print(f"\n{args.problems} problems x {args.n} samples, {result['requests']} requests of {args.block_size}, "
-              f"{args.max_tokens} tokens at most, hf backend, one CPU per engine")
+              f"{args.max_tokens} tokens at most, hf backend, one CPU per engine, {args.repeats} rounds (totals)")
         for name, arm in result["arms"].items():
             extra = "" if name == "one process" else (
                 f"; {arm['seconds'] / one['seconds'] - 1:+.1%} wall time against one process, actors idle "
                 f"{arm['actor_idle_share']:.1%} of the time, samples identical: {arm['identical_samples']}")
             print(f"{name:>14}: {arm['samples']} samples, {arm['tokens']} tokens in {arm['seconds']:.1f} s = "
-                  f"{arm['tokens_per_s']:.1f} tokens/s; driver CPU {arm['driver_cpu_seconds']:.2f} s{extra}")
+                  f"{arm['tokens'] / arm['seconds']:.1f} tokens/s; driver CPU {arm['driver_cpu_seconds']:.2f} s{extra}")
     args.chunk_samples = args.sim_chunk
     print_simulation(simulate(args))
 

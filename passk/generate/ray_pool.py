@@ -4,8 +4,9 @@
 writes what it yields, so the driver stays the run directory's one writer and the run keeps the guarantees
 of one process (exact n, no duplicates, the seeds of every sample, resume after a crash). Each request is
 one block (at most --block-size samples of one problem, seeds fixed by the runner). The pool hands blocks
-out in chunks to whichever actor holds fewer than --ray-chunk-samples unfinished samples (a fast node
-takes more, a slow one fewer), the chunks shrinking as the queue drains so the actors end together. An
+out in chunks to whichever actor holds fewer unfinished samples than the next chunk's size (a fast node
+takes more, a slow one fewer): --ray-chunk-samples while the queue is long, then a share of what is left,
+so no actor holds much more than the others near the end and they finish together. An
 actor feeds each chunk into its running engine (the backends' `more`), so the engine never drains between
 chunks, and sends finished samples back as they come. When an actor, its worker or its node dies, the
 samples of its chunks not yet returned go back to the front of the queue as new blocks with the same
@@ -37,8 +38,9 @@ REPORT_SECONDS = 60.0  # cluster progress to the terminal and the manifest at le
 
 
 def chunk_size(remaining: int, actors: int, most: int) -> int:
-    """Samples for the next chunk: `most` while the queue is long, then a share of what is left, so that
-    near the end every actor holds about as much as the others (guided self-scheduling)."""
+    """Samples for the next chunk, and how many an actor may hold before it gets one: `most` while the queue is
+    long, then a share of what is left, so that near the end every actor holds about as much as the others
+    (guided self-scheduling)."""
     return max(1, min(most, -(-remaining // (HANDOUTS_AHEAD * max(actors, 1)))))
 
 
@@ -276,8 +278,11 @@ class RayPool:
                 raise PasskError(f"every engine actor on the Ray cluster died ({self.actors[-1].error}); "
                                  f"{sum(b[2].n for b in queue)} samples not generated: run the same command again")
             for actor in alive:  # hand out chunks where there is room; ask each for what finished
-                while queue and actor.unfinished() < self.config.chunk_samples:
-                    self._hand_out(actor, queue, len(alive))
+                while queue:
+                    size = chunk_size(sum(b[2].n for b in queue), len(alive), self.config.chunk_samples)
+                    if actor.unfinished() >= size:
+                        break
+                    self._hand_out(actor, take_chunk(queue, size))
                 if actor.collecting is None and actor.chunks:
                     actor.collecting = actor.handle.collect.remote()
             collecting = {a.collecting: a for a in alive if a.collecting is not None}
@@ -311,9 +316,7 @@ class RayPool:
                 self._report()
         self._report()
 
-    def _hand_out(self, actor: _Actor, queue: deque[Block], alive: int) -> None:
-        size = chunk_size(sum(b[2].n for b in queue), alive, self.config.chunk_samples)
-        blocks = take_chunk(queue, size)
+    def _hand_out(self, actor: _Actor, blocks: list[Block]) -> None:
         self.chunk_count += 1
         actor.chunks[self.chunk_count] = _Chunk(blocks, [set() for _ in blocks], sum(b[2].n for b in blocks))
         actor.handle.submit.remote(self.chunk_count, [b[2] for b in blocks])  # a lost submit shows in collect
