@@ -162,9 +162,9 @@ def _ray_config(args):
         return None
     from passk.ray_cluster import RayConfig
 
-    return RayConfig(address=args.ray or None, actors=getattr(args, "ray_actors", None),
-                     cpus_per_actor=getattr(args, "ray_cpus_per_actor", 1.0),
-                     chunk_samples=getattr(args, "ray_chunk_samples", 1024))
+    given = {"actors": getattr(args, "ray_actors", None), "cpus_per_actor": getattr(args, "ray_cpus_per_actor", None),
+             "chunk_samples": getattr(args, "ray_chunk_samples", None)}  # unset: RayConfig's defaults
+    return RayConfig(address=args.ray or None, **{k: v for k, v in given.items() if v is not None})
 
 
 def _add_ray_arguments(parser, actors: bool) -> None:
@@ -173,9 +173,9 @@ def _add_ray_arguments(parser, actors: bool) -> None:
                              "a cluster started on this node, else a local one")
     if actors:
         parser.add_argument("--ray-actors", type=int, help="engine actors (default: one per --tp GPUs of the cluster)")
-        parser.add_argument("--ray-cpus-per-actor", type=float, default=1.0, help="CPUs each engine actor reserves")
-        parser.add_argument("--ray-chunk-samples", type=int, default=1024,
-                            help="most samples handed to an actor at once (fewer as the queue drains)")
+        parser.add_argument("--ray-cpus-per-actor", type=float, help="CPUs each engine actor reserves (default 1)")
+        parser.add_argument("--ray-chunk-samples", type=int,
+                            help="most samples handed to an actor at once, fewer as the queue drains (default 1024)")
 
 
 def cmd_run(args) -> int:

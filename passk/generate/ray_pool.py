@@ -55,17 +55,11 @@ def take_chunk(queue: deque[Block], size: int) -> list[Block]:
 
 def unfinished(block: Block, returned: set[int]) -> list[Block]:
     """The samples of a block not yet returned, as blocks of consecutive samples: sample j keeps seed + j."""
+    from passk.generate.runner import _runs  # the runner's own cut of missing indices into runs
+
     index, offset, request = block
-    out, j = [], 0
-    while j < request.n:
-        if j in returned:
-            j += 1
-            continue
-        first = j
-        while j < request.n and j not in returned:
-            j += 1
-        out.append((index, offset + first, Request(request.prompt, j - first, request.seed + first, request.sampling)))
-    return out
+    return [(index, offset + first, Request(request.prompt, count, request.seed + first, request.sampling))
+            for first, count in _runs([j for j in range(request.n) if j not in returned])]
 
 
 class EngineActor:
