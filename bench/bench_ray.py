@@ -9,12 +9,13 @@ so the difference is the pool's whole cost. The samples of every arm are compare
 
 simulate (no model): 64 GPUs, the memory-bound step model of bench/bench_generation.py (a decode step costs
 the same at any occupancy up to --capacity sequences), long-tailed lengths (each problem its own median,
-lognormal around it, truncated at --max-tokens). Static shards (`--shard i/64`: problems by index modulo 64,
+lognormal around it, truncated at --max-tokens-sim). Static shards (`--shard i/64`: problems by index modulo 64,
 every engine its own shard, the run done when the last shard is) against passk's one queue (blocks of
 --sim-block-size samples in chunks of at most --sim-chunk-samples, shrinking as the queue drains, handed to
-an engine whenever it holds fewer than the chunk's size, and fed into it while it runs), on equal GPUs and with one node of 8 GPUs 1.5x slower.
+an engine whenever it holds fewer than the chunk's size, and fed into it while it runs), on equal GPUs and
+with one node of 8 GPUs 1.5x slower.
 
-    PASSK_DATA_DIR=../shared/benchmarks python bench/bench_ray.py --problems 12 --n 8 --max-tokens 48
+    PASSK_DATA_DIR=../shared/benchmarks python bench/bench_ray.py --problems 8 --n 8 --block-size 4 --max-tokens 32
     python bench/bench_ray.py --simulate-only
 """
 
@@ -118,7 +119,8 @@ def print_simulation(s: dict) -> None:
     for case, c in s["cases"].items():
         print(f"  {case}: static shards {c['static_shards_steps']:,.0f} step-times, one queue "
               f"{c['one_queue_steps']:,.0f} ({c['static_shards_steps'] / c['one_queue_steps']:.2f}x sooner), "
-              f"lower bound {c['lower_bound_steps']:,.0f} (queue at {c['one_queue_steps'] / c['lower_bound_steps']:.2f}x)")
+              f"lower bound {c['lower_bound_steps']:,.0f} "
+              f"(queue at {c['one_queue_steps'] / c['lower_bound_steps']:.2f}x)")
 
 
 # ---- the measurement ------------------------------------------------------------------------------------------

@@ -128,7 +128,8 @@ def run_preset(name: str, out: str, overrides: dict[str, Any], progress: bool = 
         return {"plans": plans}
     results = {c.benchmark: RunScores.read(RunDir(c.out).scores_json).benchmarks[c.benchmark] for c in configs}
     summary = {"preset": dataclasses.asdict(preset), "overrides": overrides,
-               "run_options": {k: v for k, v in run_options.items() if k not in ("engine", "server", "ray")}, "plans": plans,
+               "run_options": {k: v for k, v in run_options.items() if k not in ("engine", "server", "ray")},
+               "plans": plans,
                # per-problem detail stays in each run's scores.json
                "benchmarks": {b: result.to_json(per_problem=False) for b, result in results.items()}}
     write_json_atomic(Path(out) / "preset.json", summary)

@@ -42,7 +42,8 @@ def grade_run_ray(run: RunDir, config: GradeConfig, ray: RayConfig, progress: bo
     import ray as ray_api
 
     if config.cache_path:
-        raise ConfigError("--cache is a file on this machine; the cluster's graders cannot share it: drop it with --ray")
+        raise ConfigError("--cache is a file on this machine, which the cluster's graders cannot share: "
+                          "drop it with --ray")
     run.require()
     golds = {key: gold_answer(row["gold"], where=f"{run.problems}: the gold of {key[1]!r}")
              for key, row in run.read_problems().items()}
