@@ -93,8 +93,9 @@ class EngineActor:
             out, self.finished = self.finished, []
         return out
 
-    def busy_seconds(self) -> float:
-        return self.busy
+    def busy_seconds(self) -> tuple[float, float]:
+        """Seconds the engine had work, and CPU seconds of this actor's process (its every thread)."""
+        return self.busy, time.process_time()
 
     def _take(self, owners: list[tuple[int, int]]) -> list[Request]:
         """Every chunk submitted since, numbered on for the stream under way (owners: request -> chunk, block)."""
@@ -334,8 +335,8 @@ class RayPool:
                 "tokens_per_s": tokens / elapsed if elapsed else 0.0, "resubmitted_samples": self.resubmitted,
                 "actors": [a.health() for a in self.actors]}
 
-    def busy_seconds(self) -> list[float]:
-        """Seconds each live actor's engine spent generating (the rest of its time it had no work)."""
+    def busy_seconds(self) -> list[tuple[float, float]]:
+        """Per live actor: seconds its engine had work (the rest of the time it had none), and its CPU seconds."""
         import ray
 
         return ray.get([a.handle.busy_seconds.remote() for a in self._alive()])
