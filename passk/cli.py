@@ -109,6 +109,8 @@ def cmd_grade(args) -> int:
     config = _grade_config(args)
     if args.check and args.group_by is not None:
         _check_group_by(args.pairs, args.group_by)
+    if args.pairs and args.ray is not None:
+        raise ConfigError("--ray grades a run directory's sample parts; --pairs grades here")
     if args.pairs:
         fields = PairFields(args.gold_field, args.completion_field, args.finish_field)
         out = open_output(args.out or (os.devnull if args.check else None))  # --check alone prints the report only
@@ -129,8 +131,15 @@ def cmd_grade(args) -> int:
     from passk.integrity import require_consistent_grades
 
     run = RunDir(args.run_dir).require()
+    grade = grade_run
+    if args.ray is not None:  # sample parts graded in parallel across the cluster; this process writes the grades
+        from functools import partial
+
+        from passk.grade.ray_grade import grade_run_ray
+
+        grade = partial(grade_run_ray, ray=_ray_config(args))
     with run.task_lock("grade"):  # a second grader waits, then finds the parts graded
-        counts = grade_run(run, config, progress=not args.quiet, regrade=args.regrade)
+        counts = grade(run, config, progress=not args.quiet, regrade=args.regrade)
         require_consistent_grades(run)  # a grade part whose sample part changed since is named, not skipped
     print(f"graded {sum(counts.values())} new samples: {counts}" if counts else "nothing new to grade")
     return 0
@@ -170,6 +179,27 @@ def cmd_plot(args) -> int:
     out = Path(args.out) if args.out else runs[0].plot_png
     print(f"wrote {plot_runs([r.scores_json for r in runs], labels, out)}")
     return 0
+
+
+def _ray_config(args):
+    """`passk grade --ray [ADDRESS]` (passk/ray_cluster.py), or None without --ray. (`passk run --ray` and its
+    options resolve with every other run setting, in passk/resolve.py.)"""
+    if args.ray is None:
+        return None
+    from passk.ray_cluster import RayConfig
+
+    return RayConfig(address=args.ray or None)
+
+
+def _add_ray_arguments(parser, actors: bool) -> None:
+    parser.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                        help="on a Ray cluster: ADDRESS of its head (HOST:6379), or none for RAY_ADDRESS, "
+                             "a cluster started on this node, else a local one")
+    if actors:
+        parser.add_argument("--ray-actors", type=int, help="engine actors (default: one per --tp GPUs of the cluster)")
+        parser.add_argument("--ray-cpus-per-actor", type=float, help="CPUs each engine actor reserves (default 1)")
+        parser.add_argument("--ray-chunk-samples", type=int,
+                            help="most samples handed to an actor at once, fewer as the queue drains (default 1024)")
 
 
 def cmd_run(args) -> int:
@@ -375,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--workers", type=int, help="worker processes (default 0: every core)")
     grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
     grade.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_ray_arguments(grade, actors=False)
     grade.set_defaults(func=cmd_grade)
 
     score = sub.add_parser("score", help="Pass@K, maj@K, mean@n with 95%% intervals: scores.json, scores.csv")
@@ -463,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--stop", action="append", help="a stop string (repeat the flag for several)")
     r.add_argument("--sampling-options", help="JSON object of any other sampling keywords of the backend")
     r.add_argument("--quiet", action="store_true")
+    _add_ray_arguments(r, actors=True)
     r.set_defaults(func=cmd_run)
 
     compare = sub.add_parser("compare", help="runs side by side, differences with paired bootstrap intervals")

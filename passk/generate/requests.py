@@ -7,7 +7,7 @@ without importing one another. Sample j of a request is drawn with seed `seed + 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from passk.generate.sampling import SamplingConfig
 
@@ -34,7 +34,10 @@ Finished = tuple[int, int, Completion]
 class Backend(Protocol):
     name: str
 
-    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]: ...
+    # `more`, where given, is asked between engine steps for requests that arrived meanwhile (a Ray actor's
+    # next chunk), so the engine never drains between chunks; backends that cannot take it are not used there
+    def stream(self, requests: list[Request], more: Callable[[], list[Request]] | None = None
+               ) -> Iterator[list[Finished]]: ...
 
     def describe(self) -> dict[str, Any]: ...  # what the manifest records about the engine actually used
 
