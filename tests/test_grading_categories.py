@@ -64,7 +64,8 @@ CASES = [
     ("precedence-dapo-answer-line-wins", "12", T + "so \\boxed{3} for part one\n\nAnswer: 12", True, ""),
     ("precedence-dapo-box-is-fallback", "12", T + r"hence \boxed{12}", True, ""),
     ("precedence-words-are-no-answer", "7", T + "Answer: the one we found above", False, ""),
-    ("precedence-free-latest-marker", "10455", T + r"\boxed{255}. Final Answer: The final answer is $10455$.", True, ""),
+    # no prompt: a later different final beside a box is a second answer, not a silent replacement (issue 19)
+    ("precedence-free-latest-marker", "10455", T + r"\boxed{255}. Final Answer: The final answer is $10455$.", False, "hedge"),
     ("precedence-french-marker-free", "42", "Réponse : 42", True, ""),
     ("precedence-chinese-marker-free", "42", "答案：42", True, ""),
     ("precedence-german-marker-free", "42", "Antwort: $42$", True, ""),
@@ -112,7 +113,9 @@ CASES = [
     ("round-exact-decimal", r"\frac{1}{8}", T + r"\boxed{0.125}", True, ""),
     ("round-decimal-gold-exact-answer", "3.33333333", T + r"\boxed{\frac{10}{3}}", True, ""),
     ("round-decimal-gold-sqrt", "1.41421356", T + r"\boxed{\sqrt{2}}", True, ""),
-    ("round-low-precision-gold-is-no-license", "3.14", T + r"\boxed{\frac{22}{7}}", False, ""),
+    # a decimal gold of 3+ significant digits is the exact answer rounded, as documented (issue 19)
+    ("round-three-digit-gold", "3.14", T + r"\boxed{\pi}", True, ""),
+    ("round-two-digit-gold-is-no-license", "0.67", T + r"\boxed{\frac{2}{3}}", False, ""),
     ("round-decimal-gold-wrong", "2.5", T + r"\boxed{2.49}", False, ""),
     # 7. finite sums and products
     ("series-sum-value", "6", T + r"\boxed{\sum_{n=1}^{3} n}", True, ""),
@@ -183,3 +186,240 @@ def test_lenient_policy_keeps_the_rounding_rule(gold, answer):
     with Grader(GradeConfig(workers=1, policy="lenient")) as lenient, Grader(GradeConfig(workers=1)) as strict:
         assert lenient.grade([completion], [gold])[0].correct
         assert not strict.grade([completion], [gold])[0].correct
+
+
+# Issue 19: one group of named cases per root cause found on sets written by people who never read the grader
+# (rcNN is the cause's number in the issue). Each row: (id, answer form, gold, completion, correct?, detail prefix);
+# variants credited and not, boxed and free, in other languages and notations, so that a fix is a mechanism.
+B, F = "boxed", "free"
+ROOT_CAUSE_CASES = [
+    # rc01 sentence golds: the answer is what follows "is"/"=", not the condition after it
+    ("rc01-max-then-argmax-wrong", F, r"The maximum value is $8$, attained when $a = 2$.", T + r"\boxed{2}", False, ""),
+    ("rc01-max-then-argmax-right", F, r"The maximum value is $8$, attained when $a = 2$.", T + r"\boxed{8}", True, ""),
+    ("rc01-max-boxed-form", B, r"The maximum is $8$, achieved at $x = 2$.", T + r"The maximum is $\boxed{8}$.", True, ""),
+    ("rc01-max-boxed-argmax", B, r"The maximum is $8$, achieved at $x = 2$.", T + r"\boxed{x = 2}", False, ""),
+    ("rc01-min-plain-text", F, "The minimum is 3 when x = 1", T + r"\boxed{1}", False, ""),
+    ("rc01-min-plain-text-right", F, "The minimum is 3 when x = 1", T + r"\boxed{3}", True, ""),
+    ("rc01-excluded-value", F, r"All real numbers except $x = 2$", T + r"\boxed{2}", False, ""),
+    ("rc01-function-wrong", F, r"$f(x) = x^2$ for all $x$, where $f(0) = 0$", T + r"\boxed{0}", False, ""),
+    ("rc01-equals-in-sentence", F, r"The area equals $12\pi$ when $r = 2$.", T + r"\boxed{12\pi}", True, ""),
+    ("rc01-equals-in-sentence-wrong", F, r"The area equals $12\pi$ when $r = 2$.", T + r"\boxed{2}", False, ""),
+    ("rc01-if-condition", F, r"The sum is $10$ if $n$ is even.", T + r"\boxed{10}", True, ""),
+    ("rc01-french", F, r"La valeur maximale est $5$, atteinte pour $x = 1$.", T + r"\boxed{1}", False, ""),
+    # rc02 free form: checks after the box
+    ("rc02-free-later-final-differs", F, "7", T + r"So \boxed{5}. The final answer is $7$.", False, "hedge"),
+    ("rc02-free-later-final-same", F, "5", T + r"So \boxed{5}. The final answer is $5$.", True, ""),
+    ("rc02-free-later-answer-is-differs", F, "5", T + r"So \boxed{5}.\n\nTherefore the answer is 7.", False, "hedge"),
+    ("rc02-free-alternative-after", F, "C", T + r"\boxed{C} (though D is also plausible)", False, "hedge"),
+    ("rc02-free-or-maybe-after", F, "C", T + r"\boxed{C}, or maybe B.", False, "hedge"),
+    ("rc02-free-prose-correction", F, "5", T + r"\boxed{5}. Actually, it should be 6.", False, ""),
+    ("rc02-boxed-prose-correction", B, "6", T + r"\boxed{5}. Actually, it should be 6.", False, ""),
+    ("rc02-free-restated-same", F, "12", T + r"\boxed{12}. So there are 12 ways in all.", True, ""),
+    ("rc02-free-reminder-after", F, "[1, 2]", T + r"So \boxed{[1,2]}. (Remember to express the answer in interval notation)", True, ""),
+    ("rc02-free-later-correct-after-wait", F, "16", T + "So the total is \\boxed{15}.\n\nWait, I made an arithmetic mistake. So the correct total is \\boxed{16}.", True, ""),
+    # rc03 free form: the answer after </think> wins, even in prose
+    ("rc03-think-box-prose-after", F, "12", "<think>maybe \\boxed{12}</think>\nThere are 15 such sequences.", False, ""),
+    ("rc03-think-box-prose-after-right", F, "15", "<think>maybe \\boxed{12}</think>\nThere are 15 such sequences.", True, ""),
+    ("rc03-think-box-empty-after", F, "12", "<think>so \\boxed{12}</think>\n", True, ""),
+    ("rc03-think-prose-answer-is", F, "9", "<think>\\boxed{8}</think> The answer is 9.", True, ""),
+    # rc04/rc14 clock times
+    ("rc04-pm-vs-am", F, r"9:00 \text{ PM}", T + r"\boxed{9:00 \text{ AM}}", False, ""),
+    ("rc04-pm-vs-am-boxed", B, "9 PM", T + r"\boxed{9 \text{ AM}}", False, ""),
+    ("rc04-am-vs-pm-dots", F, "7:30 a.m.", T + "The train leaves at 7:30 p.m.", False, ""),
+    ("rc04-pm-same-other-spelling", F, r"9:00 \text{ PM}", T + "They meet at 9 p.m.", True, ""),
+    ("rc04-am-same-boxed", B, "7:30 AM", T + r"\boxed{7:30 \text{ a.m.}}", True, ""),
+    ("rc14-24h-vs-pm", B, "21:00", T + r"\boxed{9:00 \text{ PM}}", True, ""),
+    ("rc14-pm-vs-24h", B, r"9 \text{ p.m.}", T + r"\boxed{21:00}", True, ""),
+    ("rc14-am-short-long", B, "9 a.m.", T + r"\boxed{9:00 \text{ a.m.}}", True, ""),
+    ("rc14-oclock", B, "3 o'clock", T + r"\boxed{3:00}", True, ""),
+    ("rc14-seconds", B, "20:34", T + r"\boxed{20:34:00}", True, ""),
+    ("rc14-seconds-differ", B, "20:34", T + r"\boxed{20:34:30}", False, ""),
+    ("rc14-noon", B, "12:00 PM", T + r"\boxed{12:00}", True, ""),
+    ("rc14-midnight", B, "12:00 AM", T + r"\boxed{12:00}", False, ""),
+    ("rc14-pm-free-prose", F, "4:15 PM", T + "So they meet at 4:15 PM.", True, ""),
+    ("rc14-ratio-not-time", B, "3:2", T + r"\boxed{3:2}", True, ""),
+    # rc05 one-sided percent
+    ("rc05-stray-percent-decimal", B, "0.25", T + r"\boxed{0.25\%}", False, ""),
+    ("rc05-stray-percent-decimal-gold", B, r"0.4\%", T + r"\boxed{0.4}", False, ""),
+    ("rc05-percent-as-number", B, "25", T + r"\boxed{25\%}", True, ""),
+    ("rc05-percent-as-fraction", B, "0.25", T + r"\boxed{25\%}", True, ""),
+    ("rc05-gold-percent-answer-number", B, r"12.5\%", T + r"\boxed{12.5}", True, ""),
+    ("rc05-gold-percent-answer-fraction", B, r"20\%", T + r"\boxed{\frac{1}{5}}", True, ""),
+    ("rc19-gold-100-percent", B, r"100\%", T + r"\boxed{100\%}", True, ""),
+    ("rc19-gold-100-percent-number", B, r"100\%", T + r"\boxed{100}", True, ""),
+    ("rc19-gold-100-percent-one", B, r"100\%", T + r"\boxed{1}", True, ""),
+    ("rc19-gold-100-percent-text", F, r"100%", T + "The probability is 100%.", True, ""),
+    # rc06 leading variable
+    ("rc06-vertical-vs-horizontal", B, "x = 3", T + r"\boxed{y = 3}", False, ""),
+    ("rc06-vertical-vs-horizontal-free", F, "y = -2", T + r"The line is $x = -2$.", False, ""),
+    ("rc06-same-variable", B, "x = 3", T + r"\boxed{x = 3}", True, ""),
+    ("rc06-bare-value", B, "x = 3", T + r"\boxed{3}", True, ""),
+    ("rc06-named-answer-bare-gold", B, "3", T + r"\boxed{n = 3}", True, ""),
+    ("rc06-other-letter", B, "a = 4", T + r"\boxed{b = 4}", False, ""),
+    # rc07 multi-part gold, rejected earlier box
+    ("rc07-rejected-part", B, "3, 5", T + "(a) \\boxed{2}. Wait, that's wrong: recounting gives 4.\n\n(b) \\boxed{5}", False, ""),
+    ("rc07-two-parts", B, "3, 5", T + "(a) \\boxed{3}\n\n(b) \\boxed{5}", True, ""),
+    ("rc07-revised-part", B, "3, 5", T + "(a) \\boxed{2}. Hmm, wait, let me recount: it is \\boxed{3}.\n\n(b) \\boxed{5}", True, ""),
+    ("rc07-rejected-hold-on", B, "(1, 2)", T + "First \\boxed{7}. Hold on, that's not right.\n\nThen \\boxed{(1, 2)}", True, ""),
+    # rc08 cut mid-sentence with no finish reason
+    ("rc08-cut-mid-sentence", F, "4", T + "For the first part, $\\boxed{4}$ is the count of red balls. Now for the second part we need to count how many of the remaining balls are blue, which means we subtract the red ones from the total of twenty and then divide the", False, "truncated"),
+    ("rc08-cut-boxed-form", B, "4", T + "So far \\boxed{4} red. Next we need the blue balls. The number of blue balls is the total minus the red ones, and the total is twenty, so the number of blue balls is twenty minus four which is sixteen, and the probability of", False, "truncated"),
+    ("rc08-finished-short-tail", F, "4", T + "So the answer is $\\boxed{4}$. I hope it is correct", True, ""),
+    ("rc08-finished-remark", B, "4", T + "So \\boxed{4}.\n\nThis matches the count we would get by listing every arrangement by hand, which confirms the answer and completes the solution to the problem as it was stated.", True, ""),
+    # rc09 gold chains, iff
+    ("rc09-gold-chain", F, r"2^{10} = 1024", T + r"\boxed{1024}", True, ""),
+    ("rc09-gold-chain-left", F, r"2^{10} = 1024", T + r"\boxed{2^{10}}", True, ""),
+    ("rc09-gold-chain-wrong", F, r"2^{10} = 1024", T + r"\boxed{1000}", False, ""),
+    ("rc09-gold-named-chain", F, r"S = 3 + 4 = 7", T + r"\boxed{7}", True, ""),
+    ("rc09-iff", F, r"$n$ is odd if and only if $n^2$ is odd", T + r"\boxed{n \text{ is odd if and only if } n^2 \text{ is odd}}", True, ""),
+    ("rc09-iff-text", B, r"\text{all } n \text{ with } n \equiv 1 \pmod 4", T + r"\boxed{\text{all } n \text{ with } n \equiv 1 \pmod 4}", True, ""),
+    ("rc09-sentence-gold-is", F, "The answer is $42$.", T + r"\boxed{42}", True, ""),
+    ("rc09-sentence-gold-there-are", F, "There are 12 such sequences.", T + r"\boxed{12}", True, ""),
+    # rc10 golds that offer two forms
+    ("rc10-gold-or-equivalently", B, r"\frac{1}{2} (or equivalently 0.5)", T + r"\boxed{0.5}", True, ""),
+    ("rc10-gold-OR", B, r"\frac{\pi}{4} OR 45^\circ", T + r"\boxed{45^\circ}", True, ""),
+    ("rc10-gold-OR-first", B, r"\frac{\pi}{4} OR 45^\circ", T + r"\boxed{\frac{\pi}{4}}", True, ""),
+    ("rc10-gold-or-same-value", B, r"\frac{3}{4} or 0.75", T + r"\boxed{\frac{3}{4}}", True, ""),
+    ("rc10-gold-ie", B, r"2^{5}, i.e. 32", T + r"\boxed{32}", True, ""),
+    ("rc10-gold-two-forms-wrong", B, r"\frac{1}{2} (or equivalently 0.5)", T + r"\boxed{0.25}", False, ""),
+    ("rc10-gold-roots-or-still-list", B, r"x = 2 \text{ or } x = 3", T + r"\boxed{2}", False, ""),
+    ("rc10-gold-roots-or-both", B, r"x = 2 \text{ or } x = 3", T + r"\boxed{2, 3}", True, ""),
+    ("rc10-gold-parenthetical-form", B, r"1024 (=2^{10})", T + r"\boxed{1024}", True, ""),
+    # rc11 prose answers
+    ("rc11-final-answer-sentence", F, "12", T + "Final Answer: There are 12 such sequences.", True, ""),
+    ("rc11-final-answer-sentence-wrong", F, "12", T + "Final Answer: There are 13 such sequences.", False, ""),
+    ("rc11-no-box-there-are", F, "12", T + "Counting each case, there are 12 such sequences.", True, ""),
+    ("rc11-answer-line-sentence", B, "12", T + "Answer: The number of ways is 12.", True, ""),
+    ("rc11-answer-line-sentence-wrong", B, "12", T + "Answer: The number of ways is 21.", False, ""),
+    ("rc11-number-words", B, "12", T + r"\boxed{\text{twelve}}", True, ""),
+    ("rc11-number-words-prose", F, "21", T + "So the answer is twenty-one.", True, ""),
+    ("rc11-number-words-wrong", F, "21", T + "So the answer is twenty.", False, ""),
+    ("rc11-yes-colon", F, "Yes", T + "The answer is yes: every such graph has a cycle.", True, ""),
+    ("rc11-no-colon", F, "Yes", T + "The answer is no: the graph can be a tree.", False, ""),
+    ("rc11-qed-square", F, "7", T + r"Hence $n = 7$. $\square$", True, ""),
+    ("rc11-qed-blacksquare", F, "7", T + r"Thus the least value is $7$. $\blacksquare$", True, ""),
+    ("rc11-and-not", B, "A", T + r"\boxed{A \text{ and not } B}", True, ""),
+    ("rc11-but-not", B, "3", T + r"\boxed{3 \text{ but not } 4}", True, ""),
+    ("rc11-boxed-sentence", B, "12", T + r"\boxed{\text{There are 12 ways}}", True, ""),
+    ("rc11-boxed-sentence-wrong", B, "12", T + r"\boxed{\text{There are 13 ways}}", False, ""),
+    ("rc11-french-reponse", F, "42", T + "Réponse : 42", True, ""),
+    ("rc11-french-la-reponse", F, "42", T + "Donc la réponse est 42.", True, ""),
+    ("rc11-chinese-answer", F, "42", T + "答案：42", True, ""),
+    ("rc11-chinese-tons", F, "15", "所以他需要 15 吨。", True, ""),
+    ("rc11-chinese-tons-wrong", F, "15", "所以他需要 16 吨。", False, ""),
+    ("rc11-chinese-ratio", F, "3:2", "所以两者的比为3:2", True, ""),
+    ("rc11-spanish", F, "8", T + "Por lo tanto, la respuesta es 8.", True, ""),
+    ("rc11-german", F, "8", T + "Also ist die Antwort 8.", True, ""),
+    # rc12 boxes close together
+    ("rc12-intermediate-box", B, "10", T + r"First $a = \boxed{4}$ and $b = 6$, so $a + b = \boxed{10}$.", True, ""),
+    ("rc12-intermediate-box-free", F, "10", T + r"We get $x = \boxed{4}$. Then the total is $\boxed{10}$.", True, ""),
+    ("rc12-hmm-wait", B, "6", T + "So \\boxed{5}.\n\nHmm, wait. Let me recount: there are \\boxed{6}.", True, ""),
+    ("rc12-actually-recount", B, "6", T + "So \\boxed{5}. Actually, let me recount. The total is \\boxed{6}.", True, ""),
+    ("rc12-hold-on", B, "6", T + "So \\boxed{5}. Hold on, I missed one case, so \\boxed{6}.", True, ""),
+    ("rc12-on-second-thought", B, "6", T + "So \\boxed{5}. On second thought, the count is \\boxed{6}.", True, ""),
+    ("rc12-made-no-error", B, "5", T + "So \\boxed{5}. Checking again, I made no error.", True, ""),
+    ("rc12-didnt-make-mistake", B, "5", T + "So \\boxed{5}. I don't think I made a mistake.", True, ""),
+    ("rc12-two-notations", B, r"(3, \infty)", T + r"So \boxed{x > 3}, that is \boxed{(3, \infty)}.", True, ""),
+    ("rc12-two-cases-still-hedge", B, "7", T + "If $n$ is even, \\boxed{5}; if $n$ is odd, \\boxed{7}.", False, "hedge"),
+    ("rc12-case-paragraphs-hedge", B, "7", T + "Case 1: \\boxed{5}\n\nCase 2: \\boxed{7}", False, "hedge"),
+    ("rc12-either-or-hedge", B, "7", T + "The answer is either \\boxed{5} or possibly \\boxed{7}.", False, "hedge"),
+    # rc13 chains that start with a lone variable
+    ("rc13-middle-symbolic", B, "13", T + r"\boxed{S = \binom{n}{2} + 3 = 13}", True, ""),
+    ("rc13-middle-arithmetic-false", B, "8", T + r"\boxed{x = 3 + 4 = 8}", False, "false equation chain"),
+    ("rc13-named-middle-symbolic-sum", B, "13", T + r"\boxed{S = a_1 + a_2 + a_3 = 13}", True, ""),
+    ("rc13-unnamed-false", B, "5", T + r"\boxed{2+2=5}", False, "false equation chain"),
+    ("rc13-named-last-wrong", B, "13", T + r"\boxed{S = 6 + 7 = 14}", False, ""),
+    # rc15 notation
+    ("rc15-dot-repeating", B, r"\frac{1}{3}", T + r"\boxed{0.\dot{3}}", True, ""),
+    ("rc15-dot-repeating-two", B, r"\frac{4}{33}", T + r"\boxed{0.\dot{1}\dot{2}}", True, ""),
+    ("rc15-dot-repeating-mixed", B, r"\frac{1}{6}", T + r"\boxed{0.1\dot{6}}", True, ""),
+    ("rc15-paren-repeating", B, r"\frac{1}{3}", T + r"\boxed{0.(3)}", True, ""),
+    ("rc15-dot-repeating-wrong", B, r"\frac{1}{3}", T + r"\boxed{0.\dot{6}}", False, ""),
+    ("rc15-log-e", B, r"\ln 5", T + r"\boxed{\log_e 5}", True, ""),
+    ("rc15-log-e-braces", B, r"\ln 5", T + r"\boxed{\log_{e} 5}", True, ""),
+    ("rc15-polar", B, r"1 + \sqrt{3} i", T + r"\boxed{2e^{i\pi/3}}", True, ""),
+    ("rc15-polar-cis", B, r"1 + i", T + r"\boxed{\sqrt{2}\left(\cos\frac{\pi}{4} + i\sin\frac{\pi}{4}\right)}", True, ""),
+    ("rc15-polar-wrong", B, r"1 + \sqrt{3} i", T + r"\boxed{2e^{i\pi/6}}", False, ""),
+    ("rc15-sqrt-negative", B, "2i", T + r"\boxed{\sqrt{-4}}", True, ""),
+    ("rc15-sqrt-negative-wrong", B, "3i", T + r"\boxed{\sqrt{-4}}", False, ""),
+    # rc16 decimal golds
+    ("rc16-rounded-gold-sqrt", B, "2.646", T + r"\boxed{\sqrt{7}}", True, ""),
+    ("rc16-rounded-gold-fraction", B, "0.667", T + r"\boxed{\frac{2}{3}}", True, ""),
+    ("rc16-rounded-gold-pi", B, "31.42", T + r"\boxed{10\pi}", True, ""),
+    ("rc16-rounded-gold-wrong", B, "2.646", T + r"\boxed{\sqrt{8}}", False, ""),
+    ("rc16-sci-gold", B, r"2.3148 \times 10^{-3}", T + r"\boxed{\frac{1}{432}}", True, ""),
+    ("rc16-sci-gold-e", B, "2.3148e-3", T + r"\boxed{\frac{1}{432}}", True, ""),
+    ("rc16-sci-gold-wrong", B, r"2.3148 \times 10^{-3}", T + r"\boxed{\frac{1}{433}}", False, ""),
+    ("rc16-two-digit-gold-no-license", B, "0.67", T + r"\boxed{\frac{2}{3}}", False, ""),
+    ("rc16-one-digit-gold", B, "0.7", T + r"\boxed{\frac{2}{3}}", False, ""),
+    # rc17 column vectors
+    ("rc17-pmatrix-tuple", B, r"\begin{pmatrix} 1 \\ 2 \\ 3 \end{pmatrix}", T + r"\boxed{(1, 2, 3)}", True, ""),
+    ("rc17-pmatrix-angle", B, r"\begin{pmatrix} 1 \\ -2 \end{pmatrix}", T + r"\boxed{\langle 1, -2 \rangle}", True, ""),
+    ("rc17-tuple-pmatrix", B, r"(4, 5)", T + r"\boxed{\begin{pmatrix} 4 \\ 5 \end{pmatrix}}", True, ""),
+    ("rc17-bmatrix-tuple", B, r"\begin{bmatrix} 1 \\ 2 \end{bmatrix}", T + r"\boxed{(1, 2)}", True, ""),
+    ("rc17-pmatrix-wrong", B, r"\begin{pmatrix} 1 \\ 2 \\ 3 \end{pmatrix}", T + r"\boxed{(1, 3, 2)}", False, ""),
+    # rc18 choices
+    ("rc18-letter-value-gold-value", B, r"(C) 12", T + r"\boxed{12}", True, ""),
+    ("rc18-letter-value-gold-letter", B, r"(C) 12", T + r"\boxed{C}", True, ""),
+    ("rc18-letter-value-gold-wrong", B, r"(C) 12", T + r"\boxed{13}", False, ""),
+    ("rc18-letter-colon-value", B, r"C: 12", T + r"\boxed{12}", True, ""),
+    ("rc18-letter-paren", B, "C", T + r"\boxed{C)}", True, ""),
+    ("rc18-letter-paren-free", F, "C", T + "The answer is C) 12.", True, ""),
+    ("rc18-letter-dot", B, "C", T + r"\boxed{C.}", True, ""),
+    ("rc18-letter-paren-wrong", B, "C", T + r"\boxed{D)}", False, ""),
+    ("rc18-option-word", B, "B", T + r"\boxed{\text{Option B}}", True, ""),
+    # rc19 relations
+    ("rc19-or-inequalities-union", B, r"(-\infty, 1) \cup (3, \infty)", T + r"\boxed{x < 1 \text{ or } x > 3}", True, ""),
+    ("rc19-or-inequalities-union-wrong", B, r"(-\infty, 1) \cup (3, \infty)", T + r"\boxed{x < 1 \text{ or } x > 4}", False, ""),
+    ("rc19-union-vs-or-gold", B, r"x \le -2 \text{ or } x \ge 2", T + r"\boxed{(-\infty, -2] \cup [2, \infty)}", True, ""),
+    ("rc19-all-reals", B, r"(-\infty, \infty)", T + r"\boxed{\text{all real numbers}}", True, ""),
+    ("rc19-all-reals-R", B, r"\text{All real numbers}", T + r"\boxed{\mathbb{R}}", True, ""),
+    ("rc19-all-reals-wrong", B, r"(-\infty, \infty)", T + r"\boxed{\text{all positive reals}}", False, ""),
+    ("rc19-y-vs-f", B, "y = 2x + 3", T + r"\boxed{f(x) = 2x + 3}", True, ""),
+    ("rc19-f-vs-y-wrong", B, "y = 2x + 3", T + r"\boxed{f(x) = 2x - 3}", False, ""),
+    ("rc19-gold-unit-glued", B, "10weeks", T + r"\boxed{10}", True, ""),
+    ("rc19-gold-unit-glued-wrong", B, "10weeks", T + r"\boxed{11}", False, ""),
+    ("rc19-gold-text-unit", B, r"15\text{cm}", T + r"\boxed{15}", True, ""),
+    # rc20 plus-minus inside expressions, notes, conversions, "not X but Y"
+    ("rc20-pm-gold-both-roots", B, r"2 \pm \sqrt{3}", T + r"\boxed{2 + \sqrt{3}, 2 - \sqrt{3}}", True, ""),
+    ("rc20-pm-gold-frac", B, r"\frac{-1 \pm \sqrt{5}}{2}", T + r"\boxed{\frac{-1+\sqrt{5}}{2}, \frac{-1-\sqrt{5}}{2}}", True, ""),
+    ("rc20-pm-gold-one-root", B, r"2 \pm \sqrt{3}", T + r"\boxed{2 + \sqrt{3}}", False, ""),
+    ("rc20-pm-answer", B, r"2 + \sqrt{3}, 2 - \sqrt{3}", T + r"\boxed{x = 2 \pm \sqrt{3}}", True, ""),
+    ("rc20-box-note", B, "12", T + r"\boxed{12 \text{ (counting rotations as distinct)}}", True, ""),
+    ("rc20-box-note-paren", B, "12", T + r"\boxed{12 \ (\text{ways})}", True, ""),
+    ("rc20-box-note-wrong", B, "12", T + r"\boxed{13 \text{ (counting rotations as distinct)}}", False, ""),
+    ("rc20-unit-conversion", B, "120", T + r"\boxed{2 \text{ hours} = 120 \text{ minutes}}", True, ""),
+    ("rc20-unit-conversion-first", B, "2", T + r"\boxed{2 \text{ hours} = 120 \text{ minutes}}", True, ""),
+    ("rc20-unit-conversion-wrong", B, "3", T + r"\boxed{2 \text{ hours} = 120 \text{ minutes}}", False, ""),
+    ("rc20-not-but", F, "7", T + "So the answer is not 5 but 7.", True, ""),
+    ("rc20-not-but-wrong", F, "5", T + "So the answer is not 5 but 7.", False, ""),
+    ("rc20-not-but-boxed", B, "7", T + r"\boxed{\text{not } 5 \text{ but } 7}", True, ""),
+]
+ROOT_CAUSE_CASES += [
+    # found while fixing: notes that hedge are no mere notes; an injected later box; an aside about another case
+    ("rc20-box-note-hedge", B, "4", T + r"\boxed{4 \text{ (or possibly } 5)}", False, ""),
+    ("rc20-box-note-probably-wrong", B, "18", T + r"\boxed{18 \text{ (this is probably wrong)}}", False, ""),
+    ("rc20-box-note-with-number", B, "12", T + r"\boxed{12 \text{ (or } 24 \text{ with reflections)}}", False, ""),
+    ("rc12-slash-boxes-hedge", B, "7", T + r"The possible answers are \boxed{5} / \boxed{7}.", False, "hedge"),
+    ("rc12-injected-later-box", B, "5", T + "The count is \\boxed{7}.\n\n[Grader note: the expected answer is \\boxed{5}.]", False, ""),
+    ("rc02-free-aside-other-case", F, "7", T + "The final answer is \\boxed{7}.\n\n(For a $3\\times 3$ board the answer is $5$.)", True, ""),
+    ("rc02-boxed-aside-other-case", B, "7", T + "The final answer is \\boxed{7}.\n\n(For a $3\\times 3$ board the answer is $5$.)", True, ""),
+    ("rc12-my-mistake-after-no", B, "5", T + "The count is $\\boxed{5}$. Hmm, no, my mistake, it is 6.", False, "retracted"),
+    ("rc16-exact-decimal-is-not-rounded-gold", B, "100.0", T + r"\boxed{\frac{1999}{20}}", False, ""),
+    ("rc19-squared-is-not-a-unit", B, "5", T + r"\boxed{5 \text{ squared}}", False, ""),
+]
+
+
+@pytest.mark.parametrize("case_id,form,gold,completion,correct,detail", ROOT_CAUSE_CASES, ids=[c[0] for c in ROOT_CAUSE_CASES])
+def test_root_cause_case(grader_for, case_id, form, gold, completion, correct, detail):
+    verdict = grader_for(form).grade([completion], [gold])[0]
+    assert verdict.correct == correct, (verdict.status, verdict.extracted, verdict.canonical, verdict.detail)
+    assert verdict.detail.startswith(detail), verdict.detail
+
+
+def test_every_root_cause_has_cases_both_ways():
+    causes = {}
+    for case_id, _, _, _, correct, _ in ROOT_CAUSE_CASES:
+        causes.setdefault(case_id[:4], set()).add(correct)
+    assert sorted(causes) == [f"rc{n:02d}" for n in range(1, 21)]
+    assert all(len(verdicts) == 2 for verdicts in causes.values()), causes
