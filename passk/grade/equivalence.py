@@ -322,6 +322,9 @@ def symbolic_verdict(pred: str, gold: str, policy: str = "strict") -> tuple[Judg
                 if judgement.equal:
                     return judgement, method
         return Judgement(False), "math_verify"
+    gold_items = split_top_level(gold)
+    if len(gold_items) > 1 and len(items) == 1 and all(_verified(item, gold_items[0]) for item in gold_items[1:]):
+        gold = gold_items[0]  # "\\frac{\\pi}{4} or 45^\\circ": one value in two forms
     gold_parsed = _parse(gold)
     chain = len(items) == 1 and has_top_level_equals(pred) and not has_top_level_equals(gold)
     pred_parsed = [] if chain else _parse(pred)  # a chain is read side by side below
@@ -343,6 +346,13 @@ def symbolic_verdict(pred: str, gold: str, policy: str = "strict") -> tuple[Judg
     if verdict is not None:
         return Judgement(verdict), "sympy"
     return Judgement(False), "unparsed"
+
+
+def _verified(a: str, b: str) -> bool:
+    from math_verify import verify
+
+    parsed_a, parsed_b = _parse(a), _parse(b)
+    return bool(parsed_a and parsed_b and verify(parsed_a, parsed_b, timeout_seconds=None))
 
 
 def _parse(answer: str) -> list:

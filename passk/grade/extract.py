@@ -84,13 +84,14 @@ class Extraction:
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
 _BOX_SEPARATOR_RE = re.compile(
     r"(?:\s|[,;$.]|\\[\[\]()]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b)*")
-_MARKERS = r"(?:answer|r[ée]ponse|respuesta|antwort|risposta|resposta|ответ|答案|最终答案)"
+_MARKERS = r"(?:answer|r[ée]ponse|respuesta|antwort|risposta|resposta|ответ|答案|最终答案|答え|답|정답)"
 _ANSWER_LINE_RE = re.compile(rf"^[\s*#]*{_MARKERS}[\s*]*[:：][\s*]*(.+?)\s*$",
                              re.IGNORECASE | re.MULTILINE)
-_IS = r"[*\s]*(?:(?:is|est|es|ist|是)[*\s]*[:：]?|[:：=])[*\s]*"
+_IS = r"[*\s]*(?:(?:ist|est|es|is|è|é|是|为|為|は)(?![a-z])[*\s]*[:：]?|[:：=])[*\s]*"
 _FINAL_ANSWER_RE = re.compile(rf"final answer{_IS}|final answer of\s+|(?:la r[ée]ponse|la respuesta|die antwort) final\w*{_IS}"
                               r"|最终答案[是:：]\s*", re.IGNORECASE)
-_ANSWER_IS_RE = re.compile(rf"(?:the answer|la r[ée]ponse|la respuesta|die antwort|答案){_IS}", re.IGNORECASE)
+_ANSWER_IS_RE = re.compile(rf"(?:the answer|la r[ée]ponse|la respuesta|die antwort|la risposta|a resposta|答案|答え){_IS}",
+                           re.IGNORECASE)
 _MATH_SPAN_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$((?:[^$\\]|\\.)+?)\$",
                            re.DOTALL)  # an escaped \$ inside math is a dollar sign, not a delimiter
 _ANSWER_TAG_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
@@ -110,6 +111,9 @@ _RETRACTION_RE = re.compile(
     r"|\bmy (?:mistake|bad)\b|\boops\b|\bno,?\s+wait\b|\bcorrection\s*:|\bcan(?:'t|not) be (?:right|correct)\b"
     r"|(?:\b(?:wait|hmm+|oh|but|actually|no|however|upon re-?examination)[,.!]?\s+|(?:(?<=\n)|(?<=[.!?] )|^)[ \t]*)(?:this|that|it)(?:'s|\s+is|\s+was)\s+"
     r"(?:wrong|incorrect|not (?:right|correct)|a mistake)\b(?![ \t]+(?:to|since|because|if|when|for|as)\b)"
+    r"|\bI take (?:that|it) back\b|\bscratch that\b|\bI (?:miscounted|miscalculated|misread)\b"
+    r"|\b(?:this|that|it) (?:doesn't|does not|can't|cannot) (?:look|seem|be) (?:right|correct)\b"
+    r"|\b(?:this|that|it) (?:looks|seems) (?:wrong|off|incorrect)\b"
     r"|\b(?:this|that|my|the)(?: \w+)? (?:previous |earlier |above )?(?:answer|result|calculation|solution|reasoning)"
     r"(?: above)?\s+(?:is|was|must be)\s+(?:wrong|incorrect|not correct)\b|\bI (?:messed|screwed) up\b"
     # a correction: "Actually, it should be 6", "Wait, the total is actually 7"
@@ -200,7 +204,9 @@ _COPULA_RE = re.compile(r"\b(?:is|are|equals|equal to|was|were|est|sont|es|son|i
 _CONDITION_RE = re.compile(r"\b(?:attained|achieved|obtained|reached|occurring|occurs|when|whenever|if|where|at|for|"
                            r"with|provided|except|excluding|unless|atteinte?s?|lorsque|quand|si|pour|cuando|wenn|"
                            r"für|bei)\b|当|时", re.IGNORECASE)
-_GOLD_FORMS_RE = re.compile(r"\s*\(\s*(?:or\s+)?(?:equivalently|i\.e\.?|that is|=)\s*,?\s*(.+?)\s*\)\s*\.?$"
+_GOLD_FORMS_RE = re.compile(r"\s*\(\s*(?:or\s+)?(?:equivalently|i\.e\.?|that is|=|≈|\\approx)\s*,?\s*(.+?)\s*\)\s*\.?$"
+                            r"|(?<![=,+\-*/(])\s+\(\s*([^(),a-zA-Z]*\d[^(),a-zA-Z]*)\)\s*\.?$"  # "\\frac{1}{2} (0.5)"
+                            r"|\s*(?:\\approx|≈)\s*"  # "\\sqrt{7} \\approx 2.646"
                             r"|\s*,?\s*(?:\\text\{\s*)?(?:\b(?:or equivalently|equivalently|that is)\b|\bi\.e\.?)(?:\s*\})?,?\s*"
                             r"|\s*(?:\\text\{\s*OR\s*\}|\bOR\b)\s*")
 
@@ -341,7 +347,7 @@ def retraction_in(text: str, start: int, end: int) -> str:
     return ""
 
 
-CUT_TAIL_CHARS = 150
+CUT_TAIL_CHARS = 100
 
 
 def _cut_after(text: str, end: int) -> bool:

@@ -101,7 +101,8 @@ _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")
 # separator, and an answer equal to any form is equal to it (equivalence.quick_verdict, symbolic_verdict).
 FORMS_SEP = " ‖ "
 # a clock time: "9 a.m.", "9:00 PM", "21:00", "3 o'clock", "20:34:00"; canonical "H:MM" on a 24-hour clock
-_CLOCK = re.compile(r"^(\d{1,2})(?::([0-5]\d))?(?::([0-5]\d))?\s*(?:([ap])\.?\s*m\.?|(o'?\s*clock))?$", re.IGNORECASE)
+_CLOCK = re.compile(r"^(\d{1,2})(?:([:h.])([0-5]\d))?(?::([0-5]\d))?\s*(?:([ap])\.?\s*m\.?|(o'?\s*clock|h))?$", re.IGNORECASE)
+_CLOCK_WORDS = {"noon": "12:00", "midday": "12:00", "midnight": "0:00"}
 CLOCK_CANONICAL = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _UNWRAP = re.compile(r"\\(?:text\w*|mathrm|mbox)\s*\{([^{}]*)\}")
 _REPEATING_DOTS = re.compile(r"^(-?\d*\.\d*?)\\dot\{?(\d)\}?(\d*)(?:\\dot\{?(\d)\}?)?$")  # 0.1\dot{6}, 0.\dot{1}\dot{2}
@@ -118,7 +119,13 @@ _PAREN_NOTE = re.compile(r"(?<=\S)\s*[(（](?=[^()（）]*(?<![\\a-zA-Z])[a-zA-Z
                          r"then|unless|except|not|wrong|incorrect|yes|no|sure|think|estimate\w*)\b)[^()（）\\\d]*[)）]\s*\.?(?=\s*(?:,|$))",
                          re.IGNORECASE)
 _NOT_BUT = re.compile(r"^not\s+.+?,?\s+but\s+(?:rather\s+)?(.+)$", re.IGNORECASE)  # "not 5 but 7" answers 7
-_AND_NOT = re.compile(r"\s*,?\s*(?:and|but)\s+not\s+.+$", re.IGNORECASE)  # "A and not B" answers A
+_AND_NOT = re.compile(r"(?:\s*,\s*(?:and\s+|but\s+)?|\s+(?:and|but)\s+|\s*\(\s*)not\s+[^()]+\)?\s*\.?$",
+                      re.IGNORECASE)  # "A and not B", "7, not 5", "7 (not 5)" answer A, 7
+_ALL_REALS_EXCEPT = re.compile(r"^(?:all|any|every)\s+real(?:\s+numbers?|s)?(?:\s+[a-z])?\s*,?\s*(?:except|but|other than|"
+                               r"besides|apart from)\s+(?:[a-z]\s*=\s*)?(-?[\w\\{}/.]+)$", re.IGNORECASE)
+_TRANSPOSE = re.compile(r"(?<=[)}])\s*\^\s*\{?\s*(?:T|\\top|\\intercal|t)\s*\}?$")  # (1, 2)^T is a vector
+_FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "quarter": 4, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+                   "eighth": 8, "ninth": 9, "tenth": 10}
 _IFF = re.compile(r"\bif and only if\b|\\(?:iff|Leftrightarrow|Longleftrightarrow)(?![a-zA-Z])")
 # a label before a number ("Maximum 6049", "Area: 12"); not a function, a hedge or a bound ("about 5", "at least 5")
 _LEADING_LABEL = re.compile(r"^[A-Za-z]{3,}(?:\s+[A-Za-z]{2,}){0,2}\s*[:=]?\s+(?=-?\d)")
@@ -158,15 +165,28 @@ def number_from_words(s: str) -> int | None:
     return total + current
 
 
+def _fraction_from_words(s: str) -> str | None:
+    """'two thirds' -> '\\frac{2}{3}', 'one half' and 'a half' -> '\\frac{1}{2}'."""
+    words = re.split(r"[\s-]+", s.strip().lower().rstrip("."))
+    if len(words) != 2 or words[1].rstrip("s") not in _FRACTION_WORDS and words[1] not in _FRACTION_WORDS:
+        return None
+    numerator = 1 if words[0] in ("a", "an") else number_from_words(words[0])
+    denominator = _FRACTION_WORDS.get(words[1], _FRACTION_WORDS.get(words[1].rstrip("s")))
+    return f"\\frac{{{numerator}}}{{{denominator}}}" if numerator else None
+
+
 def clock_time(s: str) -> str | None:
     """'9 p.m.' -> '21:00', '9:00' -> '9:00', '20:34:00' -> '20:34'; None where `s` is not a time of day.
 
     A bare number is no time ('9'); a time without a.m./p.m. stays on the clock it was written on."""
-    match = _CLOCK.match(_UNWRAP.sub(r"\1", s).replace("\\ ", " ").strip())
+    plain = _UNWRAP.sub(r"\1", s).replace("\\ ", " ").strip()
+    if plain.lower().rstrip(".") in _CLOCK_WORDS:
+        return _CLOCK_WORDS[plain.lower().rstrip(".")]
+    match = _CLOCK.match(plain)
     if not match:
         return None
-    hour, minute, second, half, oclock = match.groups()
-    if not (minute or half or oclock):
+    hour, separator, minute, second, half, oclock = match.groups()
+    if not (minute or half or oclock) or (separator == "." and not half):  # 9.30 is a number; 9.30 p.m. a time
         return None
     hour = int(hour)
     if half:
@@ -239,6 +259,9 @@ def normalize_answer(s: str) -> str:
     plain = _UNWRAP.sub(r"\1", s).strip()
     if _ALL_REALS.match(plain.rstrip(".")):
         return "(-\\infty,\\infty)"  # "all real numbers", "\mathbb{R}"
+    but = _ALL_REALS_EXCEPT.match(plain.rstrip("."))
+    if but:  # "all real numbers except 2"
+        return f"(-\\infty,{but.group(1)})\\cup({but.group(1)},\\infty)"
     negated, excluded = _NOT_BUT.match(plain), _AND_NOT.search(plain)
     if negated:  # "not 5 but 7" answers 7
         s = negated.group(1)
@@ -252,7 +275,7 @@ def normalize_answer(s: str) -> str:
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\dbinom", "\\binom")
     s = _NATURAL_LOG.sub(r"\\ln", _LOG_E.sub(r"\\ln", s))  # \log and \log_e are natural; \log_b keeps its base
     s = _MATRIX_ENV.sub(r"\\\1{pmatrix}", s)
-    s = _VECTOR.sub(_vector_as_tuple, s)  # a column (or row) vector is the tuple of its entries
+    s = _TRANSPOSE.sub("", _VECTOR.sub(_vector_as_tuple, s))  # a column (or row) vector is the tuple of its entries
     s = _IFF.sub(" iff ", s)  # "if and only if" is one statement, not a list joined by "and"
     s = _LIST_CONJUNCTION.sub(", ", s)
     s = _PERCENT_WORD.sub("%", s)
@@ -305,7 +328,7 @@ def normalize_answer(s: str) -> str:
         return yes_no
     if re.fullmatch(r"[A-Za-z][A-Za-z ,.;'-]*", s) and len(s) > 1:
         value = number_from_words(s)  # "twelve", "twenty-one"
-        return str(value) if value is not None else s.lower().rstrip(".")
+        return str(value) if value is not None else _fraction_from_words(s) or s.lower().rstrip(".")
     s = _TUPLE_JOIN.sub(r"(\1),", s)  # "(1,2)(3,4)" and "(1,2); (3,4)" list two tuples
     if _THOUSANDS.match(s):  # "1,000" and "1 000" are thousands; "1, 000" is a list
         return s.replace(",", "").replace(" ", "")
