@@ -465,6 +465,8 @@ def _answer_tag(text: str) -> tuple[int, str | None]:
 
 
 def _answer_line(text: str) -> tuple[int, str | None]:
+    if not _has_marker_word(text, "answer"):
+        return -1, None
     matches = list(_ANSWER_LINE_RE.finditer(text))
     if not matches:
         return -1, None
@@ -485,7 +487,25 @@ def _after_marker(text: str, marker: re.Pattern) -> tuple[int, str | None]:
     return end, boxed or answer  # "**Final Answer:** \\[\\boxed{5}\\]" answers 5
 
 
+@lru_cache(maxsize=8)
+def _lower(text: str) -> str:
+    return text.lower()
+
+
+# A marker regex scans every position of a long completion; most completions hold none of its words, so a plain
+# substring test first saves that scan (the free answer form tries every marker on every completion).
+_MARKER_WORDS = ("answer", "réponse", "reponse", "respuesta", "antwort", "risposta", "resposta", "ответ", "答", "답")
+_HINTS = {"final": ("final", "最终答案")}
+
+
+def _has_marker_word(text: str, kind: str) -> bool:
+    low = _lower(text)
+    return any(word in low for word in _HINTS.get(kind, _MARKER_WORDS))
+
+
 def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
+    if not _has_marker_word(text, "final" if marker is _FINAL_ANSWER_RE else "answer"):
+        return -1, None
     matches = list(marker.finditer(text))
     if not matches:
         return -1, None
