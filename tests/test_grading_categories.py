@@ -459,6 +459,7 @@ ROOT_CAUSE_CASES += [
     ("rc01-gold-sentence-value-first", F, r"$6$, since $n = 6$ is the first that works", T + r"\boxed{6}", True, ""),
     ("rc01-gold-yes-sentence", F, "Yes, it is possible.", T + r"\boxed{\text{Yes}}", True, ""),
     ("rc01-gold-no-sentence", F, "No, it is not possible.", T + r"\boxed{\text{Yes}}", False, ""),
+    ("rc08-not-cut-after-math-box", F, "12", T + "Therefore the answer is $\\boxed{12}$.\n\nA common pitfall is to count 13 by including the empty set; that is not correct since the problem requires nonempty subsets.", True, ""),
     ("rc08-cut-in-math", F, "4", T + "First \\boxed{4} red balls. Then the blue ones: we have $20 - 4 = 16$ blue balls, and the probability that both draws are blue is $\\frac{16}{20} \\cdot \\frac{15}{19", False, "truncated"),
     ("rc03-think-number-after", F, "9", "<think>so \\boxed{8}</think>\n\n**9**", True, ""),
     ("rc02-free-final-answer-correction-after-box", F, "7", T + "So \\boxed{5}. Wait, I misread the question. The final answer is 7.", True, ""),

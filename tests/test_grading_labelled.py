@@ -15,7 +15,7 @@ from passk.grade.pairs import PairFields, grade_pairs
 
 CASES = Path(__file__).resolve().parents[2] / "shared" / "grading" / "cases.jsonl"
 
-AGREEMENT_FLOORS = {"unit_test_assertion": 0.91, "llm_judge_gpt4o": 0.575, "llm_prompt_example": 1.0}
+AGREEMENT_FLOORS = {"unit_test_assertion": 0.91, "llm_judge_gpt4o": 0.595, "llm_prompt_example": 1.0}
 # all marked in the file's `caveat`: an order-free list read as a set; a \( \) span over lines; a gold whose
 # "\text" a non-raw string turned into a tab, which we repair (the source labels the damaged string)
 PINNED_FALSE_POSITIVES = {"hendrycks-0009", "mv-0030", "mv-0185"}
@@ -57,7 +57,7 @@ def test_every_rejection_below_math_verify_is_named_or_pinned(report):
 # rounding of a decimal gold of 3+ significant digits, as documented: 22/7 for 3.14, sqrt(156) for 12.5).
 REDTEAM = Path(__file__).parent / "data" / "grading_redteam.jsonl"
 REDTEAM_FALSE_POSITIVES = {"kp1", "kp2", "kp3", "m07", "m22", "ib3", "ft7", "gp1", "gp2", "m12"}
-REDTEAM_FLOORS = {"boxed": 0.915, "free": 0.95, "answer_line": 0.86}
+REDTEAM_FLOORS = {"boxed": 0.93, "free": 0.95, "answer_line": 0.86}
 
 
 @pytest.mark.parametrize("form", sorted(REDTEAM_FLOORS))

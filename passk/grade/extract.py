@@ -352,7 +352,7 @@ CUT_TAIL_CHARS = 100
 
 def _cut_after(text: str, end: int) -> bool:
     """A long tail after the answer that stops mid-sentence ("... and then divide the"): the text was cut off."""
-    tail = text[end:].rstrip()
+    tail = re.sub(r"^\s*(?:\$\$?|\\\]|\\\))", "", text[end:].rstrip())  # the closing delimiter of the answer's math
     if len(tail) < CUT_TAIL_CHARS:
         return False
     open_math = tail.count("$") % 2 or tail.count("\\[") > tail.count("\\]") or tail.count("\\(") > tail.count("\\)")

@@ -11,10 +11,10 @@ Conventions (also in docs/grading.md):
 - \\log without a base is the natural logarithm (written \\ln); \\log_b keeps its base, so
   \\ln 2 and \\log_{10} 2 differ.
 - Word answers compare case-insensitively ("No" equals "no").
-- A percent "p%" equals both p and p/100.
+- A percent "p%" equals p/100, and p where the other side has no % and p >= 1 ("0.25%" is not 0.25).
 - Exact numbers (integers, fractions, finite decimals) compare exactly: 27.0 = 27, 0.50 = 1/2.
   An exact gold needs an exact answer (policy `strict`): 0.333 does not answer 1/3. A decimal gold of
-  3+ significant digits is the exact answer rounded, so 10/3 answers 3.33333333. Policy `lenient`
+  3+ significant digits is the exact answer rounded, so 10/3 answers 3.33. Policy `lenient`
   also accepts a decimal that is the exact gold correctly rounded (3+ significant digits).
 - A mixed number is an integer followed by a proper fraction: 2\\frac{1}{2} and 3128 1/2 mean 2.5 and 3128.5.
 - Choice answers: "\\text{(C)}", "(C)", "\\textbf{(C)} 12" and "C" all mean choice C.
