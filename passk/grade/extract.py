@@ -222,7 +222,9 @@ def _sentence_answer(gold: str) -> str | None:
         return _joined_spans(gold, spans)  # "$1$ and $2$"
     copula = _COPULA_RE.search(masked)
     start = copula.end() if copula else 0
-    condition = next((c for c in _CONDITION_RE.finditer(masked, start) if _has_value(gold[start:c.start()])), None)
+    value = _VALUE_RE.search(gold, start)  # a condition counts once a value came before it (linear in the gold)
+    condition = next((c for c in _CONDITION_RE.finditer(masked, value.end()) if c.start() >= value.end()), None) \
+        if value else None
     end = condition.start() if condition else len(gold)
     later = list(_COPULA_RE.finditer(masked, start, end))  # "the number of n for which n is prime is 4"
     if later and _has_value(gold[later[-1].end():end]):
@@ -238,8 +240,11 @@ def _sentence_answer(gold: str) -> str | None:
     return re.sub(r"^(?:the|a|an)\s+", "", region.strip(" \t\n,;:.。，"), flags=re.IGNORECASE) or None
 
 
+_VALUE_RE = re.compile(r"[\d$\\]|\b(?:yes|no|all|none)\b", re.IGNORECASE)
+
+
 def _has_value(text: str) -> bool:
-    return bool(re.search(r"[\d$\\]", text)) or bool(re.search(r"\b(?:yes|no|all|none)\b", text, re.IGNORECASE))
+    return bool(_VALUE_RE.search(text))
 
 
 def _joined_spans(gold: str, spans: list[re.Match]) -> str:
