@@ -8,7 +8,7 @@ from passk.cli import main
 
 def test_pairs_round_trip_keeps_order_and_extra_fields(tmp_path):
     pairs = write_jsonl(tmp_path / "pairs.jsonl", [
-        {"id": i, "gold": "4", "completion": rf"\boxed{{{v}}}"} for i, v in enumerate([4, 5, "2+2", "four"])])
+        {"id": i, "gold": "4", "completion": rf"\boxed{{{v}}}"} for i, v in enumerate([4, 5, "2+2", "five"])])
     out = tmp_path / "out.jsonl"
     assert main(["grade", "--pairs", str(pairs), "--out", str(out), "--quiet"]) == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]

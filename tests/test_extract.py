@@ -15,7 +15,7 @@ CASES = [
     ("work\n**Answer:** $x^2$", BOXED_CONFIG, "x^2", "answer_line"),
     ("Final Answer: The final answer is $10,455$. I hope it is correct.", BOXED_CONFIG, "10,455", "final_answer"),
     (r"so \boxed{255}. Final Answer: The final answer is $10455$.", BOXED_CONFIG, "255", "boxed"),  # form asked for
-    (r"so \boxed{255}. Final Answer: The final answer is $10455$.", PAIRS_CONFIG, "10455", "final_answer"),
+    (r"so \boxed{255}. Final Answer: The final answer is $10455$.", PAIRS_CONFIG, "255", "boxed"),  # and a conflict
     ("Final Answer: The volume of the box is 120.", BOXED_CONFIG, "120", "final_answer"),
     ("So, the answer is $3$.", BOXED_CONFIG, "3", "answer_is"),
     ("The answer is 1.5.", BOXED_CONFIG, "1.5", "answer_is"),

@@ -15,13 +15,13 @@ from passk.grade.pairs import PairFields, grade_pairs
 
 CASES = Path(__file__).resolve().parents[2] / "shared" / "grading" / "cases.jsonl"
 
-AGREEMENT_FLOORS = {"unit_test_assertion": 0.91, "llm_judge_gpt4o": 0.575, "llm_prompt_example": 1.0}
+AGREEMENT_FLOORS = {"unit_test_assertion": 0.91, "llm_judge_gpt4o": 0.595, "llm_prompt_example": 1.0}
 # all marked in the file's `caveat`: an order-free list read as a set; a \( \) span over lines; a gold whose
 # "\text" a non-raw string turned into a tab, which we repair (the source labels the damaged string)
 PINNED_FALSE_POSITIVES = {"hendrycks-0009", "mv-0030", "mv-0185"}
-# labelled right, Math-Verify accepts, passk rejects with no named reason: prose answers in \text (omniB), a gold
-# offering two forms joined by "OR", and degrees Celsius per hour
-PINNED_BELOW_MATH_VERIFY = {"omniB-0267", "omniB-0276", "omniB-0342", "omniB-0490"}
+# labelled right, Math-Verify accepts, passk rejects with no named reason: prose answers in \text (omniB) and
+# degrees Celsius per hour (a gold offering two forms joined by "OR", omniB-0276, is read since issue 19)
+PINNED_BELOW_MATH_VERIFY = {"omniB-0267", "omniB-0342", "omniB-0490"}
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +53,11 @@ def test_every_rejection_below_math_verify_is_named_or_pinned(report):
 
 # The team's red-team rows (tests/data/grading_redteam.jsonl): completions built to fool a grader, each with the
 # answer form its prompt asked for. Pinned: the false positives left (two boxed parts of which the model
-# rejected one; "0.2\\%" for 0.2 under the percent convention; an unmarked later value; an aside in free form).
+# rejected one; an unmarked later value; an aside in free form; and, since issue 19, an exact value within
+# rounding of a decimal gold of 3+ significant digits, as documented: 22/7 for 3.14, sqrt(156) for 12.5).
 REDTEAM = Path(__file__).parent / "data" / "grading_redteam.jsonl"
-REDTEAM_FALSE_POSITIVES = {"kp1", "kp2", "kp3", "m07", "m22", "pc1", "pc5", "m08", "ib3", "ft7"}
-REDTEAM_FLOORS = {"boxed": 0.915, "free": 0.95, "answer_line": 0.86}
+REDTEAM_FALSE_POSITIVES = {"kp1", "kp2", "kp3", "m07", "m22", "ib3", "ft7", "gp1", "gp2", "m12"}
+REDTEAM_FLOORS = {"boxed": 0.93, "free": 0.95, "answer_line": 0.86}
 
 
 @pytest.mark.parametrize("form", sorted(REDTEAM_FLOORS))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import os
+import re
 import signal
 import sqlite3
 from functools import lru_cache
@@ -28,7 +29,7 @@ from tqdm.auto import tqdm
 from passk.errors import ConfigError, InputError
 from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_top_level, symbolic_verdict
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, extract_answer, extract_gold
-from passk.grade.normalize import POLICIES, normalize_answer
+from passk.grade.normalize import FORMS_SEP, POLICIES, normalize_answer
 
 STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
 TRUNCATED_FINISH_REASONS = frozenset({"length"})
@@ -132,7 +133,7 @@ class Grader:
         keys: list[tuple[str, str] | None] = []
         for extraction, gold, reason in zip(extractions, golds, finish_reasons):
             if extraction.answer is None or extraction.retracted or extraction.conflict \
-                    or reason in TRUNCATED_FINISH_REASONS:
+                    or reason in TRUNCATED_FINISH_REASONS or (reason is None and extraction.cut):
                 keys.append(None)
             else:
                 keys.append(_key(extraction, gold))
@@ -142,6 +143,9 @@ class Grader:
             if reason in TRUNCATED_FINISH_REASONS:
                 verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
                                         detail=f"finish_reason={reason}"))
+            elif reason is None and extraction.cut:  # no finish reason given, and the text stops mid-sentence
+                verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
+                                        detail="truncated: the text stops mid-sentence long after the answer"))
             elif extraction.retracted:
                 verdicts.append(Verdict("no_answer", extraction.answer, extraction.rule,
                                         detail=f"retracted: {extraction.retracted!r} after the answer"))
@@ -235,21 +239,36 @@ class Grader:
         return self._pool
 
 
-def _key(extraction: Extraction, gold: str) -> tuple[str, str]:
+def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
     """The memo key; every verdict is a function of it alone."""
-    gold = _canonical_gold(gold)
+    gold = _canonical_gold(raw_gold)
     answer = extraction.answer
     parts = len(split_top_level(gold))
     if parts > 1 and len(extraction.boxes) >= parts > len(split_top_level(normalize_answer(answer))):
         answer = ", ".join(extraction.boxes[-parts:])  # "(a) \boxed{3} ... (b) \boxed{5}" answers "3, 5"
     elif parts == 1 and extraction.rule == "boxed" and len(extraction.finals) > 1:
         answer = ", ".join(extraction.finals)  # "if ordered \boxed{12}; if not \boxed{6}": alternatives
-    return normalize_answer(answer), gold
+    pred = normalize_answer(answer)
+    named, gold_name = _LEADING_NAME.match(answer), _gold_name(raw_gold)
+    if named and gold_name and named.group(1) != gold_name and "=" not in pred + gold:
+        return f"{named.group(1)}={pred}", f"{gold_name}={gold}"  # "y = 3" does not answer "x = 3"
+    return pred, gold
+
+
+_LEADING_NAME = re.compile(r"^\s*\$?\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*=(?!.*=)")
+
+
+@lru_cache(maxsize=1 << 14)
+def _gold_name(gold: str) -> str | None:
+    """The variable a gold names ("x" of "x = 3"), where it is one named value."""
+    answer = extract_gold(gold)
+    named = _LEADING_NAME.match(answer) if FORMS_SEP not in answer else None
+    return named.group(1) if named else None
 
 
 @lru_cache(maxsize=1 << 14)
 def _canonical_gold(gold: str) -> str:
-    return normalize_answer(extract_gold(gold))
+    return FORMS_SEP.join(dict.fromkeys(normalize_answer(form) for form in extract_gold(gold).split(FORMS_SEP)))
 
 
 def _wall_backstop(cpu_limit: float, pairs: int) -> float:

@@ -18,8 +18,8 @@ from fractions import Fraction
 from functools import cache
 from typing import NamedTuple
 
-from passk.grade.normalize import (DECIMAL_GOLD_DIGITS, choice_letter, has_finite_decimal, normalize_answer,
-                                   numbers_equal, parse_number)
+from passk.grade.normalize import (CLOCK_CANONICAL, DECIMAL_GOLD_DIGITS, FORMS_SEP, choice_letter, has_finite_decimal,
+                                   normalize_answer, numbers_equal, parse_number)
 
 MAX_ANSWER_CHARS = 1000
 MAX_BRACE_DEPTH = 30
@@ -53,6 +53,19 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
     """Decide from canonical strings and plain numbers alone; None means 'ask sympy'."""
     if pred == gold:
         return Judgement(True)
+    if FORMS_SEP in gold or FORMS_SEP in pred:  # one answer in several forms: any form answers
+        verdicts = [quick_verdict(p, g, policy) for p in pred.split(FORMS_SEP) for g in gold.split(FORMS_SEP)]
+        if any(v is not None and v.equal for v in verdicts):
+            return Judgement(True)
+        return Judgement(False) if all(v is not None for v in verdicts) else None
+    if CLOCK_CANONICAL.match(pred) and CLOCK_CANONICAL.match(gold):  # times of day: "21:00" is not "9:00"
+        return Judgement(False)
+    named, gold_named = _NAMED_VALUE.match(pred), _NAMED_VALUE.match(gold)
+    if named and gold_named and named.group(1) != gold_named.group(1):
+        return Judgement(False)  # "y=3" is not "x=3"
+    gold_items = split_top_level(gold)
+    if len(gold_items) > 1 and all(_same_value(item, gold_items[0]) for item in gold_items[1:]):
+        gold = gold_items[0]  # a gold "\frac{3}{4} or 0.75" offers one value in two forms
     approximation = _APPROXIMATION.fullmatch(pred)
     if approximation and not _UNCERTAIN.search(gold):  # "\\frac{1}{3} \\approx 0.333": the exact side answers
         exact, decimal = approximation.groups()
@@ -67,6 +80,8 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
     gold_prefixed, pred_prefixed = _CHOICE_WITH_VALUE.match(gold), _CHOICE_WITH_VALUE.match(pred)
     if pred_prefixed and not gold_prefixed and not choice_letter(gold):
         pred = pred[pred_prefixed.end():]  # "(C)12" answers 12 where the gold is the value, not the letter
+    if gold_prefixed and not choice_letter(pred):
+        gold = gold[gold_prefixed.end():]  # a gold "(C)12" is answered by its value 12 as by its letter
     if pred.startswith("\\{") and gold.startswith("(") and len(split_top_level(gold)) == 1 and ")(" not in gold:
         return Judgement(False)  # a set is neither an ordered pair nor an interval
     gold_items, pred_items = split_top_level(gold), list(dict.fromkeys(split_top_level(pred)))
@@ -103,7 +118,16 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
 _UNCERTAIN = re.compile(r"\\approx|\\sim(?![a-z])|≈|\?|\b(?:approx(?:imately)?|about|around|roughly|probably|maybe|"
                         r"perhaps|possibly|likely|guess|i think|i believe|not sure|unsure)\b", re.IGNORECASE)
 _APPROXIMATION = re.compile(r"([^≈]+?)\s*(?:\\approx|≈)\s*(-?\d+\.\d+)")
+_NAMED_VALUE = re.compile(r"^([a-zA-Z](?:_\{?\w+\}?)?)=(?!.*=)")
 _CHOICE_WITH_VALUE = re.compile(r"^\([A-E]\)(?=.)")
+
+
+def _same_value(a: str, b: str) -> bool:
+    """Two parts of a gold that are one value (in plain arithmetic): '\\frac{3}{4}' and '0.75'."""
+    if a == b:
+        return True
+    x, y = arithmetic_value(a), arithmetic_value(b)
+    return x is not None and x == y
 
 
 def _is_scalar(gold: str) -> bool:
@@ -157,11 +181,14 @@ def _quick_chain(pred: str) -> tuple[bool, str] | None:
     sides = equation_sides(pred)
     if not sides[-1]:
         return False, "an equation with no right-hand side"
+    from_name = _NAME.match(sides[0]) is not None  # "S = <work> = 13": only the plain arithmetic of the work is checked
     values = []
     for side in sides:
         if _NAME.match(side):
             continue
         value = arithmetic_value(side)
+        if value is None and from_name and side is not sides[-1]:
+            continue  # symbolic work between the name and the value
         if value is None:
             return None
         values.append(value)
@@ -288,6 +315,16 @@ def symbolic_verdict(pred: str, gold: str, policy: str = "strict") -> tuple[Judg
         if all(symbolic_verdict(item, gold, policy)[0].equal for item in items):
             return Judgement(True), "math_verify"
         return Judgement(False, f"hedge: {len(items)} alternatives for one answer"), "math_verify"
+    if FORMS_SEP in gold or FORMS_SEP in pred:  # one answer in several forms: any form answers
+        for p in pred.split(FORMS_SEP):
+            for g in gold.split(FORMS_SEP):
+                judgement, method = symbolic_verdict(p, g, policy)
+                if judgement.equal:
+                    return judgement, method
+        return Judgement(False), "math_verify"
+    gold_items = split_top_level(gold)
+    if len(gold_items) > 1 and len(items) == 1 and all(_verified(item, gold_items[0]) for item in gold_items[1:]):
+        gold = gold_items[0]  # "\\frac{\\pi}{4} or 45^\\circ": one value in two forms
     gold_parsed = _parse(gold)
     chain = len(items) == 1 and has_top_level_equals(pred) and not has_top_level_equals(gold)
     pred_parsed = [] if chain else _parse(pred)  # a chain is read side by side below
@@ -309,6 +346,13 @@ def symbolic_verdict(pred: str, gold: str, policy: str = "strict") -> tuple[Judg
     if verdict is not None:
         return Judgement(verdict), "sympy"
     return Judgement(False), "unparsed"
+
+
+def _verified(a: str, b: str) -> bool:
+    from math_verify import verify
+
+    parsed_a, parsed_b = _parse(a), _parse(b)
+    return bool(parsed_a and parsed_b and verify(parsed_a, parsed_b, timeout_seconds=None))
 
 
 def _parse(answer: str) -> list:
@@ -354,14 +398,17 @@ def _complex_equal(pred_parsed: list, gold_parsed: list, gold: str) -> bool:
     import sympy
 
     gold_expr, pred_expr = gold_parsed[0], pred_parsed[0]
-    if not (_IMAGINARY_UNIT.search(gold) and "i" in {getattr(x, "name", "") for x in getattr(pred_expr, "free_symbols", ())}) \
-            or not all(isinstance(e, sympy.Expr) for e in (gold_expr, pred_expr)):
+    if not _IMAGINARY_UNIT.search(gold) or not all(isinstance(e, sympy.Expr) for e in (gold_expr, pred_expr)):
         return False
 
-    def unit(expr):
-        return expr.subs({s: sympy.I for s in expr.free_symbols if s.name == "i"})
+    def unit(expr):  # also in polar form: 2e^{i\pi/3}, \sqrt{2}(\cos\frac{\pi}{4} + i\sin\frac{\pi}{4}); \sqrt{-4} is 2i
+        return expr.subs({s: sympy.I for s in expr.free_symbols if s.name == "i"}).subs(
+            {s: sympy.E for s in expr.free_symbols if s.name == "e"})
 
-    return sympy.simplify(sympy.expand(unit(gold_expr) - unit(pred_expr))) == 0
+    difference = unit(gold_expr) - unit(pred_expr)
+    if difference.is_number:
+        return abs(complex(difference.evalf(30))) < 1e-12
+    return sympy.simplify(sympy.expand(difference)) == 0
 
 
 def _chain_holds(pred: str) -> bool:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from passk.errors import ConfigError
-from passk.grade.normalize import normalize_answer
+from passk.grade.normalize import FORMS_SEP, normalize_answer
 
 RULES = ("boxed", "answer_tag", "answer_line", "final_answer", "answer_is", "last_math", "bare", "last_number")
 BARE_MAX_CHARS = 120
@@ -78,22 +78,26 @@ class Extraction:
     conflict: str = ""  # a later explicit answer that differs from this one
     note: str = ""  # why there is no answer, where there is a reason beyond "none was found"
     turn_cut: bool = False  # text after the model's own turn (an invented next turn) was ignored
+    cut: bool = False  # the text stops mid-sentence long after the answer: a completion cut off, if no reason says
 
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
 _BOX_SEPARATOR_RE = re.compile(
     r"(?:\s|[,;$.]|\\[\[\]()]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b)*")
-_MARKERS = r"(?:answer|r[ée]ponse|respuesta|antwort|risposta|resposta|ответ|答案|最终答案)"
+_MARKERS = r"(?:answer|r[ée]ponse|respuesta|antwort|risposta|resposta|ответ|答案|最终答案|答え|답|정답)"
 _ANSWER_LINE_RE = re.compile(rf"^[\s*#]*{_MARKERS}[\s*]*[:：][\s*]*(.+?)\s*$",
                              re.IGNORECASE | re.MULTILINE)
-_IS = r"[*\s]*(?:(?:is|est|es|ist|是)[*\s]*[:：]?|[:：=])[*\s]*"
+_IS = r"[*\s]*(?:(?:ist|est|es|is|è|é|是|为|為|は)(?![a-z])[*\s]*[:：]?|[:：=])[*\s]*"
 _FINAL_ANSWER_RE = re.compile(rf"final answer{_IS}|final answer of\s+|(?:la r[ée]ponse|la respuesta|die antwort) final\w*{_IS}"
                               r"|最终答案[是:：]\s*", re.IGNORECASE)
-_ANSWER_IS_RE = re.compile(rf"(?:the answer|la r[ée]ponse|la respuesta|die antwort|答案){_IS}", re.IGNORECASE)
+_ANSWER_IS_RE = re.compile(rf"(?:the answer|la r[ée]ponse|la respuesta|die antwort|la risposta|a resposta|答案|答え){_IS}",
+                           re.IGNORECASE)
 _MATH_SPAN_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$((?:[^$\\]|\\.)+?)\$",
                            re.DOTALL)  # an escaped \$ inside math is a dollar sign, not a delimiter
 _ANSWER_TAG_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
-_NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+")
+_NUMBER_RE = re.compile(r"\b\d{1,2}(?::\d{2}){0,2}\s*(?:[aApP]\.\s?[mM]\.?|[aApP][mM]\b)"  # a time: "4:15 PM", "9 p.m."
+                        r"|-?\d+(?:\.\d+)?(?:\s*:\s*\d+(?:\.\d+)?)+"  # a ratio, "3:2"
+                        r"|-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+")
 _PROSE_RE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}")
 _MATH_CHARS = re.compile(r"[\d\\=+*/^_<>{}|√π∞≤≥±-]")
 _FUNCTION_WORDS = frozenset(
@@ -103,13 +107,34 @@ _FUNCTION_WORDS = frozenset(
 # Taking an answer back: a first-person admission of error after it, with no new answer following.
 # Remarks about a pitfall ("it is incorrect to add the cases", "this is wrong since ...") are not.
 _RETRACTION_RE = re.compile(
-    r"\b(?:I|we)(?:\s+have|'ve)?\s+made\s+(?:an?\s+)?(?:\w+\s+)?(?:error|mistake)s?\b(?![^.\n]*\b(?:corrected|fixed)\b)|\b(?:I|we)\s+(?:was|were)\s+wrong\b"
+    r"\b(?:I|we)(?:\s+have|'ve)?\s+made\s+(?:an?\s+)?(?!no\b|any\b)(?:\w+\s+)?(?:error|mistake)s?\b(?![^.\n]*\b(?:corrected|fixed)\b)|\b(?:I|we)\s+(?:was|were)\s+wrong\b"
     r"|\bmy (?:mistake|bad)\b|\boops\b|\bno,?\s+wait\b|\bcorrection\s*:|\bcan(?:'t|not) be (?:right|correct)\b"
     r"|(?:\b(?:wait|hmm+|oh|but|actually|no|however|upon re-?examination)[,.!]?\s+|(?:(?<=\n)|(?<=[.!?] )|^)[ \t]*)(?:this|that|it)(?:'s|\s+is|\s+was)\s+"
     r"(?:wrong|incorrect|not (?:right|correct)|a mistake)\b(?![ \t]+(?:to|since|because|if|when|for|as)\b)"
+    r"|\bI take (?:that|it) back\b|\bscratch that\b|\bI (?:miscounted|miscalculated|misread)\b"
+    r"|\b(?:this|that|it) (?:doesn't|does not|can't|cannot) (?:look|seem|be) (?:right|correct)\b"
+    r"|\b(?:this|that|it) (?:looks|seems) (?:wrong|off|incorrect)\b"
     r"|\b(?:this|that|my|the)(?: \w+)? (?:previous |earlier |above )?(?:answer|result|calculation|solution|reasoning)"
-    r"(?: above)?\s+(?:is|was|must be)\s+(?:wrong|incorrect|not correct)\b|\bI (?:messed|screwed) up\b",
+    r"(?: above)?\s+(?:is|was|must be)\s+(?:wrong|incorrect|not correct)\b|\bI (?:messed|screwed) up\b"
+    # a correction: "Actually, it should be 6", "Wait, the total is actually 7"
+    r"|\b(?:actually|wait|hmm+|oops|sorry|no)\b[^.\n]{0,40}?\b(?:should (?:be|have been)|is actually|must be|"
+    r"should read)\s+(?=\$|\\\(|\\boxed|-?\d|[A-E]\b)",
     re.IGNORECASE)
+# a revision between two boxes: the earlier box is withdrawn, not offered beside the later one
+_REVISION_RE = re.compile(r"\b(?:wait|hold on|hang on|actually|on second thought|let me (?:re\w+|double[- ]check|check"
+                          r"|try|redo|verify)|recount\w*|recheck\w*|re-?examin\w*|re-?calculat\w*|re-?evaluat\w*|mistake"
+                          r"|error|oops|correction|I missed|scratch that|not right|not correct|wrong|incorrect"
+                          r"|however|instead)\b", re.IGNORECASE)
+# words that offer a box beside another as an alternative ("Case 1: ... Case 2: ...", "if even ...; if odd ...")
+_ALTERNATIVE_CUE_RE = re.compile(r"\b(?:or|either|otherwise|alternatively|else|whereas|if|case|cases)\b", re.IGNORECASE)
+# "I don't think I made a mistake": a negation governing the admission, at most two words before it
+_NEGATED_RE = re.compile(r"\b(?:not|never|don't|didn't|doesn't|do not|did not|does not)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+# words that make an earlier box a step on the way to a later one, or the same answer restated
+_STEP_RE = re.compile(r"\b(?:so|then|thus|hence|therefore|gives?|giving|total|finally|now|next|substitut\w*|plug\w*|"
+                      r"that is|i\.e|equivalently|in (?:interval|set|decimal|simplest) (?:notation|form)|simplif\w*|"
+                      r"which is|written as|rewrit\w*)\b", re.IGNORECASE)
+_QED = frozenset({"\\square", "\\blacksquare", "\\Box", "\\qed", "\\qquad\\square", "∎", "\\blacktriangleleft"})
+_CJK_RE = re.compile(r"[\u3400-\u9fff\u3040-\u30ff\uac00-\ud7af]")
 _THINK_START, _THINK_END = "<think>", "</think>"
 RETRACTION_WINDOW = 1000  # characters after the answer where taking it back counts
 FINAL_PARAGRAPH_CHARS = 300  # boxes this close to the last one are its alternatives ("Case 1: ... Case 2: ...")
@@ -120,7 +145,8 @@ _END_OF_TURN_RE = re.compile(r"<\|(?:im_end|endoftext|eot_id|end_of_text|end)\|>
 _INVENTED_TURN_RE = re.compile(r"\n[ \t]*(?:#+[ \t]*)?(?:Human|User|Question|Problem|Instruction|Q)[ \t]*[:：]")
 _ANSWER_SIGN_RE = re.compile(r"\\boxed|\\fbox|answer|</think>", re.IGNORECASE)
 _ALTERNATIVE_RE = re.compile(r"\b(?:(?:is|are) also (?:plausible|possible|correct|valid)|alternatively|or possibly"
-                             r"|or perhaps|(?:might|could|may) also be|would be \S+ instead)\b", re.IGNORECASE)
+                             r"|or perhaps|or maybe|or else|(?:might|could|may) also be|would be \S+ instead)\b",
+                             re.IGNORECASE)
 _CAUSAL_RE = re.compile(r"\b(?:since|because|as|so|which|where|thus|hence|therefore|that is|i\.e)\b", re.IGNORECASE)
 # A box or a math span is an answer the model marked; a prose marker may be followed by prose.
 _PROSE_MARKER_RULES = frozenset({"answer_tag", "answer_line", "final_answer", "answer_is"})
@@ -137,8 +163,9 @@ def _extract_turn(text: str, config: ExtractConfig) -> Extraction:
         after = text.rsplit(_THINK_END, 1)[1]
         if config.compete == 1:  # a prompt's answer comes after the thinking
             return _extract(after, config)
-        found = _extract(after, ExtractConfig(config.rules[:config.compete], config.compete))
-        if found.answer is not None:  # no prompt: an explicit answer after the thinking, else anywhere
+        rules = tuple(r for r in config.rules if r != "bare")  # "done" after the thinking is no answer
+        found = _extract(after, ExtractConfig(rules, config.compete))
+        if found.answer is not None:  # no prompt: any answer after the thinking, even in prose; else anywhere
             return found
     elif _THINK_START in text:
         return Extraction(None, "none", note="unclosed <think>: the reasoning never ended")
@@ -157,23 +184,93 @@ def model_turn(text: str) -> str:
 
 
 def extract_gold(gold: str) -> str:
-    """A reference answer as one answer: its boxes if it is a worked solution, its last math
-    span if it is a sentence around one, else itself."""
+    """A reference answer as one answer: its boxes if it is a worked solution; in a sentence, what follows "is"
+    (or "=", "equals", "est", "是") up to a condition ("attained when", "if", "for", "except"); else itself.
+    A gold offering one answer in two forms ("1/2 (or equivalently 0.5)", "A OR B", "2^{10} = 1024") is
+    returned as its forms joined by FORMS_SEP: any of them answers."""
     _, _, boxed = _boxed(gold)
     if boxed:
         return boxed
+    if _IFF_RE.search(gold):  # "n is odd if and only if n^2 is odd": a statement, compared whole
+        return _MATH_DELIMS_RE.sub("", gold).strip().rstrip(".")
+    answer = _sentence_answer(gold) or gold
+    return FORMS_SEP.join(_gold_forms(answer))
+
+
+_IFF_RE = re.compile(r"\bif and only if\b|\\(?:iff|Leftrightarrow)(?![a-zA-Z])")
+_MATH_DELIMS_RE = re.compile(r"(?<!\\)\$+|\\[\[\]()]")
+# what joins a sentence's subject to its answer; and what starts a condition on it ("attained when a = 2")
+_COPULA_RE = re.compile(r"\b(?:is|are|equals|equal to|was|were|est|sont|es|son|ist|sind|vale)\b|[是为為]", re.IGNORECASE)
+_CONDITION_RE = re.compile(r"\b(?:attained|achieved|obtained|reached|occurring|occurs|when|whenever|if|where|at|for|"
+                           r"with|provided|except|excluding|unless|atteinte?s?|lorsque|quand|si|pour|cuando|wenn|"
+                           r"für|bei)\b|当|时", re.IGNORECASE)
+_GOLD_FORMS_RE = re.compile(r"\s*\(\s*(?:or\s+)?(?:equivalently|i\.e\.?|that is|=|≈|\\approx)\s*,?\s*(.+?)\s*\)\s*\.?$"
+                            r"|(?<![=,+\-*/(])\s+\(\s*([^(),a-zA-Z]*\d[^(),a-zA-Z]*)\)\s*\.?$"  # "\\frac{1}{2} (0.5)"
+                            r"|\s*(?:\\approx|≈)\s*"  # "\\sqrt{7} \\approx 2.646"
+                            r"|\s*,?\s*(?:\\text\{\s*)?(?:\b(?:or equivalently|equivalently|that is)\b|\bi\.e\.?)(?:\s*\})?,?\s*"
+                            r"|\s*(?:\\text\{\s*OR\s*\}|\bOR\b)\s*")
+
+
+def _sentence_answer(gold: str) -> str | None:
+    """'The maximum value is $8$, attained when $a = 2$.' -> '8'; None where the gold is no sentence."""
     spans = list(_MATH_SPAN_RE.finditer(gold))
-    if spans:
-        outside = _MATH_SPAN_RE.sub(" ", gold)
-        if _BOX_SEPARATOR_RE.fullmatch(outside) or _PROSE_RE.search(outside):
-            # "$1$ and $2$"; "The only solution is \((p, q) = (3, 2)\)."; "... are \(n = 3\) and \(n = 4\)."
-            last = [spans[-1]]
-            for span in reversed(spans[:-1]):
-                if not _BOX_SEPARATOR_RE.fullmatch(gold[span.end(): last[0].start()]):
-                    break
-                last.insert(0, span)
-            return ", ".join(s for s in (_span_text(m) for m in last) if s)
-    return gold
+    masked = _MATH_SPAN_RE.sub(lambda m: "\x00" * len(m.group(0)), gold)  # prose only, at the same positions
+    outside = masked.replace("\x00", " ")
+    if not (_PROSE_RE.search(outside) or re.search(r"[\u3400-\u9fff]", outside)) or (not spans and "\\" in gold):
+        return None  # not a sentence; or LaTeX with its own words ("\\text{all odd } r"), an answer as it stands
+    if spans and _BOX_SEPARATOR_RE.fullmatch(outside):
+        return _joined_spans(gold, spans)  # "$1$ and $2$"
+    copula = _COPULA_RE.search(masked)
+    start = copula.end() if copula else 0
+    value = _VALUE_RE.search(gold, start)  # a condition counts once a value came before it (linear in the gold)
+    condition = next((c for c in _CONDITION_RE.finditer(masked, value.end()) if c.start() >= value.end()), None) \
+        if value else None
+    end = condition.start() if condition else len(gold)
+    later = list(_COPULA_RE.finditer(masked, start, end))  # "the number of n for which n is prime is 4"
+    if later and _has_value(gold[later[-1].end():end]):
+        start = later[-1].end()
+    if not _has_value(gold[start:end]) and copula:
+        start, end = 0, copula.start()  # "$x = 5$ is the only solution"
+    region = gold[start:end]
+    if not _has_value(region):
+        return None
+    inside = [m for m in spans if m.start() >= start and m.end() <= end]
+    if inside:
+        return _joined_spans(gold, inside)
+    return re.sub(r"^(?:the|a|an)\s+", "", region.strip(" \t\n,;:.。，"), flags=re.IGNORECASE) or None
+
+
+_VALUE_RE = re.compile(r"[\d$\\]|\b(?:yes|no|all|none)\b", re.IGNORECASE)
+
+
+def _has_value(text: str) -> bool:
+    return bool(_VALUE_RE.search(text))
+
+
+def _joined_spans(gold: str, spans: list[re.Match]) -> str:
+    """The last spans joined by "and"/"or"/commas ("are \\(n = 3\\) and \\(n = 4\\)")."""
+    last = [spans[-1]]
+    for span in reversed(spans[:-1]):
+        if not _BOX_SEPARATOR_RE.fullmatch(gold[span.end(): last[0].start()]):
+            break
+        last.insert(0, span)
+    return ", ".join(s for s in (_span_text(m) for m in last) if s)
+
+
+def _gold_forms(answer: str) -> list[str]:
+    """'\\frac{1}{2} (or equivalently 0.5)', 'A OR B', '2^{5}, i.e. 32', '2^{10} = 1024': the forms of one answer."""
+    from passk.grade.equivalence import equation_sides
+
+    parts = [p for p in _GOLD_FORMS_RE.split(answer) if p and p.strip()]
+    if len(parts) > 1:
+        return [p.strip() for p in parts]
+    sides = equation_sides(answer)
+    if len(sides) > 1 and all(sides) and "<" not in answer and ">" not in answer:
+        named = sides[1:] if re.fullmatch(r"[A-Za-z](?:_\{?\w+\}?)?", sides[0]) else sides
+        constant = [side for side in named if not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", side))]
+        if len(named) > 1 and len(constant) == len(named):  # "2^{10} = 1024", "S = 3 + 4 = 7": each side answers
+            return named
+    return [answer]
 
 
 def _span_text(match: re.Match) -> str:
@@ -188,6 +285,12 @@ def _extract(text: str, config: ExtractConfig) -> Extraction:
              for end, answer in [_find(rule, text)] if answer]
     if found:
         end, rule, answer = max(found)
+        box = next((f for f in found if f[1] == "boxed"), None)
+        if box and rule != "boxed" and normalize_answer(box[2]) != normalize_answer(answer) \
+                and not (_REVISION_RE.search(text, box[0], end) or _STEP_RE.search(text, box[0], end)
+                         or retraction_in(text, box[0], end)):  # a box revised, or a step on the way, is no rival
+            # no prompt: a later different final is a second answer, not a silent replacement of the box
+            return _extraction(text, box[0], "boxed", box[2], answer)
         return _extraction(text, end, rule, answer, _later_conflict(text, end, answer, config))
     for rule in config.rules[config.compete:]:
         end, answer = _find(rule, text)
@@ -199,22 +302,34 @@ def _extract(text: str, config: ExtractConfig) -> Extraction:
 def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> str:
     """Where the prompt asked for one form, an explicit answer stated after it that differs makes two finals;
     so does an alternative offered after it ("(though D is also plausible)")."""
-    if config.compete != 1:
-        return ""
     alternative = _ALTERNATIVE_RE.search(text, end, end + RETRACTION_WINDOW)
     if alternative:
         return alternative.group(0)
     tail = text[end:]  # only what comes after the answer can contradict it
     for rule in _EXPLICIT_RULES + ("answer_is",):
-        _, later = _find(rule, tail)
-        if later and normalize_answer(later) != normalize_answer(answer):
+        at, later = _find(rule, tail)
+        if later and normalize_answer(later) != normalize_answer(answer) and not (rule == "answer_is" and _aside(tail, at)):
             return later
     return ""
 
 
+def _aside(text: str, end: int) -> bool:
+    """'(For a $3 \\times 3$ board the answer is $5$.)': a remark in parentheses, or about another case."""
+    markers = list(_ANSWER_IS_RE.finditer(text, 0, end))
+    if not markers:
+        return False
+    at = markers[-1].start()
+    before = text[max(text.rfind(". ", 0, at), text.rfind("\n", 0, at)) + 1: at]
+    return before.count("(") > before.count(")") or bool(_CONDITION_WORDS_RE.search(before))
+
+
+_CONDITION_WORDS_RE = re.compile(r"\b(?:for|if|when|in the case|had|were)\b", re.IGNORECASE)
+
+
 def _find(rule: str, text: str) -> tuple[int, str | None]:
     end, answer = _FINDERS[rule](text)
-    if answer and rule in _PROSE_MARKER_RULES and _words_without_math(answer):
+    if answer and rule in _PROSE_MARKER_RULES and _words_without_math(answer) \
+            and not re.match(r"(?:yes|no)\b", answer, re.IGNORECASE):  # "yes: every such graph has a cycle"
         return -1, None
     if answer and _BOX_RE.search(answer) and _boxed(answer)[2] is None:
         # a box the model opened and never closed ("$\boxed{2^{3x} = 2^{3x}$, which..."), or left empty ("within
@@ -224,9 +339,34 @@ def _find(rule: str, text: str) -> tuple[int, str | None]:
 
 
 def _extraction(text: str, end: int, rule: str, answer: str, conflict: str = "") -> Extraction:
-    retraction = _RETRACTION_RE.search(text[end: end + RETRACTION_WINDOW])
-    return Extraction(answer, rule, _all_boxes(text), _final_boxes(text), retraction.group(0) if retraction else "",
-                      conflict)
+    retraction = retraction_in(text, end, end + RETRACTION_WINDOW)
+    return Extraction(answer, rule, _all_boxes(text), _final_boxes(text), retraction, conflict, cut=_cut_after(text, end))
+
+
+def retraction_in(text: str, start: int, end: int) -> str:
+    """The first admission of error in text[start:end] that is not negated ("I made no error", "I don't think
+    I made a mistake"), or ''."""
+    for match in _RETRACTION_RE.finditer(text, start, min(end, len(text))):
+        if not _NEGATED_RE.search(text, max(start, match.start() - 40), match.start()):
+            return match.group(0)
+    return ""
+
+
+CUT_TAIL_CHARS = 100
+
+
+def _cut_after(text: str, end: int) -> bool:
+    """A long tail after the answer that stops mid-sentence ("... and then divide the"): the text was cut off."""
+    tail = re.sub(r"^\s*(?:\$\$?|\\\]|\\\))", "", text[end:].rstrip())  # the closing delimiter of the answer's math
+    if len(tail) < CUT_TAIL_CHARS:
+        return False
+    open_math = tail.count("$") % 2 or tail.count("\\[") > tail.count("\\]") or tail.count("\\(") > tail.count("\\)")
+    return bool(open_math or _CUT_END_RE.search(tail))
+
+
+# a text that ends on one of these has stopped mid-sentence: "... and then divide the", "... = 3 +"
+_CUT_END_RE = re.compile(r"(?:[,(+\-=*/^{]|\b(?:the|a|an|of|to|and|or|is|are|be|we|by|in|on|at|for|with|from|that|"
+                         r"which|then|so|as|this|its|their|our|into|than|if|when|where|but)\b)$", re.IGNORECASE)
 
 
 def _words_without_math(answer: str) -> bool:
@@ -279,7 +419,11 @@ def _boxed(text: str) -> tuple[int, int, str | None]:
 
 
 def _all_boxes(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(content for _, _, content in _box_spans(text)))
+    """Every box the completion still stands by: one followed by a revision before the next box is withdrawn."""
+    boxes = _box_spans(text)
+    live = [content for (_, end, content), following in zip(boxes, boxes[1:] + ((len(text), 0, ""),))
+            if following[1] == 0 or not (_REVISION_RE.search(text, end, following[0]) or retraction_in(text, end, following[0]))]
+    return tuple(dict.fromkeys(live))
 
 
 def _final_boxes(text: str) -> tuple[str, ...]:
@@ -289,8 +433,11 @@ def _final_boxes(text: str) -> tuple[str, ...]:
         return ()
     group = [boxes[-1]]
     for box in reversed(boxes[:-1]):
-        if group[-1][0] - box[1] > FINAL_PARAGRAPH_CHARS or _RETRACTION_RE.search(text, box[1], group[0][0]):
-            break  # far away, or taken back before the later box: not an alternative
+        gap = text[box[1]: group[0][0]]
+        if group[0][0] - box[1] > FINAL_PARAGRAPH_CHARS or _REVISION_RE.search(gap) or retraction_in(text, box[1], group[0][0]):
+            break  # far away, or revised before the later box: not an alternative
+        if _STEP_RE.search(gap) and not _ALTERNATIVE_CUE_RE.search(text, max(0, box[0] - 80), group[0][0]):
+            break  # "$a = \boxed{4}$ ..., so $a + b = \boxed{10}$": a step on the way (unless "or", "if", "case")
         group.insert(0, box)
     return tuple(dict.fromkeys(content for _, _, content in group))
 
@@ -323,6 +470,8 @@ def _answer_tag(text: str) -> tuple[int, str | None]:
 
 
 def _answer_line(text: str) -> tuple[int, str | None]:
+    if not _has_marker_word(text, "answer"):
+        return -1, None
     matches = list(_ANSWER_LINE_RE.finditer(text))
     if not matches:
         return -1, None
@@ -343,7 +492,25 @@ def _after_marker(text: str, marker: re.Pattern) -> tuple[int, str | None]:
     return end, boxed or answer  # "**Final Answer:** \\[\\boxed{5}\\]" answers 5
 
 
+@lru_cache(maxsize=8)
+def _lower(text: str) -> str:
+    return text.lower()
+
+
+# A marker regex scans every position of a long completion; most completions hold none of its words, so a plain
+# substring test first saves that scan (the free answer form tries every marker on every completion).
+_MARKER_WORDS = ("answer", "réponse", "reponse", "respuesta", "antwort", "risposta", "resposta", "ответ", "答", "답")
+_HINTS = {"final": ("final", "最终答案")}
+
+
+def _has_marker_word(text: str, kind: str) -> bool:
+    low = _lower(text)
+    return any(word in low for word in _HINTS.get(kind, _MARKER_WORDS))
+
+
 def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
+    if not _has_marker_word(text, "final" if marker is _FINAL_ANSWER_RE else "answer"):
+        return -1, None
     matches = list(marker.finditer(text))
     if not matches:
         return -1, None
@@ -368,13 +535,14 @@ def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
 
 
 def _last_math(text: str) -> tuple[int, str | None]:
-    matches = [m for m in _MATH_SPAN_RE.finditer(text) if _span_text(m)]
+    matches = [m for m in _MATH_SPAN_RE.finditer(text) if _span_text(m) and _span_text(m) not in _QED]  # not an end-of-proof
     return (matches[-1].end(), _span_text(matches[-1])) if matches else (-1, None)
 
 
 def _bare(text: str) -> tuple[int, str | None]:
     text = text.strip()
-    if "\n" in text or len(text) > BARE_MAX_CHARS or _PROSE_RE.search(re.sub(r"\\[a-z]+\{[^{}]*\}", "", text)):
+    if "\n" in text or len(text) > BARE_MAX_CHARS or _PROSE_RE.search(re.sub(r"\\[a-z]+\{[^{}]*\}", "", text)) \
+            or _CJK_RE.search(text):  # a sentence in Chinese or Japanese is prose too
         return -1, None
     return len(text), _strip_math_delims(text) or None
 

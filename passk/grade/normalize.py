@@ -11,10 +11,10 @@ Conventions (also in docs/grading.md):
 - \\log without a base is the natural logarithm (written \\ln); \\log_b keeps its base, so
   \\ln 2 and \\log_{10} 2 differ.
 - Word answers compare case-insensitively ("No" equals "no").
-- A percent "p%" equals both p and p/100.
+- A percent "p%" equals p/100, and p where the other side has no % and p >= 1 ("0.25%" is not 0.25).
 - Exact numbers (integers, fractions, finite decimals) compare exactly: 27.0 = 27, 0.50 = 1/2.
   An exact gold needs an exact answer (policy `strict`): 0.333 does not answer 1/3. A decimal gold of
-  3+ significant digits is the exact answer rounded, so 10/3 answers 3.33333333. Policy `lenient`
+  3+ significant digits is the exact answer rounded, so 10/3 answers 3.33. Policy `lenient`
   also accepts a decimal that is the exact gold correctly rounded (3+ significant digits).
 - A mixed number is an integer followed by a proper fraction: 2\\frac{1}{2} and 3128 1/2 mean 2.5 and 3128.5.
 - Choice answers: "\\text{(C)}", "(C)", "\\textbf{(C)} 12" and "C" all mean choice C.
@@ -86,11 +86,150 @@ _LIST_CONJUNCTION = re.compile(r"\s*(?:,\s*)?\\text\{\s*(?:and|or)\s*\}\s*|\s*,?
                                r"|(?<=[\w})])\s*,?\s+(?:and|or)\s+(?=[-\w\\(])")
 _MATRIX_ENV = re.compile(r"\\(begin|end)\{[bBvV]?matrix\}")
 _TUPLE_JOIN = re.compile(r"\(([^()]*,[^()]*)\)\s*(?:[;；]\s*)?(?=\([^()]*,[^()]*\))")  # "(1,2)(3,4)"; not "(x-1)(x+2)"
-_CHOICE = re.compile(r"^\(?([A-E])\)?$")
+_CHOICE = re.compile(r"^(?:\(([A-E])\)|([A-E])[).:]?|(?i:option|choice)\s*\(?([A-E])\)?)$")  # (C), C), Option C
 # "\textbf{(C)} 12" is choice C; "(C) or (D)" is not one choice
-_CHOICE_PREFIX = re.compile(r"^(?:\\textbf\{|\\text\{|\\mathrm\{)?\(([A-E])\)\}?(?!.*(?:\([A-Ea-e]\)|\b[A-E]\b))")
+_CHOICE_PREFIX = re.compile(r"^(?:(?:\\textbf\{|\\text\{|\\mathrm\{)?\(([A-E])\)\}?|([A-E])[):](?=\s*[^\s)])|([A-E])\.\s)"
+                            r"(?!.*(?:\([A-Ea-e]\)|\b[A-E]\b))")  # "(C) 12", "C: 12", "C) 12"
+_SENTENCE_VALUE = re.compile(r"^[A-Z][A-Za-z ,'-]*?\b(?:is|are|equals|was|were|est|es|ist)\s+(.+)$")
+_VECTOR = re.compile(r"\\begin\{pmatrix\}((?:(?!\\end\{pmatrix\}).)*)\\end\{pmatrix\}", re.DOTALL)
 _SPACE_NOT_BETWEEN_WORDS = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")
+
+
+# A gold (or a unit conversion in an answer) may offer one answer in several forms: "\frac{1}{2} (or equivalently
+# 0.5)", "2^{10} = 1024", "2 \text{ hours} = 120 \text{ minutes}". Its canonical string joins the forms with this
+# separator, and an answer equal to any form is equal to it (equivalence.quick_verdict, symbolic_verdict).
+FORMS_SEP = " ‖ "
+# a clock time: "9 a.m.", "9:00 PM", "21:00", "3 o'clock", "20:34:00"; canonical "H:MM" on a 24-hour clock
+_CLOCK = re.compile(r"^(\d{1,2})(?:([:h.])([0-5]\d))?(?::([0-5]\d))?\s*(?:([ap])\.?\s*m\.?|(o'?\s*clock|h))?$", re.IGNORECASE)
+_CLOCK_WORDS = {"noon": "12:00", "midday": "12:00", "midnight": "0:00"}
+CLOCK_CANONICAL = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
+_UNWRAP = re.compile(r"\\(?:text\w*|mathrm|mbox)\s*\{([^{}]*)\}")
+_REPEATING_DOTS = re.compile(r"^(-?\d*\.\d*?)\\dot\{?(\d)\}?(\d*)(?:\\dot\{?(\d)\}?)?$")  # 0.1\dot{6}, 0.\dot{1}\dot{2}
+_REPEATING_PARENS = re.compile(r"^(-?\d*\.\d*)\((\d+)\)$")  # 0.(3)
+_REPEATING_ELLIPSIS = re.compile(r"^(-?\d*\.\d*?)(\d)\2{2,}(?:\\l?dots|\\cdots|\.\.\.|…)$")  # 0.333...
+_LOG_E = re.compile(r"\\log_\s*\{?\s*e\s*\}?(?![a-zA-Z])")
+_ALL_REALS = re.compile(r"^(?:(?:all|any|every)\s+real(?:\s+numbers?|s)?(?:\s+[a-z])?|(?:the\s+)?(?:set\s+of\s+)?(?:all\s+)?"
+                        r"real\s+numbers|\\mathbb\{?R\}?|ℝ|[a-z]\s*\\in\s*\\mathbb\{?R\}?)$", re.IGNORECASE)
+_FUNCTION_OF = re.compile(r"^[a-zA-Z]\(([a-z])\)\s*=(?!.*=)")  # "f(x) = 2x + 3" is the line y = 2x + 3
+# a note after the answer, in parentheses: "12 \text{ (counting rotations as distinct)}", "12 (ways)"
+# (words only: a note with a number, or one that hedges, "(or possibly 5)", "(probably)", is no mere note)
+_PAREN_NOTE = re.compile(r"(?<=\S)\s*[(（](?=[^()（）]*(?<![\\a-zA-Z])[a-zA-Z]{3,})"
+                         r"(?![^()（）]*\b(?:or|probably|approx\w*|maybe|perhaps|possibly|about|roughly|likely|guess|if|"
+                         r"then|unless|except|not|wrong|incorrect|yes|no|sure|think|estimate\w*)\b)[^()（）\\\d]*[)）]\s*\.?(?=\s*(?:,|$))",
+                         re.IGNORECASE)
+_NOT_BUT = re.compile(r"^not\s+.+?,?\s+but\s+(?:rather\s+)?(.+)$", re.IGNORECASE)  # "not 5 but 7" answers 7
+_AND_NOT = re.compile(r"(?:\s*,\s*(?:and\s+|but\s+)?|\s+(?:and|but)\s+|\s*\(\s*)not\s+[^()]+\)?\s*\.?$",
+                      re.IGNORECASE)  # "A and not B", "7, not 5", "7 (not 5)" answer A, 7
+_ALL_REALS_EXCEPT = re.compile(r"^(?:all|any|every)\s+real(?:\s+numbers?|s)?(?:\s+[a-z])?\s*,?\s*(?:except|but|other than|"
+                               r"besides|apart from)\s+(?:[a-z]\s*=\s*)?(-?[\w\\{}/.]+)$", re.IGNORECASE)
+_TRANSPOSE = re.compile(r"(?<=[)}])\s*\^\s*\{?\s*(?:T|\\top|\\intercal|t)\s*\}?$")  # (1, 2)^T is a vector
+_FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "quarter": 4, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+                   "eighth": 8, "ninth": 9, "tenth": 10}
+_IFF = re.compile(r"\bif and only if\b|\\(?:iff|Leftrightarrow|Longleftrightarrow)(?![a-zA-Z])")
+# a label before a number ("Maximum 6049", "Area: 12"); not a function, a hedge or a bound ("about 5", "at least 5")
+_LEADING_LABEL = re.compile(r"^[A-Za-z]{3,}(?:\s+[A-Za-z]{2,}){0,2}\s*[:=]?\s+(?=-?\d)")
+_NOT_LABEL_WORDS = frozenset(
+    "yes no not and or sin cos tan cot sec csc log ln exp sqrt arcsin arccos arctan sinh cosh tanh mod gcd lcm max min "
+    "det deg about around approx approximately roughly probably maybe perhaps possibly likely nearly almost over under "
+    "less more least most below above than between guess estimate estimated times plus minus".split())
+_GLUED_UNIT = re.compile(r"^(-?\d+(?:\.\d+)?)([A-Za-z]{2,})\.?$")  # "10weeks", "15cm" as golds write them
+_MATH_NAMES = frozenset("sin cos tan cot sec csc log ln exp pi sqrt arcsin arccos arctan sinh cosh tanh mod abc xy xyz "
+                        "ab bc ac".split())
+_CJK_UNIT = re.compile(r"(?<=[\d}])\s*[\u3400-\u9fff]{1,3}\s*[。．.]?$")  # "15 吨", "12个"
+_INEQUALITY = re.compile(r"^(?:(?P<lo>[^<>=,]+?)(?P<op1><|\\leq?|\\leqslant)\s*)?(?P<var>[a-z])\s*"
+                         r"(?P<op2><|>|\\leq?|\\geq?|\\leqslant|\\geqslant)(?P<hi>[^<>=,]+)$")
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_NUMBER_WORDS.update({w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)})
+
+
+def number_from_words(s: str) -> int | None:
+    """'twelve' -> 12, 'twenty-one' -> 21, 'one hundred and five' -> 105; None for anything else."""
+    words = re.split(r"[\s-]+", s.strip().lower().rstrip("."))
+    if not words or not all(w in _NUMBER_WORDS or w in ("hundred", "thousand", "million", "and") for w in words) \
+            or words[0] == "and" or all(w == "and" for w in words):
+        return None
+    total = current = 0
+    for word in words:
+        if word == "and":
+            continue
+        if word == "hundred":
+            current = (current or 1) * 100
+        elif word in ("thousand", "million"):
+            total += (current or 1) * (1000 if word == "thousand" else 10 ** 6)
+            current = 0
+        else:
+            current += _NUMBER_WORDS[word]
+    return total + current
+
+
+def _fraction_from_words(s: str) -> str | None:
+    """'two thirds' -> '\\frac{2}{3}', 'one half' and 'a half' -> '\\frac{1}{2}'."""
+    words = re.split(r"[\s-]+", s.strip().lower().rstrip("."))
+    if len(words) != 2 or words[1].rstrip("s") not in _FRACTION_WORDS and words[1] not in _FRACTION_WORDS:
+        return None
+    numerator = 1 if words[0] in ("a", "an") else number_from_words(words[0])
+    denominator = _FRACTION_WORDS.get(words[1], _FRACTION_WORDS.get(words[1].rstrip("s")))
+    return f"\\frac{{{numerator}}}{{{denominator}}}" if numerator else None
+
+
+def clock_time(s: str) -> str | None:
+    """'9 p.m.' -> '21:00', '9:00' -> '9:00', '20:34:00' -> '20:34'; None where `s` is not a time of day.
+
+    A bare number is no time ('9'); a time without a.m./p.m. stays on the clock it was written on."""
+    plain = _UNWRAP.sub(r"\1", s).replace("\\ ", " ").strip()
+    if plain.lower().rstrip(".") in _CLOCK_WORDS:
+        return _CLOCK_WORDS[plain.lower().rstrip(".")]
+    match = _CLOCK.match(plain)
+    if not match:
+        return None
+    hour, separator, minute, second, half, oclock = match.groups()
+    if not (minute or half or oclock) or (separator == "." and not half):  # 9.30 is a number; 9.30 p.m. a time
+        return None
+    hour = int(hour)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.lower() == "p" else 0)
+    elif hour > 24:
+        return None
+    return f"{hour}:{minute or '00'}" + (f":{second}" if second and second != "00" else "")
+
+
+def _inequalities_as_set(s: str) -> str | None:
+    """'x<1, x>3' (a disjunction, its "or" already a comma) -> '(-\\infty,1)\\cup(3,\\infty)'; None if not one."""
+    parts = [p.strip() for p in s.split(",")]
+    if len(parts) < 2:
+        return None
+    intervals, variables = [], set()
+    for part in parts:
+        match = _INEQUALITY.match(part)
+        if not match:
+            return None
+        lo, op1, var, op2, hi = (match.group(k) for k in ("lo", "op1", "var", "op2", "hi"))
+        variables.add(var)
+        closed = "le" in op2 or "ge" in op2
+        if "<" in op2 or "le" in op2:
+            left = f"({lo.strip()}" if lo and op1 == "<" else f"[{lo.strip()}" if lo else "(-\\infty"
+            intervals.append(f"{left},{hi.strip()}{']' if closed else ')'}")
+        elif lo:
+            return None
+        else:
+            intervals.append(f"{'[' if closed else '('}{hi.strip()},\\infty)")
+    return "\\cup".join(intervals) if len(variables) == 1 else None
+
+
+def _unit_conversion(s: str) -> str | None:
+    """'2 \\text{ hours} = 120 \\text{ minutes}': one quantity in two units, so either side answers."""
+    sides = s.split("=")
+    if len(sides) != 2 or "{" in s.replace("\\text{", "").replace("\\mathrm{", "").replace("\\mbox{", ""):
+        return None
+    units = [_TRAILING_UNIT.search(side.strip()) for side in sides]
+    if not all(units) or units[0].group(0).strip().lower() == units[1].group(0).strip().lower():
+        return None
+    return FORMS_SEP.join(normalize_answer(side) for side in sides)
 
 
 def repair_escapes(s: str) -> str:
@@ -110,11 +249,34 @@ def normalize_answer(s: str) -> str:
         s = s.replace(char, latex)
     s = _UNICODE_ROOT.sub(r"\\sqrt{\1}", s)
     s = strip_delims(s)
+    clock = clock_time(s)
+    if clock:  # "9 p.m." is 21:00; AM and PM are never a unit to drop
+        return clock
+    if "=" in s:
+        conversion = _unit_conversion(s)  # "2 \text{ hours} = 120 \text{ minutes}"
+        if conversion:
+            return conversion
+    plain = _UNWRAP.sub(r"\1", s).strip()
+    if _ALL_REALS.match(plain.rstrip(".")):
+        return "(-\\infty,\\infty)"  # "all real numbers", "\mathbb{R}"
+    but = _ALL_REALS_EXCEPT.match(plain.rstrip("."))
+    if but:  # "all real numbers except 2"
+        return f"(-\\infty,{but.group(1)})\\cup({but.group(1)},\\infty)"
+    negated, excluded = _NOT_BUT.match(plain), _AND_NOT.search(plain)
+    if negated:  # "not 5 but 7" answers 7
+        s = negated.group(1)
+    elif excluded and excluded.start() > 0:  # "A and not B" answers A
+        s = plain[:excluded.start()]
+    s = _REPEATING_DOTS.sub(_dots_as_overline, s)  # 0.\dot{3}, 0.\dot{1}\dot{2}
+    s = _REPEATING_PARENS.sub(r"\1\\overline{\2}", s)  # 0.(3)
+    s = _REPEATING_ELLIPSIS.sub(r"\1\\overline{\2}", s)  # 0.333...
     s = s.replace("\\left", "").replace("\\right", "").replace("\\displaystyle", "")
     s = s.replace("\\langle", "(").replace("\\rangle", ")")  # a vector <1, 2, 3> is the tuple (1, 2, 3)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\dbinom", "\\binom")
-    s = _NATURAL_LOG.sub(r"\\ln", s)  # an unsubscripted \\log is natural; \\log_b keeps its base
+    s = _NATURAL_LOG.sub(r"\\ln", _LOG_E.sub(r"\\ln", s))  # \log and \log_e are natural; \log_b keeps its base
     s = _MATRIX_ENV.sub(r"\\\1{pmatrix}", s)
+    s = _TRANSPOSE.sub("", _VECTOR.sub(_vector_as_tuple, s))  # a column (or row) vector is the tuple of its entries
+    s = _IFF.sub(" iff ", s)  # "if and only if" is one statement, not a list joined by "and"
     s = _LIST_CONJUNCTION.sub(", ", s)
     s = _PERCENT_WORD.sub("%", s)
     s = re.sub(r",\\!\s*", ",", s).replace("{,}", "").replace("\\%", "%").replace("\\$", "")  # 11,\!111 is 11,111
@@ -127,31 +289,71 @@ def normalize_answer(s: str) -> str:
     s = _TRAILING_WORDS.sub("", s).strip()
     s = _TEXT_COMMANDS.sub(r"\1", s)
     s = _TRAILING_WORDS.sub("", s).strip()  # "\text{5 ways}"
+    s = _CJK_UNIT.sub("", s).strip()  # "15 吨"
+    s = _PAREN_NOTE.sub("", s).strip() or s  # "12 (counting rotations as distinct)"
+    sentence = _SENTENCE_VALUE.match(s) if not yes_or_no(s) else None
+    if sentence and re.search(r"[\d\\]", sentence.group(1)):  # "There are 12", "The number of ways is 12"
+        value = normalize_answer(sentence.group(1))
+        if not re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", value):  # a value, not more words
+            return value
+    label = _LEADING_LABEL.match(s)
+    if label and not _NOT_LABEL_WORDS.intersection(re.findall(r"[a-z]+", label.group(0).lower())):
+        s = s[label.end():]  # "Maximum 6049", "Area: 12"
+    glued = _GLUED_UNIT.match(s)
+    if glued and glued.group(2).lower() not in _MATH_NAMES and \
+            (len(glued.group(2)) > 2 or glued.group(2).lower() in _UNIT_WORDS):  # "10weeks", "15cm"
+        s = glued.group(1)
     s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
     s = _FRAC_HALF_SHORT.sub(r"\\frac{\1}{", s)
     s = _FRAC_DEN_SHORT.sub(r"\\frac\1{\2}", s)
+    s = _FUNCTION_OF.sub("y=", s.strip())  # "f(x) = 2x + 3" is the line "y = 2x + 3"
     s = _LEADING_VAR.sub("", s.strip())
     s = _PLUS_MINUS.sub(r"\1, -\1", s)  # "\\pm 3" is two answers, 3 and -3
+    if s.count("\\pm") + s.count("\\mp") == 1 and "," not in s and "=" not in s \
+            and not re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", s):  # "2 \pm \sqrt{3}": both roots (not in a sentence)
+        s = s.replace("\\pm", "+").replace("\\mp", "-") + ", " + s.replace("\\pm", "-").replace("\\mp", "+")
     s = s.strip().rstrip(".").strip()
     if s.startswith("$") or s.endswith("$"):
         s = s.strip("$").strip()
     choice = _CHOICE.match(s)
     if choice:
-        return choice.group(1)
+        return _letter(choice)
     prefixed = _CHOICE_PREFIX.match(s)
     if prefixed:  # "\textbf{(C)}\ 12": choice C, whose value is 12
         rest = normalize_answer(s[prefixed.end():]) if s[prefixed.end():].strip() else ""
-        return f"({prefixed.group(1)}){rest}" if rest else prefixed.group(1)
+        return f"({_letter(prefixed)}){rest}" if rest else _letter(prefixed)
     s = re.sub(r"\s+", " ", s)
     yes_no = yes_or_no(s)  # "No, such n does not exist" answers a yes/no question with "no"
     if yes_no:
         return yes_no
     if re.fullmatch(r"[A-Za-z][A-Za-z ,.;'-]*", s) and len(s) > 1:
-        return s.lower().rstrip(".")
+        value = number_from_words(s)  # "twelve", "twenty-one"
+        return str(value) if value is not None else _fraction_from_words(s) or s.lower().rstrip(".")
     s = _TUPLE_JOIN.sub(r"(\1),", s)  # "(1,2)(3,4)" and "(1,2); (3,4)" list two tuples
     if _THOUSANDS.match(s):  # "1,000" and "1 000" are thousands; "1, 000" is a list
         return s.replace(",", "").replace(" ", "")
-    return _SPACE_NOT_BETWEEN_WORDS.sub("", s)  # keep "\\pi r" and "3128 1/2" apart, join "x + 1"
+    s = _SPACE_NOT_BETWEEN_WORDS.sub("", s)  # keep "\\pi r" and "3128 1/2" apart, join "x + 1"
+    return _inequalities_as_set(s) or s  # "x < 1 or x > 3" is the union of two intervals
+
+
+def _dots_as_overline(match: re.Match) -> str:
+    fixed, first, middle, last = match.groups()
+    if not last and middle:
+        return match.group(0)
+    return f"{fixed}\\overline{{{first}{middle}{last or ''}}}"
+
+
+def _vector_as_tuple(match: re.Match) -> str:
+    rows = [r.strip() for r in re.split(r"\\\\", match.group(1)) if r.strip()]
+    if len(rows) > 1 and not any("&" in r for r in rows):
+        return "(" + ", ".join(rows) + ")"
+    if len(rows) == 1 and "&" in rows[0]:
+        return "(" + ", ".join(c.strip() for c in rows[0].split("&")) + ")"
+    return match.group(0)
+
+
+def _letter(match: re.Match) -> str:
+    return next(g for g in match.groups() if g)
 
 
 def yes_or_no(s: str) -> str | None:
@@ -181,7 +383,7 @@ def choice_letter(s: str) -> str | None:
     """'(C)', '\\text{(C)}', '\\textbf{(C)} 12', 'C' -> 'C'; anything else -> None."""
     s = s.strip()
     match = _CHOICE.match(s) or _CHOICE_PREFIX.match(s)
-    return match.group(1) if match else None
+    return _letter(match) if match else None
 
 
 @dataclass(frozen=True)
@@ -199,7 +401,7 @@ class Number:
 _INT = r"-?\d+"
 _DEC = r"-?(?:\d+\.\d*|\.\d+|\d+)"
 _NUMBER_FORMS = (
-    (re.compile(rf"^({_DEC})(?:e|E|\\times10\^|\\cdot10\^|\*10\^)\{{?({_INT})\}}?$"), "sci"),
+    (re.compile(rf"^({_DEC})(?:e|E|\\times ?10\^|\\cdot ?10\^|\*10\^)\{{?({_INT})\}}?$"), "sci"),
     (re.compile(rf"^({_DEC})$"), "dec"),
     (re.compile(rf"^({_INT})/({_INT})$"), "ratio"),
     (re.compile(rf"^(-?)\\frac\{{({_INT})\}}\{{({_INT})\}}$"), "frac"),
@@ -231,7 +433,9 @@ def parse_number(s: str) -> Number | None:
             mantissa, exponent = match.group(1), int(match.group(2))
             if abs(exponent) > 400:
                 return None
-            return Number(Fraction(mantissa) * Fraction(10) ** exponent, None, percent)
+            places = len(mantissa.split(".")[1]) - exponent if "." in mantissa else None  # 2.31e-3 has 5 places
+            return Number(Fraction(mantissa) * Fraction(10) ** exponent, places if places and places > 0 else None,
+                          percent)
         if form == "mixed":
             sign, whole, *parts = match.groups()
             num, den = (int(p) for p in parts if p is not None)
@@ -253,7 +457,7 @@ def parse_number(s: str) -> Number | None:
 POLICIES = ("strict", "lenient")
 
 
-DECIMAL_GOLD_DIGITS = 6  # a decimal gold this precise is a computed value: 10/3 answers 3.33333333
+DECIMAL_GOLD_DIGITS = 3  # a decimal gold this precise is the exact answer rounded: 10/3 answers 3.33
 
 
 def numbers_equal(pred: Number, gold: Number, policy: str = "strict") -> tuple[bool, str]:
@@ -261,8 +465,7 @@ def numbers_equal(pred: Number, gold: Number, policy: str = "strict") -> tuple[b
     if pred.percent and gold.percent:  # 0.25% is not 25%
         gold_values, pred_values = [gold.value], [pred.value]
     else:
-        gold_values = [gold.value] + ([gold.value / 100] if gold.percent else [])
-        pred_values = [pred.value] + ([pred.value / 100] if pred.percent else [])
+        gold_values, pred_values = _percent_readings(gold), _percent_readings(pred)
     if any(p == g or _at_gold_precision(p, pred, g, gold) for p in pred_values for g in gold_values):
         return True, ""
     pairs = [(p, g) for p in pred_values for g in gold_values]
@@ -274,9 +477,18 @@ def numbers_equal(pred: Number, gold: Number, policy: str = "strict") -> tuple[b
     return False, ""
 
 
+def _percent_readings(number: Number) -> list[Fraction]:
+    """'25%' is 1/4, or the number 25 where the other side is a percentage written without its sign; a stray
+    % after a number below 1 ('0.25%' for 0.25) is no such percentage."""
+    if not number.percent:
+        return [number.value]
+    return [number.value / 100] + ([number.value] if abs(number.value) >= 1 else [])
+
+
 def _at_gold_precision(p: Fraction, pred: Number, g: Fraction, gold: Number) -> bool:
     """A precise decimal gold is the exact answer rounded: 3.33333333 is answered by 10/3 (3.14 is not 22/7)."""
-    if not gold.decimals or pred.decimals is not None or gold.significant_digits < DECIMAL_GOLD_DIGITS:
+    if not gold.decimals or pred.decimals is not None or gold.significant_digits < DECIMAL_GOLD_DIGITS \
+            or has_finite_decimal(p):  # 1999/20 is the exact 99.95, not 100.0 rounded
         return False
     return round(p, gold.decimals) == g
 
