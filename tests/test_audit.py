@@ -10,7 +10,7 @@ from passk.audit import FLAGS, answer_span, as_number, audit_run, to_markdown
 from passk.cli import main
 from passk.grade import GradeConfig
 from passk.grade.extract import extract_config
-from passk.grade.runs import grade_run
+from passk.grade.run_grades import grade_run
 from passk.jsonl import write_json_atomic
 from passk.rundir import GRADE_SCHEMA, SAMPLE_SCHEMA, RunDir, read_grades, write_part
 
