@@ -6,17 +6,14 @@ runs the forward pass, computes entropies, calls the wrapped ppo_loss and the re
 "entropy_adv" policy loss, backpropagates and steps the optimizer, on CPU. The loss it reports is
 compared with trainers.core on the same batch.
 
-verl 0.9.1 ships no CPU platform (it registers cuda, npu and rocm and falls back to "nvidia"), so
-the test registers a minimal one through verl's own platform registry; its FSDP engines are
-registered for cuda and npu only, so VERL_ENGINE_DEVICE selects the cuda one, which then runs on
-CPU tensors. The engine computes in float32 with eager attention, as the reference does (see verl_actor), so
-the losses agree to float32 rounding on any CPU.
+verl 0.9.1 ships no CPU platform: the plugin's (trainers/integrations/verl_entropy/cpu.py) is set here;
+VERL_ENGINE_DEVICE selects the cuda FSDP engine, which then runs on CPU tensors. The engine computes in
+float32 with eager attention, as the reference does (see verl_actor), so the losses agree to float32
+rounding on any CPU.
 """
 
-import contextlib
 import os
 import socket
-import types
 
 import pytest
 import torch
@@ -29,49 +26,6 @@ from trainers.integrations.verl_entropy.plugin import LOSS_MODE, shaping_from_en
 TEMPERATURE = 1.0
 
 
-class _CPUDevice(types.ModuleType):
-    """torch.cpu, plus the memory statistics verl reads after each update (zero: nothing is on a device)."""
-
-    def __getattr__(self, name):
-        if name == "get_device_name":
-            return lambda *args, **kwargs: "CPU"  # verl's FLOPs counter looks the chip up by name
-        if name == "mem_get_info":
-            return lambda *args, **kwargs: (1, 1)  # (free, total) bytes; verl divides by the total
-        if "memory" in name:
-            return lambda *args, **kwargs: 0
-        return getattr(torch.cpu, name)
-
-
-def _cpu_platform():
-    from verl.plugin.platform.platform_base import PlatformBase
-
-    class PlatformCPU(PlatformBase):  # the abstract methods verl 0.9.1 asks for, as CPU no-ops
-        device_name, vendor_name, device_module = "cpu", "cpu", _CPUDevice("cpu_device")
-
-        def is_available(self): return True
-        def is_platform_available(self, use_smi_check=False): return True
-        def current_device(self): return "cpu"  # used as `model.to(device=...)`
-        def device_count(self): return 1
-        def set_device(self, device_index): pass
-        def synchronize(self, device_index=None): pass
-        def manual_seed(self, seed): torch.manual_seed(seed)
-        def manual_seed_all(self, seed): torch.manual_seed(seed)
-        def set_allocator_settings(self, settings): pass
-        def empty_cache(self): pass
-        def get_device_capability(self, device_index=0): return None, None
-        def communication_backend_name(self): return "gloo"
-        def visible_devices_envvar(self): return "CPU_VISIBLE_DEVICES"
-        def ray_resource_name(self): return "CPU"
-        def ray_noset_envvars(self): return []
-        def is_ipc_supported(self): return False
-        def cudart(self): return None
-        def profiler_start(self): pass
-        def profiler_stop(self): pass
-        def nvtx_range(self, msg): return contextlib.nullcontext()
-
-    return PlatformCPU()
-
-
 @pytest.fixture(scope="module")
 def verl_actor(tmp_path_factory):
     """verl's TrainingWorker with the FSDP2 engine on a tiny Llama, the plugin loaded by verl."""
@@ -81,9 +35,10 @@ def verl_actor(tmp_path_factory):
     from verl.workers.config import FSDPEngineConfig, FSDPOptimizerConfig, HFModelConfig
     from verl.workers.config.engine import TrainingWorkerConfig
 
+    from trainers.integrations.verl_entropy import cpu
     from trainers.tiny import build_char_model
 
-    set_platform(_cpu_platform())
+    set_platform(cpu.platform_class()())
     with socket.socket() as s:  # a free loopback port for the one-process gloo group
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
