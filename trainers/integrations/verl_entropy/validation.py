@@ -117,7 +117,10 @@ def wrap_validate(verl_validate):
 
 
 def install() -> None:
-    from verl.trainer.ppo.ray_trainer import RayPPOTrainer
+    try:
+        from verl.trainer.ppo.ray_trainer import RayPPOTrainer
+    except ImportError:  # verl 0.9.1's trainer needs cachetools, missing from its metadata: no trainer, nothing to wrap
+        return
 
     if not hasattr(RayPPOTrainer._validate, "passk_wraps"):
         RayPPOTrainer._validate = wrap_validate(RayPPOTrainer._validate)
