@@ -23,13 +23,17 @@ class _CPUDevice(types.ModuleType):
     """torch.cpu, plus the memory statistics verl reads after each update (zero: nothing is on a device)."""
 
     def __getattr__(self, name):
+        if name.startswith("__"):  # e.g. __isabstractmethod__, which ABCs probe
+            raise AttributeError(name)
         if name == "get_device_name":
             return lambda *args, **kwargs: "CPU"  # verl's FLOPs counter looks the chip up by name
         if name == "mem_get_info":
             return lambda *args, **kwargs: (1, 1)  # (free, total) bytes; verl divides by the total
         if "memory" in name:
             return lambda *args, **kwargs: 0
-        return getattr(torch.cpu, name)
+        if hasattr(torch.cpu, name):
+            return getattr(torch.cpu, name)
+        return lambda *args, **kwargs: None  # cache and IPC housekeeping (empty_cache, ...): nothing to do on CPU
 
 
 def platform_class():

@@ -104,7 +104,7 @@ def replica_class():
         async def launch_servers(self):
             server = ray.remote(HFServer).options(name=_server_name(self.replica_rank), num_cpus=0,
                                                   max_concurrency=self.max_concurrency).remote(
-                self.model_config.local_path, self.config.response_length, self.config.prompt_length,
+                self.model_config.path, self.config.response_length, self.config.prompt_length,
                 self.config.seed + self.replica_rank)
             self.servers = [server]
             self._server_handle = server
