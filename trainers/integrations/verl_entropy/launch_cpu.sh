@@ -19,5 +19,5 @@ exec bash trainers/integrations/verl_entropy/launch_grpo.sh \
   trainer.n_gpus_per_node=1 trainer.total_epochs=1 trainer.total_training_steps=2 trainer.logger=[console] \
   trainer.validation_data_dir="$OUT/val" trainer.use_v1=False \
   ray_kwargs.ray_init.num_cpus=4 +ray_kwargs.ray_init.num_gpus=1 +ray_kwargs.ray_init._node_ip_address=127.0.0.1 \
-  +ray_kwargs.ray_init.include_dashboard=False \
+  +ray_kwargs.ray_init.include_dashboard=False hydra.run.dir="$OUT/hydra" \
   "$@"
