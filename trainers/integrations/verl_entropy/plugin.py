@@ -105,6 +105,11 @@ def install() -> None:
     from verl.workers import engine_workers
     from verl.workers.utils import losses
 
+    from trainers.integrations.verl_entropy import cpu, hf_rollout, validation
+
+    cpu.register()  # selected only by VERL_PLATFORM=cpu
+    hf_rollout.register()  # selected only by actor_rollout_ref.rollout.name=hf
+    validation.install()  # acts only where trainer.validation_data_dir is set
     core_algos.register_policy_loss(LOSS_MODE)(entropy_adv_policy_loss)
     # engine_workers binds `ppo_loss` at import and builds the actor's loss_fn from it in init_model,
     # after the model config imported this plugin (external_lib): patch both names
