@@ -1,7 +1,8 @@
 .PHONY: test test-fast lint reproduce step-size demo bench
 
+# everything CI runs after install.sh: lint, passk's suite, the verl integration in .venv-verl
 test:
-	python -m pytest -q
+	./test.sh
 
 # no model loads: grading, metrics, run directories, CLI errors (a few minutes on 2 cores)
 test-fast:

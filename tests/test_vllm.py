@@ -12,9 +12,9 @@ from passk.cli import main
 pytest.importorskip("vllm")
 
 
-def run_args(tiny_model, tiny_problems, out, *extra):
+def run_args(tiny_model, tiny_problems, out, *extra, n=4):
     return [sys.executable, "-m", "passk.cli", "run", "--data", str(tiny_problems), "--problem-field", "question",
-            "--id-field", "id", "--model", str(tiny_model), "--backend", "vllm", "--out", str(out), "--n", "4",
+            "--id-field", "id", "--model", str(tiny_model), "--backend", "vllm", "--out", str(out), "--n", str(n),
             "--max-tokens", "8", "--temperature", "1.0", "--block-size", "4", "--batch-samples", "8", *extra, "--quiet"]
 
 
@@ -40,7 +40,7 @@ def test_vllm_backend_runs_and_resumes(tiny_model, tiny_problems, tmp_path):
     sampling = manifest["settings"]["sampling"]
     assert (sampling["top_k"], sampling["min_p"], sampling["repetition_penalty"], sampling["stop"],
             sampling["options"]) == (40, 0.01, 1.05, ["\n"], {"min_tokens": 1})
-    grown = subprocess.run(run_args(tiny_model, tiny_problems, out, *knobs, "--n", "6"), capture_output=True,
+    grown = subprocess.run(run_args(tiny_model, tiny_problems, out, *knobs, n=6), capture_output=True,
                            text=True, timeout=600)
     assert grown.returncode == 0, grown.stderr[-2000:]
     rows_after = samples(out)

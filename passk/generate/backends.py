@@ -214,17 +214,25 @@ def _openai(model: str, engine: EngineConfig, server) -> Backend:
     return OpenAIBackend(model, server or ServerConfig())
 
 
+def _reach_server(model: str, server) -> None:
+    from passk.generate.openai_backend import ServerConfig, served_model
+
+    served_model(model, server or ServerConfig())
+
+
 @dataclass(frozen=True)
 class BackendEntry:
     """A backend by name: how to build it, and the checks of its passthrough options made before any model loads."""
     make: Callable[[str, EngineConfig, Any], Backend]
     check_options: Callable[[EngineConfig, SamplingConfig], None]
     loads_weights: bool = True  # False: a server holds the model (no local engine, no --data-parallel)
+    # where a server holds the model: reach it and find the model there, first of the checks that need no weights
+    reach: Callable[[str, Any], None] | None = None
 
 
 # The one list of backends: `make_backend`, `check_options`, the CLI's choices and RunConfig's check read it.
 BACKENDS: dict[str, BackendEntry] = {
     "vllm": BackendEntry(lambda model, engine, server: VLLMBackend(model, engine), _check_vllm_options),
     "hf": BackendEntry(lambda model, engine, server: HFBackend(model, engine), _check_hf_options),
-    "openai": BackendEntry(_openai, _check_server_options, loads_weights=False),
+    "openai": BackendEntry(_openai, _check_server_options, loads_weights=False, reach=_reach_server),
 }

@@ -64,26 +64,10 @@ class OpenAIBackend:
         self.model, self.server = model, server
         self.client = openai.OpenAI(base_url=server.base_url, api_key=server.api_key(), timeout=server.timeout_s,
                                     max_retries=server.max_retries)
-        self.served = self._check_model()
+        self.served = served_model(model, server, self.client)
         self.engine_version = self._vllm_version()
         self.n_per_request = server.n_mode == "auto" and self.engine_version is not None
         self._lock = threading.Lock()
-
-    def _check_model(self) -> dict[str, Any]:
-        """Reach the server and find the model before anything is generated: a one-line error otherwise."""
-        try:
-            models = {m.id: m for m in self.client.with_options(max_retries=1, timeout=30).models.list()}
-        except self.openai.AuthenticationError as exc:
-            raise ConfigError(f"{self.server.base_url} refused the API key "
-                              f"(from ${self.server.api_key_env or 'OPENAI_API_KEY'}): {_message(exc)}") from None
-        except self.openai.APIError as exc:
-            raise ConfigError(f"--base-url {self.server.base_url}: no OpenAI-compatible server answers "
-                              f"({_message(exc)})") from None
-        if self.model not in models:
-            raise ConfigError(f"--model {self.model!r} is not served at {self.server.base_url}; "
-                              f"it serves {sorted(models)}")
-        served = models[self.model].model_dump() if hasattr(models[self.model], "model_dump") else {}
-        return {k: served.get(k) for k in ("id", "root", "owned_by", "max_model_len") if served.get(k) is not None}
 
     def _vllm_version(self) -> str | None:
         """vLLM answers GET /version beside /v1; then per-sample token ids can be asked for."""
@@ -185,3 +169,25 @@ def _message(exc: BaseException) -> str:
     body = getattr(exc, "body", None)
     text = body.get("message") if isinstance(body, dict) and body.get("message") else str(exc)
     return " ".join(str(text).split())[:300]
+
+
+def served_model(model: str, server: ServerConfig, client=None) -> dict[str, Any]:
+    """Reach the server and find the model there, before any tokenizer or prompt: a one-line error otherwise.
+    Returns what the server says of the model (the manifest's `served_model`)."""
+    try:
+        import openai
+    except ImportError:
+        raise ConfigError("the openai backend needs the `openai` package (pip install openai)") from None
+    client = client or openai.OpenAI(base_url=server.base_url, api_key=server.api_key())
+    try:
+        models = {m.id: m for m in client.with_options(max_retries=1, timeout=30).models.list()}
+    except openai.AuthenticationError as exc:
+        raise ConfigError(f"{server.base_url} refused the API key "
+                          f"(from ${server.api_key_env or 'OPENAI_API_KEY'}): {_message(exc)}") from None
+    except openai.APIError as exc:
+        raise ConfigError(f"--base-url {server.base_url}: no OpenAI-compatible server answers "
+                          f"({_message(exc)})") from None
+    if model not in models:
+        raise ConfigError(f"--model {model!r} is not served at {server.base_url}; it serves {sorted(models)}")
+    served = models[model].model_dump() if hasattr(models[model], "model_dump") else {}
+    return {k: served.get(k) for k in ("id", "root", "owned_by", "max_model_len") if served.get(k) is not None}
