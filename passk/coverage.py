@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from passk import metrics
+from passk.jsonl import save_figure_atomic
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,4 @@ def plot_coverage(title: str, base: str, trained: str, base_rate: np.ndarray, tr
         ax.hist(rate, bins=bins, color="tab:blue" if ax is axes[1] else "tab:orange")
         ax.set(xlabel="pass rate (correct / n)", ylabel="problems", title=f"{label}: {len(rate)} problems")
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save_figure_atomic(fig, out, dpi=110)

@@ -95,3 +95,15 @@ def write_jsonl_atomic(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) 
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def save_figure_atomic(fig, out: Path, dpi: int) -> Path:
+    """Write a figure atomically (a crash leaves the old PNG or the new one) and close it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        with atomic_path(out) as tmp:
+            fig.savefig(tmp, dpi=dpi, format=Path(out).suffix.lstrip(".") or "png")
+    finally:
+        plt.close(fig)
+    return Path(out)

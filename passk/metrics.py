@@ -31,7 +31,7 @@ BOOTSTRAP_RESAMPLES = 1000
 def pass_at_k(n, c, k) -> np.ndarray | float:
     """Unbiased pass@k for arrays (or scalars) n, c, k that broadcast together.
 
-    Raises ValueError when any k > n, k < 1, c < 0 or c > n.
+    Raises ConfigError (a ValueError) when any k > n, k < 1, c < 0 or c > n.
     """
     n, c, k = np.broadcast_arrays(np.asarray(n), np.asarray(c), np.asarray(k))
     shape = n.shape  # the result has the broadcast shape: n (5, 1) with k (1, 1024) gives (5, 1024)
@@ -66,12 +66,6 @@ def _pass_at_k_table(n: np.ndarray, c: np.ndarray, k_max: int) -> np.ndarray:
     denom = np.maximum(n[:, None] - j, 1)
     factors = np.clip(n[:, None] - c[:, None] - j, 0, None) / denom
     return 1.0 - np.cumprod(factors, axis=1)
-
-
-def mean_at_n(n, c) -> float:
-    """Average accuracy over all samples of each problem, then over problems."""
-    n, c = np.asarray(n, dtype=float), np.asarray(c, dtype=float)
-    return float(np.mean(c / n))
 
 
 def correct_count_pmf(n, c, k: int, log_factorial: np.ndarray | None = None) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from passk.jsonl import save_figure_atomic
 from passk.results import ResultSummary, RunScores
 
 
@@ -51,10 +52,8 @@ def plot_pass_at_k(panels: dict[str, list[Curve]], out: Path, panel_size: tuple[
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=legend_fontsize)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save_figure_atomic(fig, out, dpi=120)
+
 
 
 def plot_runs(score_files: list[Path], labels: list[str], out: Path) -> Path:

@@ -23,6 +23,7 @@ from passk.settings import check_k
 
 INTERVAL = ("95% percentile bootstrap over problems; each resampled problem keeps its own n samples, so the "
             "interval carries their sampling noise too (docs/metrics.md: coverage simulation)")
+SCORES_SCHEMA = 2  # 1: before the version was recorded (read the same way)
 MAJ_RULE = ("exact over all size-k subsets; samples without an answer are drawn but do not vote; a tie at the top "
             "credits 1/(number tied) when the gold's class is among them; no vote at all credits 0")
 
@@ -148,7 +149,8 @@ class RunScores:
 
     def to_json(self) -> dict[str, Any]:
         config = self.config
-        return {"config": {"k": list(config.k) if config.k else None, "bootstrap_resamples": config.bootstrap_resamples,
+        return {"schema_version": SCORES_SCHEMA,
+                "config": {"k": list(config.k) if config.k else None, "bootstrap_resamples": config.bootstrap_resamples,
                            "bootstrap_seed": config.bootstrap_seed, "interval": INTERVAL, "maj_at_k": MAJ_RULE},
                 "graded_by": list(self.graded_by),
                 "benchmarks": {name: b.to_json() for name, b in self.benchmarks.items()}}
@@ -157,6 +159,10 @@ class RunScores:
     def from_json(cls, data: dict[str, Any], where: str) -> "RunScores":
         """A scores.json as written. Older versions also kept a copy of the manifest (ignored here), and
         before grader provenance was recorded there was no `graded_by` (read as none)."""
+        schema = data.get("schema_version", 1) if isinstance(data, dict) else 1
+        if not isinstance(schema, int) or schema > SCORES_SCHEMA:
+            raise InputError(f"{where}: scores.json schema_version {schema!r}; this passk reads up to {SCORES_SCHEMA} "
+                             f"(a newer passk wrote it: upgrade, or `passk score` the run again)")
         try:
             config = data["config"]
             return cls(ScoreConfig(tuple(config["k"]) if config["k"] else None, config["bootstrap_resamples"],

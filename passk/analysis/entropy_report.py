@@ -27,7 +27,7 @@ import numpy as np
 
 from passk.analysis.patterns import PIVOTAL_WORDS, is_pivotal, is_reflective
 from passk.analysis.run_entropies import read_entropies
-from passk.jsonl import write_json_atomic, write_text_atomic
+from passk.jsonl import save_figure_atomic, write_json_atomic, write_text_atomic
 from passk.rundir import RunDir, read_grades, read_sample_part
 
 HIGH_ENTROPY_THRESHOLDS = (0.5, 1.0, 2.0)  # nats
@@ -210,8 +210,7 @@ def _plots(result: dict[str, Any], out: Path) -> None:
     axes[1].set_xticks(range(len(values)), labels, fontsize=8)
     axes[1].set(ylabel="mean entropy (nats)", title="entropy by kind of token or sentence")
     fig.tight_layout()
-    fig.savefig(out / "entropy.png", dpi=110)
-    plt.close(fig)
+    save_figure_atomic(fig, out / "entropy.png", dpi=110)
 
 
 def _page(samples: list[Sample], result: dict[str, Any]) -> str:
