@@ -104,7 +104,8 @@ def changes(given: dict[str, Any]) -> dict[str, Any]:
 
 def preset_report(preset: Preset, configs: list, results: dict[str, BenchmarkResult], model: str,
                   changed: dict[str, Any]) -> str:
-    """The paper's table: K down, benchmarks across, Pass@K in percent; '-' where K exceeds the run's n."""
+    """The paper's table: K down, benchmarks across, Pass@K in percent with its 95% interval; '-' where K
+    exceeds the run's n."""
     labels = {b.name: b.label for b in preset.benchmarks}
     blocks = [results[c.benchmark] for c in configs]
     lines = [f"# passk preset `{preset.name}`: {model}", "", preset.description, "", f"Source: {preset.source}", ""]
@@ -114,15 +115,20 @@ def preset_report(preset: Preset, configs: list, results: dict[str, BenchmarkRes
               "|---|" + "---:|" * len(configs)]
     ks = sorted(set(preset.table_k) | {k for b in blocks for k in b.k if k not in preset.table_k and k == max(b.k)})
     for k in ks:
-        cells = [f"{100 * b.pass_at_k[k].value:.1f}" if k in b.pass_at_k else "-" for b in blocks]
+        cells = [_percent(b.pass_at_k[k]) if k in b.pass_at_k else "-" for b in blocks]
         if any(c != "-" for c in cells):
             lines.append(f"| K = {k} | " + " | ".join(cells) + " |")
-    lines.append("| mean@n | " + " | ".join(f"{100 * b.mean_at_n.value:.1f}" for b in blocks) + " |")
+    lines.append("| mean@n | " + " | ".join(_percent(b.mean_at_n) for b in blocks) + " |")
     lines.append("| problems x n | " + " | ".join(f"{b.n_problems} x {b.n_samples // max(b.n_problems, 1)}"
                                                for b in blocks) + " |")
     lines.append("| truncated | " + " | ".join(f"{100 * b.truncation_rate:.0f}%" for b in blocks) + " |")
-    lines += ["", "95% bootstrap intervals, maj@K and statuses are in each benchmark's report: "
+    lines += ["", "Each cell: the estimate [its 95% interval] (docs/metrics.md). maj@K, the other metrics and statuses "
+              "are in each benchmark's report: "
               + ", ".join(f"[{labels[c.benchmark]}]({c.benchmark}/report.md)" for c in configs) + ".", ""]
     notes = [f"{labels[c.benchmark]}: {note}" for c in configs for note in results[c.benchmark].notes]
     lines += [f"- {note}" for note in notes] + ([""] if notes else [])
     return "\n".join(lines)
+
+
+def _percent(estimate) -> str:
+    return f"{100 * estimate.value:.1f} [{100 * estimate.low:.1f}, {100 * estimate.high:.1f}]"

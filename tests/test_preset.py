@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 
 import pytest
 
@@ -65,6 +66,8 @@ def test_preset_runs_every_benchmark_and_writes_one_table(tiny_registry, tiny_mo
     assert report.startswith(f"# passk preset `tiny`: {tiny_model}\n")  # the model, from the run's manifest
     assert "| Pass@K (%) | Toy A | Toy B |" in report
     assert "| K = 4 |" in report and report.split("| K = 4 |")[1].split("\n")[0].strip().endswith("| - |")
+    k1 = report.split("| K = 1 |")[1].split("\n")[0]  # each cell: the estimate and its interval, in percent
+    assert all(re.fullmatch(r"\d+\.\d \[\d+\.\d, \d+\.\d\]", cell.strip()) for cell in k1.strip(" |").split("|"))
     assert "| problems x n | 3 x 4 | 2 x 2 |" in report and "Changed from the preset on the command line: nothing" in report
     summary = json.loads((out / "preset.json").read_text())
     assert set(summary["benchmarks"]) == {"toy_a", "toy_b"} and summary["preset"]["name"] == "tiny"
