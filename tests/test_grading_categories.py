@@ -409,6 +409,34 @@ ROOT_CAUSE_CASES += [
     ("rc19-squared-is-not-a-unit", B, "5", T + r"\boxed{5 \text{ squared}}", False, ""),
 ]
 
+# round 2, from a blind set's categories (the rows stay unseen; these are ours): free-form answers stated in a
+# closing line, options answered by value, a conclusion that restates another number, short cut-off tails
+ROOT_CAUSE_CASES += [
+    ("r2-closing-number-word", F, "15", T + "Each of 3 rows holds 5 chairs.\n\nThe hall seats fifteen guests.", True, ""),
+    ("r2-closing-number-word-wrong", F, "15", T + "Each of 3 rows holds 5 chairs.\n\nThe hall seats sixteen guests.", False, ""),
+    ("r2-closing-magnitude", F, "30000", T + "It grows by 3 per year.\n\nSo the library will hold 30 thousand books.", True, ""),
+    ("r2-closing-digit-groups", F, "131072", T + "2^17 = 131 072.\n\nThere are 131 072 strings.", True, ""),
+    ("r2-closing-mixed-unicode", F, r"\frac{7}{2}", T + "1 1/2 + 2 = 3 ½.\n\nSo the rope is 3 ½ metres long.", True, ""),
+    ("r2-closing-unicode-minus", F, "-3+4i", T + "(1+2i)^2 = 1 + 4i + 4i^2.\n\nSo (1+2i)^2 = 4i − 3.", True, ""),
+    ("r2-closing-two-spans-or", F, r"(-\infty, -1) \cup (4, \infty)", T + "$(x+1)(x-4) > 0$.\n\nSo $x < -1$ or $x > 4$.", True, ""),
+    ("r2-closing-roots-or", F, "3, -7", T + "$(x-3)(x+7) = 0$.\n\nThe solutions are x = -7 or x = 3.", True, ""),
+    ("r2-closing-roots-or-missing", F, "3, -7", T + "$(x-3)(x+7) = 0$.\n\nThe solution is x = 3.", False, ""),
+    ("r2-closing-label-pair", F, "(4, -2)", T + "Adding gives $2x = 8$, so $x = 4$.\n\nSolution: x = 4, y = −2.", True, ""),
+    ("r2-closing-ratio-words", F, "2:5", T + "40 g to 100 g simplifies.\n\nThe ratio of salt to flour is 2 to 5.", True, ""),
+    ("r2-closing-fraction-words", F, r"\frac{2}{5}", T + "Two of the five marbles are red.\n\nThe probability is two fifths.", True, ""),
+    ("r2-closing-answer-word", F, "odd", T + "n^2 + n + 1 = n(n+1) + 1 and n(n+1) is even.\n\nSo it must be odd.", True, ""),
+    ("r2-closing-bold", F, "y = 7", T + "Subtract 2 from both sides of $y + 2 = 9$:\n\n**y = 7**", True, ""),
+    ("r2-closing-check-line", F, "8", T + "The total is $8$.\n\nCheck: 5 + 4 = 9", True, ""),
+    ("r2-option-letter-line", F, "B", T + "Only the second claim holds.\n\nOption B", True, ""),
+    ("r2-option-by-value", F, "C", T + "Choices: (A) 4, (B) 6, (C) 10, (D) 12.\n\nSo the answer is 12.", False, ""),
+    ("r2-option-by-value-right", F, "C", T + "Choices: (A) 4, (B) 6, (C) 10, (D) 12.\n\nSo the answer is 10.", True, ""),
+    ("r2-summary-restates-other", B, "60", T + "$5 \\cdot 4 \\cdot 3 = 60$.\n\n$\\boxed{60}$\n\nSo in total there are 58 valid "
+     "passwords once we remove the two repeats.", False, "hedge"),
+    ("r2-summary-restates-same", B, "60", T + "$\\boxed{60}$\n\nSo in total there are 60 valid passwords.", True, ""),
+    ("r2-short-cut-tail", B, "9", T + "So the number of edges is $\\boxed{9}$.\n\nThis agrees with the count we", False, "truncated"),
+    ("r2-short-tail-complete", B, "9", T + "So the number of edges is $\\boxed{9}$.\n\nThis agrees with Euler's formula.", True, ""),
+]
+
 # more of each family, written after the first fixes: other retraction words, languages, clock notations, ways to
 # offer two forms, relations and vectors
 ROOT_CAUSE_CASES += [
@@ -478,5 +506,5 @@ def test_every_root_cause_has_cases_both_ways():
     causes = {}
     for case_id, _, _, _, correct, _ in ROOT_CAUSE_CASES:
         causes.setdefault(case_id[:4], set()).add(correct)
-    assert sorted(causes) == [f"rc{n:02d}" for n in range(1, 21)]
+    assert sorted(c for c in causes if c.startswith("rc")) == [f"rc{n:02d}" for n in range(1, 21)]
     assert all(len(verdicts) == 2 for verdicts in causes.values()), causes

@@ -14,6 +14,7 @@ keyed by a fingerprint of the grader's own code, library versions and policy.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import os
 import re
@@ -28,8 +29,8 @@ from tqdm.auto import tqdm
 
 from passk.errors import ConfigError, InputError
 from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_top_level, symbolic_verdict
-from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, extract_answer, extract_gold
-from passk.grade.normalize import FORMS_SEP, POLICIES, normalize_answer
+from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, choice_of_value, extract_answer, extract_gold
+from passk.grade.normalize import FORMS_SEP, POLICIES, choice_letter, normalize_answer
 
 STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
 TRUNCATED_FINISH_REASONS = frozenset({"length"})
@@ -131,7 +132,11 @@ class Grader:
         finish_reasons = finish_reasons if finish_reasons is not None else [None] * len(completions)
         extractions = [extract_answer(c, self.config.extract) for c in completions]
         keys: list[tuple[str, str] | None] = []
-        for extraction, gold, reason in zip(extractions, golds, finish_reasons):
+        for i, (extraction, gold, reason) in enumerate(zip(extractions, golds, finish_reasons)):
+            if extraction.answer is not None and choice_letter(gold) and not choice_letter(extraction.answer):
+                letter = choice_of_value(completions[i], extraction.answer)  # "(D) 9" listed, "9" answered
+                if letter:
+                    extraction = extractions[i] = dataclasses.replace(extraction, answer=letter)
             if extraction.answer is None or extraction.retracted or extraction.conflict \
                     or reason in TRUNCATED_FINISH_REASONS or (reason is None and extraction.cut):
                 keys.append(None)
@@ -145,7 +150,7 @@ class Grader:
                                         detail=f"finish_reason={reason}"))
             elif reason is None and extraction.cut:  # no finish reason given, and the text stops mid-sentence
                 verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
-                                        detail="truncated: the text stops mid-sentence long after the answer"))
+                                        detail="truncated: the text stops mid-sentence after the answer"))
             elif extraction.retracted:
                 verdicts.append(Verdict("no_answer", extraction.answer, extraction.rule,
                                         detail=f"retracted: {extraction.retracted!r} after the answer"))

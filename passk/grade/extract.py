@@ -11,6 +11,8 @@ sentence ("Remember to express it in interval notation") is the boxed answer.
                 Antwort, Risposta, Resposta, Ответ, 答案)
   final_answer  the last "the final answer is X" / "Final Answer: ... is X"
   answer_is     the last "the answer is X" (a weaker marker: an aside may use it)
+  last_statement the value of the closing line, when it is a short statement of one ("So there are
+                twelve outfits.", "Solution: x = 2, y = -1", "Option A"): free-form answers only
   last_math     the last $...$, $$...$$, \(...\) or \[...\] span
   bare          the whole text, when it is one short line that is not prose
   last_number   the last number in the text
@@ -25,13 +27,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from fractions import Fraction
 from dataclasses import dataclass
 from functools import lru_cache
 
 from passk.errors import ConfigError
-from passk.grade.normalize import FORMS_SEP, normalize_answer
+from passk.grade.normalize import FORMS_SEP, _fraction_from_words, choice_letter, normalize_answer, number_from_words
 
-RULES = ("boxed", "answer_tag", "answer_line", "final_answer", "answer_is", "last_math", "bare", "last_number")
+RULES = ("boxed", "answer_tag", "answer_line", "final_answer", "answer_is", "last_statement", "last_math", "bare",
+         "last_number")
 BARE_MAX_CHARS = 120
 
 
@@ -78,7 +82,7 @@ class Extraction:
     conflict: str = ""  # a later explicit answer that differs from this one
     note: str = ""  # why there is no answer, where there is a reason beyond "none was found"
     turn_cut: bool = False  # text after the model's own turn (an invented next turn) was ignored
-    cut: bool = False  # the text stops mid-sentence long after the answer: a completion cut off, if no reason says
+    cut: bool = False  # the text stops mid-sentence after the answer: a completion cut off, if no reason says
 
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
@@ -310,7 +314,20 @@ def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> 
         at, later = _find(rule, tail)
         if later and normalize_answer(later) != normalize_answer(answer) and not (rule == "answer_is" and _aside(tail, at)):
             return later
-    return ""
+    return _closing_restatement(tail, answer)
+
+
+def _closing_restatement(tail: str, answer: str) -> str:
+    """'So, in summary, there are 46 valid codes.' after the answer 48: a concluding line that states another
+    number is a second final answer. Only a line that concludes (so, thus, in summary, ...) and states one number."""
+    line = tail.rstrip()[tail.rstrip().rfind("\n") + 1:]
+    if not line.strip() or not _STATEMENT_LEAD_RE.match(re.sub(r"\*\*|__", "", line).strip().lstrip("#>-* ")):
+        return ""
+    value = statement_value(line)
+    if not value or not re.fullmatch(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?", value):
+        return ""
+    mine = re.fullmatch(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?", normalize_answer(answer))
+    return value if mine and normalize_answer(value) != normalize_answer(answer) else ""
 
 
 def _aside(text: str, end: int) -> bool:
@@ -359,7 +376,11 @@ def _cut_after(text: str, end: int) -> bool:
     """A long tail after the answer that stops mid-sentence ("... and then divide the"): the text was cut off."""
     tail = re.sub(r"^\s*(?:\$\$?|\\\]|\\\))", "", text[end:].rstrip())  # the closing delimiter of the answer's math
     if len(tail) < CUT_TAIL_CHARS:
-        return False
+        # a short tail cut too: it ends on a word that cannot end a sentence ("..., and now we subtract the ones that"),
+        # or it is a line of prose that stops without its period ("This matches our earlier")
+        last = tail[tail.rfind("\n") + 1:].strip()
+        return bool(tail.strip()) and (bool(_CUT_END_RE.search(tail) and re.search(r"[A-Za-z]{2,}\s+\S+$", tail))
+                                       or bool(re.fullmatch(r"[A-Z][a-z]+(?: [a-z]+){3,}", last)))
     open_math = tail.count("$") % 2 or tail.count("\\[") > tail.count("\\]") or tail.count("\\(") > tail.count("\\)")
     return bool(open_math or _CUT_END_RE.search(tail))
 
@@ -534,6 +555,116 @@ def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
     return end, _strip_math_delims(sentence) or None
 
 
+# The closing line of a free-form answer: lead words and a label go ("So,", "Solution:"), markdown too.
+_STATEMENT_LEAD_RE = re.compile(r"^(?:(?:so|thus|therefore|hence|then|finally|overall|altogether|consequently|"
+                                r"in (?:summary|conclusion|total)|in all|all in all)\b[,:]?\s*)+", re.IGNORECASE)
+_STATEMENT_CONDITION_RE = re.compile(r"\b(?:once|when|whenever|if|since|because|after|before|where|excluding|except|"
+                                     r"so that|provided|unless|as long as)\b", re.IGNORECASE)
+# words that answer a question on their own ("Is n^2 + n even?"): a closing line may state one after its verb
+_ANSWER_WORDS_RE = re.compile(r"(?:even|odd|true|false|yes|no|never|always|impossible|possible|infinite|"
+                              r"infinitely many|none|zero)", re.IGNORECASE)
+_HEDGE_WORDS_RE = re.compile(r"\b(?:about|approximately|approx|around|roughly|nearly|almost|maybe|probably|possibly|"
+                             r"perhaps|likely|close to)\b|[~≈]|\\approx", re.IGNORECASE)
+_VULGAR_FRACTIONS = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅙": "1/6", "⅛": "1/8"}
+_STATEMENT_LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z ]{0,24}[:：]\s*")
+_STATEMENT_COPULA_RE = re.compile(r"\s(?:is|are|equals|was|were|be|makes?|gives?|has|have|get|gets|comes? to|becomes|"
+                                  r"(?:factors?|factorizes|simplifies|reduces|expands|evaluates|works out) (?:as|to))\s",
+                                  re.IGNORECASE)
+_NOT_A_STATEMENT_RE = re.compile(r"^(?:check|checking|verification|verify|note|hint|proof|step \d+|sanity check)\b",
+                                 re.IGNORECASE)  # a check of the answer restates its working, not the answer
+_MAGNITUDE_WORD_RE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s+(thousand|million|billion)\b", re.IGNORECASE)
+_RATIO_WORDS_RE = re.compile(r"\b(\d+)\s+to\s+(\d+)\b")
+_NUMBER_WORD_RUN_RE = re.compile(r"\b(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+                                 r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+                                 r"seventy|eighty|ninety|hundred|thousand|million)(?:[\s-]+(?:and\s+)?)?)+\b",
+                                 re.IGNORECASE)
+_FRACTION_WORDS_RE = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|a)[\s-]+(?:half|halves|thirds?|"
+                                r"quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?)\b", re.IGNORECASE)
+_DIGIT_GROUPS_RE = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d.,])")  # "65 536": thousands apart
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_SUPERSCRIPT_RE = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+")
+_VALUE_WORDS_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+STATEMENT_MAX_CHARS = 200
+
+
+def _last_statement(text: str) -> tuple[int, str | None]:
+    """The value stated by the completion's last line, where that line is a short closing statement."""
+    stripped = text.rstrip()
+    line = stripped[stripped.rfind("\n") + 1:]
+    if not line.strip() or len(line) > STATEMENT_MAX_CHARS or (line == stripped.lstrip() and _bare(text)[1]) \
+            or (_CUT_END_RE.search(re.sub(r"\*\*|__|`", "", line).rstrip())
+                and not re.search(r"\b\(?[A-E]\)?\W*$", line)):  # "Option A" ends on a letter, not an article
+        return -1, None  # a one-line completion that is its own answer is bare's; a line cut mid-sentence states nothing
+    value = statement_value(line)
+    return (len(stripped), value) if value else (-1, None)
+
+
+def statement_value(line: str) -> str | None:
+    """'She can make twelve outfits.' -> '12'; 'So the solutions are $x = 5$ or $x = 2$.' -> 'x = 5 or x = 2';
+    'Option A' -> 'A'; a line with no value, or with more than one candidate, -> None."""
+    s = re.sub(r"\*\*|__|`", "", line).strip().lstrip("#>-* ").strip()
+    s = _SUPERSCRIPT_RE.sub(lambda m: "^{" + m.group(0).translate(_SUPERSCRIPT) + "}", s).replace("−", "-")
+    s = _STATEMENT_LEAD_RE.sub("", s)
+    if _NOT_A_STATEMENT_RE.match(s):
+        return None
+    label = _STATEMENT_LABEL_RE.match(s)
+    if label:
+        s = s[label.end():]
+    s = s.strip().rstrip(".!。").strip()
+    if not _MATH_DELIMS_RE.sub("", s).strip() or _CJK_RE.search(s) or _HEDGE_WORDS_RE.search(s):
+        return None  # other rules read these (answers in Chinese; a hedge is judged where it is found)
+    for char, fraction in _VULGAR_FRACTIONS.items():
+        s = re.sub(rf"(\d)\s*{char}", rf"\1 {fraction}", s).replace(char, fraction)  # "2 ¾" is 2 3/4
+    letter = choice_letter(s)
+    if letter:
+        return letter
+    s = _FRACTION_WORDS_RE.sub(lambda m: _fraction_from_words(m.group(0)) or m.group(0), s)  # "one sixth"
+    s = _NUMBER_WORD_RUN_RE.sub(lambda m: _number_words(m.group(0)), s)
+    s = _MAGNITUDE_WORD_RE.sub(lambda m: _magnitude(m.group(1), m.group(2)), s)  # "10 thousand"
+    if re.search(r"\b(?:ratio|odds)\b", s, re.IGNORECASE):
+        s = _RATIO_WORDS_RE.sub(r"\1:\2", s)  # "the ratio is 1 to 4"
+    s = _DIGIT_GROUPS_RE.sub(lambda m: m.group(0).replace(" ", ""), s)
+    spans = list(_MATH_SPAN_RE.finditer(s))
+    if spans:  # the last math spans, with what joins them ("$x < 2$ or $x > 3$"); one alone is last_math's
+        first = spans[-1]
+        for span in reversed(spans[:-1]):
+            if not _BOX_SEPARATOR_RE.fullmatch(s[span.end(): first.start()]):
+                break
+            first = span
+        if first is spans[-1]:
+            return None
+        region = s[first.start(): spans[-1].end()]
+        return _MATH_DELIMS_RE.sub("", region).strip() or None
+    copulas = list(_STATEMENT_COPULA_RE.finditer(s))
+    region = s[copulas[-1].end():] if copulas else s
+    condition = _STATEMENT_CONDITION_RE.search(region)
+    if condition and _has_value(region[:condition.start()]):
+        region = region[:condition.start()]  # "46 valid codes once we exclude the two palindromes"
+    if _ANSWER_WORDS_RE.fullmatch(region.strip()):
+        return region.strip().lower()  # "It must be even", "The statement is true"
+    numbers = _NUMBER_RE.findall(region)
+    if len(numbers) == 1 and not re.search(r"[=^_\\+*]|\d[a-zA-Z]\b", region):
+        return numbers[0].rstrip(",")  # "she can make 12 different outfits", "they meet at 9 p.m."
+    if not _VALUE_WORDS_RE.search(re.sub(r"\\[a-zA-Z]+", "", normalize_answer(region))) and _has_value(region):
+        return region.strip()  # "x = 2, y = -1", "2 3/4 feet long", "6.02 \times 10^{23} molecules"
+    if not numbers and re.fullmatch(r"(?:yes|no|true|false)\b.*", region, re.IGNORECASE):
+        return region.split()[0].rstrip(",.;:")
+    return None
+
+
+def _magnitude(number: str, word: str) -> str:
+    value = Fraction(number) * {"thousand": 10**3, "million": 10**6, "billion": 10**9}[word.lower()]
+    return str(value.numerator) if value.denominator == 1 else number + " " + word
+
+
+def _number_words(words: str) -> str:
+    trailing = words[len(words.rstrip()):]
+    if words.strip().lower() == "one" or re.fullmatch(r"(?:hundred|thousand|million)\s*", words, re.IGNORECASE):
+        return words  # "the first one": a pronoun as often as a number; "10 thousand" is read below
+    value = number_from_words(words.strip().rstrip("-"))
+    return f"{value}{trailing}" if value is not None else words
+
+
 def _last_math(text: str) -> tuple[int, str | None]:
     matches = [m for m in _MATH_SPAN_RE.finditer(text) if _span_text(m) and _span_text(m) not in _QED]  # not an end-of-proof
     return (matches[-1].end(), _span_text(matches[-1])) if matches else (-1, None)
@@ -553,7 +684,7 @@ def _last_number(text: str) -> tuple[int, str | None]:
 
 
 def _strip_math_delims(s: str) -> str:
-    s = re.sub(r"\*\*|__", "", s).strip().lstrip(":：").strip().rstrip(".").strip()  # markdown bold
+    s = re.sub(r"\*\*|__|`", "", s).strip().lstrip(":：").strip().rstrip(".").strip()  # markdown bold and code
     for left, right in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")):
         if s.startswith(left) and s.endswith(right) and len(s) > len(left) + len(right) - 1:
             return s[len(left): len(s) - len(right)].strip()
@@ -563,4 +694,20 @@ def _strip_math_delims(s: str) -> str:
 _EXPLICIT_RULES = ("boxed", "answer_tag", "answer_line", "final_answer")
 _FINDERS = {"boxed": _finder_boxed, "answer_tag": _answer_tag, "answer_line": _answer_line, "final_answer": _final_answer,
             "answer_is": _answer_is,
-            "last_math": _last_math, "bare": _bare, "last_number": _last_number}
+            "last_statement": _last_statement, "last_math": _last_math, "bare": _bare, "last_number": _last_number}
+
+
+# an option as a problem or a completion lists it: "(D) 9", "(c) 7", "B: 3/4", "E) 15"
+_OPTION_RE = re.compile(r"(?:^|(?<=[\s(,;]))\(?([A-Ea-e])[).:]\s*\$?([^\s,;$]+?)\$?(?=[\s,;.]*(?:\(?[A-Ea-e][).:]|$|\n|,|;))",
+                        re.MULTILINE)
+
+
+def choice_of_value(text: str, answer: str) -> str | None:
+    """The letter of the one option the completion lists with the answer's value ("(D) 9" ... "the answer is 9"),
+    or None. Where a gold is a letter and the completion answers with the option's value."""
+    letter = choice_letter(answer.upper()) if re.fullmatch(r"\(?[a-e]\)?", answer.strip()) else None
+    if letter:
+        return letter  # "(e)": choice E
+    target = normalize_answer(answer)
+    letters = {m.group(1).upper() for m in _OPTION_RE.finditer(text) if normalize_answer(m.group(2)) == target}
+    return letters.pop() if len(letters) == 1 else None
