@@ -12,7 +12,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from passk.rundir import RunDir, read_grades, read_sample_part
 
@@ -23,7 +24,7 @@ RUN_COLUMNS = ("benchmark", "problem_id", "sample_idx", "problem", "prompt", "co
                "num_tokens", "gold", "extracted", "extract_rule", "status", "correct")
 
 
-def read_run(run_dir: str) -> "pandas.DataFrame":  # noqa: F821
+def read_run(run_dir: str) -> pandas.DataFrame:  # noqa: F821
     """Samples, problems and grades of a run as one table (columns RUN_COLUMNS), in sample order."""
     import pandas as pd
 
@@ -67,7 +68,7 @@ def compare_runs(run_dirs: Sequence[str], labels: Sequence[str] | None = None,
         from passk.errors import ConfigError
 
         raise ConfigError(f"labels gives {len(labels)} names for {len(run_dirs)} runs")
-    return compare.compare_runs([compare.load_run(path, label) for path, label in zip(run_dirs, labels)],
+    return compare.compare_runs([compare.load_run(path, label) for path, label in zip(run_dirs, labels, strict=True)],
                                 ScoreConfig(k=tuple(k) if k else None))
 
 

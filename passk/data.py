@@ -23,9 +23,9 @@ from typing import Any
 from passk.config import from_dict
 from passk.errors import ConfigError, InputError
 from passk.generate.sampling import SamplingConfig
-from passk.settings import check_k
-from passk.jsonl import read_json, read_jsonl
 from passk.grade.gold import GOLD_FORMATS, gold_answer
+from passk.jsonl import read_json, read_jsonl
+from passk.settings import check_k
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent / "benchmarks"  # package data: found by any install
 REVISION = "revision"  # the key of a problem set's record that names its revision

@@ -79,7 +79,7 @@ def get_preset(name: str) -> Preset:
 def write_preset_report(plan, plans: list[dict], scores: list[RunScores]) -> None:
     """OUT/preset.json and OUT/report.md of a preset's finished run (`plan`: its passk.resolve.RunPlan)."""
     preset, configs, out = plan.preset, list(plan.configs), Path(plan.summary_dir)
-    results = {c.benchmark: s.benchmarks[c.benchmark] for c, s in zip(configs, scores)}
+    results = {c.benchmark: s.benchmarks[c.benchmark] for c, s in zip(configs, scores, strict=True)}
     changed = changes(plan.given)
     summary = {"preset": dataclasses.asdict(preset), "changed": changed, "plans": plans,
                # per-problem detail stays in each run's scores.json

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from passk import metrics
-from passk.integrity import require_consistent_grades
 from passk.errors import InputError
-from passk.results import BenchmarkResult, Diversity, Estimate, ProblemRow, RunScores, ScoreConfig
 from passk.grade.engine import STATUSES
-from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.grade.rows import grading_provenance
+from passk.integrity import require_consistent_grades
+from passk.jsonl import write_json_atomic, write_text_atomic
+from passk.results import BenchmarkResult, Diversity, Estimate, ProblemRow, RunScores, ScoreConfig
 from passk.rundir import RunDir, read_grades, read_part_table
 
 
@@ -88,7 +88,8 @@ def estimates_by_metric(values: dict[str, np.ndarray], ks: list[int], config: Sc
     names = list(metrics.AT_K)
     table = estimates(np.concatenate([values[name] for name in names] + [values["mean@n"]], axis=1), config)
     width = len(ks)
-    return ({name: dict(zip(ks, table[i * width:(i + 1) * width])) for i, name in enumerate(names)}, table[-1])
+    return ({name: dict(zip(ks, table[i * width:(i + 1) * width], strict=True)) for i, name in enumerate(names)},
+            table[-1])
 
 
 TRUNCATION_WARNING = 0.05  # above this share of samples cut at the token budget, every table says so
@@ -132,7 +133,8 @@ def diversity(tallies: list[ProblemTally], values: dict[str, np.ndarray], ks: li
         share = votes / votes.sum() if votes.size else votes
         entropies.append(float(-(share * np.log2(share)).sum()) if votes.size else 0.0)
     gap = estimates(values["maj@k"] - values["pass@k"], config)
-    return Diversity(float(np.mean([len(t.votes) for t in tallies])), float(np.mean(entropies)), dict(zip(ks, gap)))
+    return Diversity(float(np.mean([len(t.votes) for t in tallies])), float(np.mean(entropies)),
+                     dict(zip(ks, gap, strict=True)))
 
 
 def k_list(config: ScoreConfig, n_min: int, where: str = "") -> tuple[list[int], list[int]]:

@@ -62,7 +62,7 @@ def load_samples(run: RunDir) -> list[Sample]:
 
 def token_texts(sample: Sample) -> list[str]:
     ends = sample.starts[1:] + [len(sample.text)]
-    return [sample.text[s:e] for s, e in zip(sample.starts, ends)]
+    return [sample.text[s:e] for s, e in zip(sample.starts, ends, strict=False)]  # no token: the end alone
 
 
 def sentences(sample: Sample) -> list[tuple[str, float]]:
@@ -100,7 +100,7 @@ def analyze(run: RunDir, samples: list[Sample], reference: RunDir | None = None,
     all_h = np.concatenate([s.entropy for s in samples]) if samples else np.zeros(0)
     pivotal, other = [], []
     for s in samples:
-        for text, h in zip(token_texts(s), s.entropy):
+        for text, h in zip(token_texts(s), s.entropy, strict=True):
             (pivotal if is_pivotal(text) else other).append(h)
     sent = [(s.key, text, h) for s in samples for text, h in sentences(s)]
     reflective = [h for _, text, h in sent if is_reflective(text)]
@@ -217,7 +217,8 @@ def _plots(result: dict[str, Any], out: Path) -> None:
 def _page(samples: list[Sample], result: dict[str, Any]) -> str:
     """A self-contained page: pick a sample, see its tokens coloured by entropy and its highest-entropy tokens."""
     data = [{"id": f"{s.key[1]} #{s.key[2]}", "correct": s.correct,
-             "tokens": [[t, round(float(h), 3)] for t, h in zip(token_texts(s), s.entropy)]} for s in samples]
+             "tokens": [[t, round(float(h), 3)] for t, h in zip(token_texts(s), s.entropy, strict=True)]}
+            for s in samples]
     summary = {k: result[k] for k in ("samples", "tokens", "mean_entropy", "entropy_p80")}
     return _PAGE.replace("__DATA__", json.dumps(data).replace("</", "<\\/")).replace(
         "__SUMMARY__", html.escape(json.dumps(summary)))

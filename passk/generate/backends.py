@@ -25,13 +25,22 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from passk.errors import ConfigError
 from passk.generate.requests import Backend, Completion, Finished, Request
-from passk.generate.sampling import (EngineConfig, SamplingConfig, hf_generate, on_gpu, pad_token_id,
-                                     stop_token_ids, vllm_engine, vllm_sampling_params)
+from passk.generate.sampling import (
+    EngineConfig,
+    SamplingConfig,
+    hf_generate,
+    on_gpu,
+    pad_token_id,
+    stop_token_ids,
+    vllm_engine,
+    vllm_sampling_params,
+)
 
 
 def check_options(name: str, engine: EngineConfig, sampling: SamplingConfig) -> None:
@@ -124,7 +133,7 @@ class VLLMBackend:
                                    [vllm_sampling_params(batch[i - added].sampling, batch[i - added].seed + j)
                                     for i, j in owners], use_tqdm=False)
             # enqueue answers vLLM's internal ids ("<counter>-<random>"); outputs carry the counter
-            owner_of.update({rid.split("-", 1)[0]: (owner, rid) for rid, owner in zip(ids, owners)})
+            owner_of.update({rid.split("-", 1)[0]: (owner, rid) for rid, owner in zip(ids, owners, strict=True)})
             added += len(batch)
 
         add(requests)

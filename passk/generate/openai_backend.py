@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from passk.errors import ConfigError, PasskError
 from passk.generate.requests import Completion, Finished, Request
@@ -116,7 +117,7 @@ class OpenAIBackend:
         if None in counts:
             raise _WrongCount("the server returned no token count per sample")
         return [Completion(c.text, count, "length" if c.finish_reason == "length" else "stop")
-                for c, count in zip(choices, counts)]
+                for c, count in zip(choices, counts, strict=True)]
 
     def _request(self, request: Request) -> list[Completion]:
         sampling = request.sampling

@@ -22,8 +22,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from functools import partial
+from typing import Any
 
 from passk.errors import ConfigError, PasskError
 from passk.generate.requests import Completion, Request
@@ -112,7 +114,7 @@ class EngineActor:
                     self.changed.wait_for(lambda: self.inbox)
                 owners: list[tuple[int, int]] = []
                 start = time.perf_counter()
-                for batch in self.backend.stream(self._take(owners), more=lambda: self._take(owners)):
+                for batch in self.backend.stream(self._take(owners), more=partial(self._take, owners)):
                     if batch:
                         with self.changed:
                             self.finished += [(*owners[i], j, c) for i, j, c in batch]
@@ -216,7 +218,7 @@ class RayPool:
 
         was_alive = actor.state == "alive"
         actor.state, actor.error, actor.collecting = "dead", _first_line(exc), None
-        lost = [u for chunk in actor.chunks.values() for b, r in zip(chunk.blocks, chunk.returned)
+        lost = [u for chunk in actor.chunks.values() for b, r in zip(chunk.blocks, chunk.returned, strict=True)
                 for u in unfinished(b, r)]
         actor.chunks.clear()
         queue.extendleft(reversed(lost))

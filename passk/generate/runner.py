@@ -17,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
 
 from tqdm.auto import tqdm
 
@@ -42,7 +42,7 @@ class Shard:
     count: int = 1
 
     @classmethod
-    def parse(cls, text: str) -> "Shard":
+    def parse(cls, text: str) -> Shard:
         try:
             index, count = (int(x) for x in text.split("/"))
         except ValueError:
@@ -226,7 +226,7 @@ def generate_jobs(jobs: list[Job], backend: Backend, shard: Shard = Shard(), par
                              f"run again to generate the rest")
         elapsed = time.perf_counter() - start
         figures = []
-        for job, writer in zip(jobs, writers):
+        for job, writer in zip(jobs, writers, strict=True):
             f = {"samples": writer.samples, "tokens": writer.tokens, "seconds": round(elapsed, 3),
                  "samples_per_s": writer.samples / elapsed if elapsed and writer.samples else 0.0,
                  "tokens_per_s": writer.tokens / elapsed if elapsed and writer.samples else 0.0}

@@ -21,7 +21,7 @@ class CheckReport:
 
     @classmethod
     def build(cls, rows: list[dict[str, Any]], group_by: str = "label_origin",
-              reference: list[bool] | None = None) -> "CheckReport":
+              reference: list[bool] | None = None) -> CheckReport:
         report = cls()
         for i, row in enumerate(rows):
             if "expected" not in row:

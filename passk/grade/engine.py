@@ -19,10 +19,10 @@ import os
 import re
 import signal
 import sqlite3
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from tqdm.auto import tqdm
 
@@ -104,7 +104,7 @@ class Grader:
         self._cache = _DiskCache(config.cache_path, config.policy) if config.cache_path else None
         self.counters = {"comparisons": 0, "distinct": 0, "memo_hits": 0, "symbolic": 0, "cache_hits": 0}
 
-    def __enter__(self) -> "Grader":
+    def __enter__(self) -> Grader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -131,7 +131,7 @@ class Grader:
         finish_reasons = finish_reasons if finish_reasons is not None else [None] * len(completions)
         extractions = [extract_answer(c, self.config.extract) for c in completions]
         keys: list[tuple[str, str] | None] = []
-        for extraction, gold, reason in zip(extractions, golds, finish_reasons):
+        for extraction, gold, reason in zip(extractions, golds, finish_reasons, strict=True):
             if extraction.answer is None or extraction.retracted or extraction.conflict \
                     or reason in TRUNCATED_FINISH_REASONS or (reason is None and extraction.cut):
                 keys.append(None)
@@ -139,7 +139,7 @@ class Grader:
                 keys.append(_key(extraction, gold))
         self._decide({k for k in keys if k is not None}, progress)
         verdicts = []
-        for extraction, key, reason in zip(extractions, keys, finish_reasons):
+        for extraction, key, reason in zip(extractions, keys, finish_reasons, strict=True):
             if reason in TRUNCATED_FINISH_REASONS:
                 verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
                                         detail=f"finish_reason={reason}"))
@@ -209,7 +209,7 @@ class Grader:
         for future in concurrent.futures.as_completed(futures):
             chunk = futures[future]
             try:
-                decided.update(zip(chunk, future.result()))
+                decided.update(zip(chunk, future.result(), strict=True))
             except (FutureTimeout, ProcessExpired, OSError):
                 retry.extend(chunk)  # a hung or dead worker: settle each of its pairs alone
             bar.update(len(chunk))

@@ -421,7 +421,8 @@ def _boxed(text: str) -> tuple[int, int, str | None]:
 def _all_boxes(text: str) -> tuple[str, ...]:
     """Every box the completion still stands by: one followed by a revision before the next box is withdrawn."""
     boxes = _box_spans(text)
-    live = [content for (_, end, content), following in zip(boxes, boxes[1:] + ((len(text), 0, ""),))
+    # each box with the next one, the last with the end of the text (strict=False: no box, the end alone)
+    live = [content for (_, end, content), following in zip(boxes, boxes[1:] + ((len(text), 0, ""),), strict=False)
             if following[1] == 0 or not (_REVISION_RE.search(text, end, following[0]) or retraction_in(text, end, following[0]))]
     return tuple(dict.fromkeys(live))
 

@@ -45,7 +45,7 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
         def flush():
             verdicts = grader.grade([str(r[fields.completion_of(r)]) for r in block], golds,
                                     [r.get(fields.finish_reason) for r in block])
-            for row, verdict in zip(block, verdicts):
+            for row, verdict in zip(block, verdicts, strict=True):
                 row.update(verdict_fields(verdict))
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
