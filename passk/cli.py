@@ -39,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _labels(text: str | None, count: int) -> list[str | None]:
-    labels = text.split(",") if text else [None] * count
+    labels: list[str | None] = list(text.split(",")) if text else [None] * count
     if len(labels) != count:
         raise ConfigError(f"--labels gives {len(labels)} names for {count} runs")
     if text and not all(labels):

@@ -21,7 +21,7 @@ from passk.compare_report import format_comparison, write_comparison  # noqa: F4
 from passk.coverage import crossing_point
 from passk.errors import InputError
 from passk.grade.rows import grading_provenance
-from passk.results import BenchmarkComparison, Comparison, PairedDifference, ScoreConfig, SolvedSets
+from passk.results import BenchmarkComparison, BenchmarkResult, Comparison, PairedDifference, ScoreConfig, SolvedSets
 from passk.rundir import RunDir, read_grades
 from passk.score import ProblemTally, benchmark_result, estimates_by_metric, k_list, tally
 from passk.settings import COMPARED_SETTINGS, settings_diff
@@ -93,13 +93,17 @@ def compare_runs(runs: list[RunData], config: ScoreConfig = ScoreConfig(), stric
             problem_ids=tuple(shared),
             pass_rates={label: tuple(t.c / t.n for t in tallies)
                         for label, tallies in zip(labels, per_run, strict=True)},
-            diversity={label: (r.diversity.distinct_answers, r.diversity.answer_entropy_bits)
-                       for label, (r, _) in zip(labels, scored, strict=True)})
+            diversity={label: _answer_diversity(r) for label, (r, _) in zip(labels, scored, strict=True)})
     if strict and partial:
         raise InputError("the comparison is partial (--strict): " + "; ".join(partial))
     if not benchmarks:
         raise InputError(f"the runs share no benchmark with graded problems: {labels}")
     return Comparison(tuple(labels), _differences(runs), benchmarks, tuple(partial + truncation))
+
+
+def _answer_diversity(result: BenchmarkResult) -> tuple[float, float]:
+    assert result.diversity is not None  # benchmark_result computes it; only old scores.json files lack it
+    return result.diversity.distinct_answers, result.diversity.answer_entropy_bits
 
 
 def _paired_difference(first_tallies: list[ProblemTally], other_tallies: list[ProblemTally],

@@ -38,7 +38,8 @@ class Crossing:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Crossing:
-        return cls(data["k"], *data["ci95"], data["n_max"], data["trained_leads_at_1"])
+        low, high = data["ci95"]
+        return cls(data["k"], low, high, data["n_max"], data["trained_leads_at_1"])
 
     def describe(self, base: str) -> str:
         if not self.leads_at_1:

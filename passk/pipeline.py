@@ -12,8 +12,10 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import cast
 
 from passk import data
 from passk.errors import ConfigError, PasskError
@@ -65,12 +67,13 @@ def execute(plan: RunPlan, progress: bool = True) -> dict[str, RunScores | dict]
     elif preset is not None:
         from passk.preset import write_preset_report
 
-        write_preset_report(plan, [r.plan() for r in ready], results)
+        # neither a dry run nor generate_only: every result is a run's scores
+        write_preset_report(plan, [r.plan() for r in ready], cast(Sequence[RunScores], results))
     return {c.benchmark: r for c, r in zip(configs, results, strict=True)}
 
 
 def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir: str | None = None,
-                   ready: list[Ready] | None = None) -> list[RunScores | dict]:
+                   ready: list[Ready] | None = None) -> Sequence[RunScores | dict]:
     """Run several benchmarks (each its own run directory) on one engine load, every request of every
     benchmark in flight at once; scores per config, in order (with `dry_run`, each plan).
 

@@ -108,7 +108,7 @@ def benchmark_result(tallies: list[ProblemTally], ks: list[int], config: ScoreCo
     with the per-problem values they come from (compare pairs them across runs)."""
     values = per_problem(tallies, ks)
     at_k, mean_at_n = estimates_by_metric(values, ks, config)
-    status_counts = Counter()
+    status_counts: Counter[str] = Counter()
     for t in tallies:
         status_counts.update(t.statuses)
     n = [t.n for t in tallies]
@@ -213,8 +213,8 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig(), strict: bool = F
                          f"`passk grade {run.path} --regrade` makes it one")
         benchmarks[benchmark] = replace(result, notes=result.notes + tuple(notes))
     for benchmark, entropy in mean_token_entropy(run).items():
-        if benchmark in benchmarks and benchmarks[benchmark].diversity:
-            b = benchmarks[benchmark]
+        b = benchmarks.get(benchmark)
+        if b is not None and b.diversity:
             benchmarks[benchmark] = replace(b, diversity=replace(b.diversity, mean_token_entropy=entropy))
     scores = RunScores(config, tuple(graded_by), benchmarks)
     partial = [w for w in warnings_of(scores) if INCOMPLETE in w]

@@ -62,7 +62,9 @@ def problem_view(problem: dict, grading: tuple) -> tuple[dict, dict]:
     samples = problem["samples"]
     ctx = context(problem, *grading)
     classes, membership = answer_classes(samples)
-    rows, statuses, flagged = [], Counter(), 0
+    rows: list[dict[str, Any]] = []
+    statuses: Counter[str] = Counter()
+    flagged = 0
     for s, k in zip(samples, membership, strict=True):
         flags = flag_sample(s, ctx)
         flagged += bool(flags)
@@ -94,8 +96,8 @@ def write_view(run_dirs: list[str], out: Path, labels: list[str | None] | None =
     index_rows = []
     for pi, key in enumerate(keys):
         first = next(problems[key] for problems, _ in per_run if key in problems)
-        row = {"b": key[0], "id": key[1], "problem": first.get("problem") or "", "gold": str(first.get("gold")),
-               "runs": []}
+        row: dict[str, Any] = {"b": key[0], "id": key[1], "problem": first.get("problem") or "",
+                               "gold": str(first.get("gold")), "runs": []}
         for ri, (problems, grading) in enumerate(per_run):
             if key not in problems:
                 row["runs"].append(None)

@@ -86,7 +86,7 @@ def compare_groups(x, y, name_x: str, name_y: str) -> dict[str, Any]:
     from scipy.stats import mannwhitneyu
 
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    out = {name_x: {"n": int(x.size), "mean": float(x.mean()) if x.size else None},
+    out: dict[str, Any] = {name_x: {"n": int(x.size), "mean": float(x.mean()) if x.size else None},
            name_y: {"n": int(y.size), "mean": float(y.mean()) if y.size else None}}
     if x.size and y.size:
         u, p = mannwhitneyu(x, y, alternative="two-sided")
@@ -98,7 +98,8 @@ def compare_groups(x, y, name_x: str, name_y: str) -> dict[str, Any]:
 def analyze(run: RunDir, samples: list[Sample], reference: RunDir | None = None, progress: bool = False) -> dict[str, Any]:
     """All comparisons over `samples` (load_samples(run)), the run's rare sentences against `reference`."""
     all_h = np.concatenate([s.entropy for s in samples]) if samples else np.zeros(0)
-    pivotal, other = [], []
+    pivotal: list[float] = []
+    other: list[float] = []
     for s in samples:
         for text, h in zip(token_texts(s), s.entropy, strict=True):
             (pivotal if is_pivotal(text) else other).append(h)
@@ -122,7 +123,7 @@ def analyze(run: RunDir, samples: list[Sample], reference: RunDir | None = None,
     return result
 
 
-def _by_position(samples: list[Sample], bins: int = 10) -> list[dict[str, float]]:
+def _by_position(samples: list[Sample], bins: int = 10) -> list[dict[str, float | None]]:
     sums, counts = np.zeros(bins), np.zeros(bins)
     for s in samples:
         if s.entropy.size:

@@ -27,7 +27,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from passk.errors import ConfigError
 from passk.generate.requests import Backend, Completion, Finished, Request
@@ -177,7 +177,9 @@ class HFBackend:
             raise ConfigError(f"unknown dtype {engine.dtype!r} for the hf backend")
         load = {"trust_remote_code": engine.trust_remote_code, "revision": engine.revision}
         self.tokenizer = AutoTokenizer.from_pretrained(model, **load)
-        self.model = AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype, **load).to(self.device).eval()
+        loaded = AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype, **load)
+        # transformers' @wraps(Module.to) on PreTrainedModel.to hides the bound self from mypy
+        self.model = loaded.to(self.device).eval()  # type: ignore[arg-type]
         self.revision = resolved_revision(model, engine.revision)
         self.stop_ids = stop_token_ids(self.model.generation_config, self.tokenizer)
         self.pad_id = pad_token_id(self.tokenizer, self.stop_ids)
@@ -208,7 +210,7 @@ class HFBackend:
         for row in out.tolist():
             stop_at = next((i for i, t in enumerate(row) if t in ends), None)
             tokens = row if stop_at is None else row[: stop_at + 1] if row[stop_at] in self.stop_ids else row[:stop_at]
-            text = self.tokenizer.decode(tokens, skip_special_tokens=True)
+            text = cast(str, self.tokenizer.decode(tokens, skip_special_tokens=True))  # one sequence: one str
             stopped = stop_at is not None or any(text.endswith(s) for s in sampling.stop)
             completions.append(Completion(text, len(tokens), "stop" if stopped else "length"))
         return completions

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -48,7 +48,8 @@ def chunk_size(remaining: int, actors: int, most: int) -> int:
 
 def take_chunk(queue: deque[Block], size: int) -> list[Block]:
     """Whole blocks from the front of the queue, at least one, up to `size` samples."""
-    chunk, samples = [], 0
+    chunk: list[Block] = []
+    samples = 0
     while queue and (not chunk or samples + queue[0][2].n <= size):
         chunk.append(queue.popleft())
         samples += chunk[-1][2].n
@@ -160,7 +161,7 @@ class RayPool:
     name = "ray"
 
     def __init__(self, config: RayConfig, backend_name: str, model: str, engine: EngineConfig = EngineConfig(),
-                 runs: list[RunDir] = (), progress: bool = True):
+                 runs: Sequence[RunDir] = (), progress: bool = True):
         import ray
 
         self.config, self.runs, self.progress = config, list(runs), progress
@@ -174,9 +175,11 @@ class RayPool:
                 raise ConfigError(f"--ray-actors {count} x --tp {per} needs {count * per} GPUs; the cluster has {gpus}")
             if not gpus and count * config.cpus_per_actor > cpus:
                 raise ConfigError(f"--ray-actors {count} x {config.cpus_per_actor} CPUs exceeds the cluster's {cpus:g}")
-            # threads: collect and submit answer while the engine thread runs
-            self.remote = ray.remote(num_gpus=per if gpus else 0, num_cpus=config.cpus_per_actor, max_restarts=0,
-                                     max_concurrency=4)(EngineActor)
+            # threads: collect and submit answer while the engine thread runs (max_concurrency, an actor option
+            # that ray's typed overloads of remote() leave out)
+            self.remote = ray.remote(  # type: ignore[call-overload]
+                num_gpus=per if gpus else 0, num_cpus=config.cpus_per_actor, max_restarts=0, max_concurrency=4
+            )(EngineActor)
             self.engine_args = (backend_name, model, engine)
             self.actors: list[_Actor] = []
             self.target = count

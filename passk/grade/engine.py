@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
@@ -30,6 +31,9 @@ from passk.errors import ConfigError, InputError
 from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_top_level, symbolic_verdict
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, extract_answer, extract_gold
 from passk.grade.normalize import FORMS_SEP, POLICIES, normalize_answer
+
+if TYPE_CHECKING:
+    from pebble import ProcessPool
 
 STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
 TRUNCATED_FINISH_REASONS = frozenset({"length"})
@@ -100,7 +104,7 @@ class Grader:
     def __init__(self, config: GradeConfig = GradeConfig()):
         self.config = config
         self._memo: dict[tuple[str, str], _Decision] = {}
-        self._pool = None
+        self._pool: ProcessPool | None = None
         self._cache = _DiskCache(config.cache_path, config.policy) if config.cache_path else None
         self.counters = {"comparisons": 0, "distinct": 0, "memo_hits": 0, "symbolic": 0, "cache_hits": 0}
 
@@ -243,6 +247,7 @@ def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
     """The memo key; every verdict is a function of it alone."""
     gold = _canonical_gold(raw_gold)
     answer = extraction.answer
+    assert answer is not None  # called only for a completion with an extracted answer
     parts = len(split_top_level(gold))
     if parts > 1 and len(extraction.boxes) >= parts > len(split_top_level(normalize_answer(answer))):
         answer = ", ".join(extraction.boxes[-parts:])  # "(a) \boxed{3} ... (b) \boxed{5}" answers "3, 5"
@@ -326,11 +331,6 @@ class _DiskCache:
         self._db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?)",
                              [(self._fingerprint, p, g, d.status, d.method, d.detail) for (p, g), d in decided.items()])
         self._db.commit()
-
-    @property
-    def provenance(self) -> dict[str, str]:
-        """What made these verdicts: recorded with every grade, compared by score and compare."""
-        return {"grader": grader_fingerprint(), "policy": self.config.policy}
 
     def close(self) -> None:
         self._db.close()

@@ -81,7 +81,9 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
         value = arithmetic_value(exact)
         if value is None:
             return None
-        if round(value, len(decimal.split(".")[1])) != parse_number(decimal).value:
+        approximate = parse_number(decimal)
+        assert approximate is not None  # _APPROXIMATION's group 2 is a plain decimal
+        if round(value, len(decimal.split(".")[1])) != approximate.value:
             return Judgement(False, "false equation chain: the approximation is not the value")
         pred = normalize_answer(exact)
     elif _UNCERTAIN.search(pred) and not _UNCERTAIN.search(gold):

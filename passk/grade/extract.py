@@ -293,9 +293,9 @@ def _extract(text: str, config: ExtractConfig) -> Extraction:
             return _extraction(text, box[0], "boxed", box[2], answer)
         return _extraction(text, end, rule, answer, _later_conflict(text, end, answer, config))
     for rule in config.rules[config.compete:]:
-        end, answer = _find(rule, text)
-        if answer:
-            return _extraction(text, end, rule, answer, _later_conflict(text, end, answer, config))
+        end, candidate = _find(rule, text)
+        if candidate:
+            return _extraction(text, end, rule, candidate, _later_conflict(text, end, candidate, config))
     return Extraction(None, "none", note=_NO_FORM_NOTE if config.compete == 1 else "")
 
 
