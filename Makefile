@@ -10,6 +10,7 @@ test-fast:
 
 lint:
 	ruff check passk trainers tests bench experiments
+	mypy passk
 
 # The entropy-vs-baseline experiment: results/entropy-vs-baseline/ (one thread per process: on a busy
 # 2-core machine torch's spinning threads made it several times slower)

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 started=$(date +%s)
 .venv/bin/ruff check passk trainers tests bench experiments
+.venv/bin/mypy passk
 .venv/bin/python -m pytest -q -rs --durations=15 "$@"
 echo "passk suite: $(( $(date +%s) - started )) s"
 # the verl plugin inside verl's TrainingWorker and FSDP2 engine

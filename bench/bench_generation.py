@@ -70,8 +70,8 @@ def run_lengths(run_dir: str) -> list[int]:
 def measure(args) -> dict:
     from passk.data import data_dir_from_env, get_spec, load_problems, select
     from passk.generate.backends import make_backend
-    from passk.generate.sampling import EngineConfig, SamplingConfig
     from passk.generate.runner import GenerateSettings, generate_samples, plan_requests, prepare_run
+    from passk.generate.sampling import EngineConfig, SamplingConfig
     from passk.prompts import get_template
     from passk.rundir import RunDir
 

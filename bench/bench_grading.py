@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 
 from passk import metrics
-import os
-from passk.grade import Grader, GradeConfig
+from passk.grade import GradeConfig, Grader
 
 FILLER = ("We first rewrite the expression and collect the terms. Substituting the known values gives "
           "a simpler equation, which we solve step by step, checking each case. ") * 6

@@ -13,7 +13,7 @@ import argparse
 import time
 from collections import Counter
 
-from passk.grade import STATUSES, Grader, GradeConfig
+from passk.grade import STATUSES, GradeConfig, Grader
 
 HOSTILE = {
     "tower": r"2^{2^{2^{2^{2}}}}", "numeric tower": "9^9^9", "huge exponent": r"10^{1000000}",
@@ -45,8 +45,8 @@ def main() -> None:
     print(f"{len(kinds)} hostile rows in {elapsed:.1f} s; statuses {dict(Counter(v.status for v in verdicts))}; "
           f"credited: {sum(v.correct for v in verdicts)}")
     for kind in HOSTILE:
-        statuses = Counter(v.status for k, v in zip(kinds, verdicts) if k == kind)
-        detail = next(v.detail for k, v in zip(kinds, verdicts) if k == kind)
+        statuses = Counter(v.status for k, v in zip(kinds, verdicts, strict=True) if k == kind)
+        detail = next(v.detail for k, v in zip(kinds, verdicts, strict=True) if k == kind)
         print(f"  {kind:<20} {dict(statuses)}  {detail[:70]}")
 
 

@@ -28,14 +28,13 @@ import math
 import random
 import subprocess
 import sys
-from collections import deque
 import tempfile
 import time
+from collections import deque
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_generation import decode_steps  # noqa: E402  (the step model, one definition)
-
 
 # ---- the simulation -----------------------------------------------------------------------------------------
 
@@ -127,8 +126,8 @@ def print_simulation(s: dict) -> None:
 # ---- the measurement ------------------------------------------------------------------------------------------
 
 def measure(args) -> dict:
-    import ray
     import pyarrow.parquet as pq
+    import ray
 
     from passk.data import data_dir_from_env, get_spec, load_problems, select
     from passk.generate.backends import make_backend
@@ -205,11 +204,12 @@ def _timed_pool(pool, generate) -> dict:
     before = pool.busy_seconds()
     figures = generate(pool)
     after = pool.busy_seconds()
-    busy = sum(a[0] - b[0] for a, b in zip(after, before))
+    busy = sum(a[0] - b[0] for a, b in zip(after, before, strict=True))
     figures["actor_busy_seconds"] = busy
     figures["actor_idle_share"] = 1 - busy / (len(after) * figures["seconds"])
     # CPU seconds of the engines and the driver: what the work cost, whatever else the machine was running
-    figures["cpu_seconds"] = sum(a[1] - b[1] for a, b in zip(after, before)) + figures["driver_cpu_seconds"]
+    figures["cpu_seconds"] = (sum(a[1] - b[1] for a, b in zip(after, before, strict=True))
+                              + figures["driver_cpu_seconds"])
     return figures
 
 

@@ -12,18 +12,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from passk.rundir import RunDir, read_grades, read_sample_part
 
 if TYPE_CHECKING:
+    import pandas
+
     from passk.results import Comparison, RunScores
 
 RUN_COLUMNS = ("benchmark", "problem_id", "sample_idx", "problem", "prompt", "completion", "finish_reason",
                "num_tokens", "gold", "extracted", "extract_rule", "status", "correct")
 
 
-def read_run(run_dir: str) -> "pandas.DataFrame":  # noqa: F821
+def read_run(run_dir: str) -> pandas.DataFrame:
     """Samples, problems and grades of a run as one table (columns RUN_COLUMNS), in sample order."""
     import pandas as pd
 
@@ -62,12 +65,12 @@ def compare_runs(run_dirs: Sequence[str], labels: Sequence[str] | None = None,
     from passk import compare
     from passk.results import ScoreConfig
 
-    labels = list(labels) if labels else [None] * len(run_dirs)
-    if len(labels) != len(run_dirs):
+    names: list[str | None] = list(labels) if labels else [None] * len(run_dirs)
+    if len(names) != len(run_dirs):
         from passk.errors import ConfigError
 
-        raise ConfigError(f"labels gives {len(labels)} names for {len(run_dirs)} runs")
-    return compare.compare_runs([compare.load_run(path, label) for path, label in zip(run_dirs, labels)],
+        raise ConfigError(f"labels gives {len(names)} names for {len(run_dirs)} runs")
+    return compare.compare_runs([compare.load_run(path, label) for path, label in zip(run_dirs, names, strict=True)],
                                 ScoreConfig(k=tuple(k) if k else None))
 
 
@@ -81,7 +84,7 @@ def grade_pairs(completions: Sequence[str], golds: Sequence[str], finish_reasons
     from passk.grade.rows import verdict_fields
 
     extract = PAIRS_CONFIG if fallbacks is None else ExtractConfig(tuple(fallbacks))
-    timeout = {} if timeout_s is None else {"timeout_s": timeout_s}
+    timeout: dict[str, Any] = {} if timeout_s is None else {"timeout_s": timeout_s}
     with Grader(GradeConfig(workers=workers, extract=extract, **timeout)) as grader:
         verdicts = grader.grade(list(completions), [gold_answer(g, where=f"golds[{i}]") for i, g in enumerate(golds)],
                                 list(finish_reasons) if finish_reasons is not None else None)

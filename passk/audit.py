@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from passk import metrics
 from passk.errors import ConfigError, InputError
@@ -340,18 +341,19 @@ def audit_run(run: RunDir, max_correct: int = MAX_CORRECT, ks: list[int] | None 
         k_max = max(bench_ks)
         out[benchmark] = BenchmarkAudit(
             ks=bench_ks, pass_at_k=_mean_pass(n, c, bench_ks),
-            without_flagged=_mean_pass(n, [ci - r for ci, r in zip(c, removed)], bench_ks),
-            without_flag={name: _mean_pass(n, [ci - r for ci, r in zip(c, rem)], [k_max])[k_max]
+            without_flagged=_mean_pass(n, [ci - r for ci, r in zip(c, removed, strict=True)], bench_ks),
+            without_flag={name: _mean_pass(n, [ci - r for ci, r in zip(c, rem, strict=True)], [k_max])[k_max]
                           for name, rem in removed_by.items()},
             flag_counts={name: sum(rem) for name, rem in removed_by.items()}, n_problems=len(rows), problems=audited)
         if judge is not None and to_judge:
             from passk.judge import judge as ask_judge
 
             unsupported = [0] * len(rows)
-            for (i, sample, _), verdict in zip(to_judge, ask_judge([item for _, _, item in to_judge], judge)):
+            verdicts = ask_judge([item for _, _, item in to_judge], judge)
+            for (i, sample, _), verdict in zip(to_judge, verdicts, strict=True):
                 sample.judge = verdict
                 unsupported[i] += verdict["verdict"] != "supported"
-            out[benchmark].cot_checked = _mean_pass(n, [ci - u for ci, u in zip(c, unsupported)], bench_ks)
+            out[benchmark].cot_checked = _mean_pass(n, [ci - u for ci, u in zip(c, unsupported, strict=True)], bench_ks)
     return Audit(str(run.path), max_correct, out)
 
 

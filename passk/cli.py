@@ -39,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _labels(text: str | None, count: int) -> list[str | None]:
-    labels = text.split(",") if text else [None] * count
+    labels: list[str | None] = list(text.split(",")) if text else [None] * count
     if len(labels) != count:
         raise ConfigError(f"--labels gives {len(labels)} names for {count} runs")
     if text and not all(labels):
@@ -147,10 +147,8 @@ def cmd_grade(args) -> int:
 
 def cmd_score(args) -> int:
     from passk.results import ScoreConfig
-    from passk.score import format_table, score_run, write_scores
     from passk.rundir import RunDir
-
-    from passk.score import warnings_of
+    from passk.score import format_table, score_run, warnings_of, write_scores
 
     runs = [RunDir(path) for path in args.run_dirs]
     config = ScoreConfig(k=_k_list(args.k))
@@ -175,7 +173,7 @@ def cmd_plot(args) -> int:
     from passk.rundir import RunDir
 
     runs = [RunDir(p) for p in args.run_dirs]
-    labels = [label or run.path.name for label, run in zip(_labels(args.labels, len(runs)), runs)]
+    labels = [label or run.path.name for label, run in zip(_labels(args.labels, len(runs)), runs, strict=True)]
     out = Path(args.out) if args.out else runs[0].plot_png
     print(f"wrote {plot_runs([r.scores_json for r in runs], labels, out)}")
     return 0
@@ -241,7 +239,8 @@ def cmd_compare(args) -> int:
     from passk.compare import compare_runs, format_comparison, load_run, write_comparison
     from passk.results import ScoreConfig
 
-    runs = [load_run(path, label) for path, label in zip(args.run_dirs, _labels(args.labels, len(args.run_dirs)))]
+    labels = _labels(args.labels, len(args.run_dirs))
+    runs = [load_run(path, label) for path, label in zip(args.run_dirs, labels, strict=True)]
     result = compare_runs(runs, ScoreConfig(k=_k_list(args.k)), strict=args.strict)
     write_comparison(result, Path(args.out))
     print(format_comparison(result))
@@ -270,12 +269,12 @@ def cmd_seeds(args) -> int:
 
 
 def cmd_budget(args) -> int:
+    import numpy as np
+
     from passk.budget import budget, format_budget
     from passk.results import ScoreConfig
     from passk.rundir import RunDir
     from passk.score import score_run
-
-    import numpy as np
 
     scores = score_run(RunDir(args.run_dir), ScoreConfig(k=_k_list(args.k)))
     for name, b in scores.benchmarks.items():

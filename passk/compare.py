@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from passk.compare_report import format_comparison, write_comparison  # noqa: F401  (the CLI's names)
 from passk.coverage import crossing_point
 from passk.errors import InputError
-from passk.compare_report import format_comparison, write_comparison  # noqa: F401  (the CLI's names)
-from passk.results import BenchmarkComparison, Comparison, PairedDifference, ScoreConfig, SolvedSets
+from passk.grade.rows import grading_provenance
+from passk.results import BenchmarkComparison, BenchmarkResult, Comparison, PairedDifference, ScoreConfig, SolvedSets
 from passk.rundir import RunDir, read_grades
 from passk.score import ProblemTally, benchmark_result, estimates_by_metric, k_list, tally
-from passk.grade.rows import grading_provenance
 from passk.settings import COMPARED_SETTINGS, settings_diff
 
 
@@ -79,26 +79,31 @@ def compare_runs(runs: list[RunData], config: ScoreConfig = ScoreConfig(), stric
             partial.append(f"{benchmark}: K {', '.join(map(str, dropped))} exceed the smallest number of samples "
                            f"per problem ({n_min}) and are left out")
         scored = [benchmark_result(tallies, ks, config) for tallies in per_run]
-        for label, (result, _) in zip(labels, scored):
+        for label, (result, _) in zip(labels, scored, strict=True):
             truncation += [f"{benchmark}, {label}: {note.removeprefix('warning: ')}" for note in result.notes
                            if note.startswith("warning:")]
         first = scored[0][1]
         differences = {f"{label} - {labels[0]}": _paired_difference(per_run[0], tallies, first, values, shared, ks,
                                                                     config, labels[0], label)
-                       for label, tallies, (_, values) in zip(labels[1:], per_run[1:], scored[1:])}
+                       for label, tallies, (_, values) in zip(labels[1:], per_run[1:], scored[1:], strict=True)}
         benchmarks[benchmark] = BenchmarkComparison(
             n_problems=len(shared), k=tuple(ks),
             problems_only_in_some_runs=sum(len(r.tallies[benchmark]) for r in runs) - len(runs) * len(shared),
-            runs={label: result for label, (result, _) in zip(labels, scored)}, differences=differences,
+            runs={label: result for label, (result, _) in zip(labels, scored, strict=True)}, differences=differences,
             problem_ids=tuple(shared),
-            pass_rates={label: tuple(t.c / t.n for t in tallies) for label, tallies in zip(labels, per_run)},
-            diversity={label: (r.diversity.distinct_answers, r.diversity.answer_entropy_bits)
-                       for label, (r, _) in zip(labels, scored)})
+            pass_rates={label: tuple(t.c / t.n for t in tallies)
+                        for label, tallies in zip(labels, per_run, strict=True)},
+            diversity={label: _answer_diversity(r) for label, (r, _) in zip(labels, scored, strict=True)})
     if strict and partial:
         raise InputError("the comparison is partial (--strict): " + "; ".join(partial))
     if not benchmarks:
         raise InputError(f"the runs share no benchmark with graded problems: {labels}")
     return Comparison(tuple(labels), _differences(runs), benchmarks, tuple(partial + truncation))
+
+
+def _answer_diversity(result: BenchmarkResult) -> tuple[float, float]:
+    assert result.diversity is not None  # benchmark_result computes it; only old scores.json files lack it
+    return result.diversity.distinct_answers, result.diversity.answer_entropy_bits
 
 
 def _paired_difference(first_tallies: list[ProblemTally], other_tallies: list[ProblemTally],

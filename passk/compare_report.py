@@ -114,7 +114,7 @@ def markdown(result: Comparison, figures: dict[str, list[str]] | None = None) ->
             md += [f"### {metrics.LABELS[metric]}", ""] + markdown_table(rows) + [""]
         md += ["### Coverage (a problem is solved within K when its Pass@K estimate is at least 1/2)", ""]
         md += markdown_table(coverage_table(b)) + [""]
-        for d_name, d in b.differences.items():
+        for d in b.differences.values():
             s = d.solved_at_largest_k
             for title, ids in ((f"shrunk: solved by {s.first} only", s.only_first),
                                (f"expanded: solved by {s.other} only", s.only_other)):

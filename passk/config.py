@@ -6,11 +6,15 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from typing import Any, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from passk.errors import ConfigError
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def from_dict(cls: type[T], data: Mapping[str, Any], where: str = "config") -> T:
@@ -43,7 +47,7 @@ def check_type(value: Any, hint: Any, where: str) -> Any:
         raise ConfigError(f"{where} must be {_describe(hint)}, got {value!r}")
     if hint is Any:
         return value
-    if dataclasses.is_dataclass(hint) and isinstance(value, Mapping):  # a table of a nested dataclass
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, Mapping):  # a nested table
         return from_dict(hint, value, where=where.replace(": key ", ": table ").rstrip())
     if hint is type(None):
         if value is None:

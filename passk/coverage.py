@@ -38,8 +38,9 @@ class Crossing:
         return {"k": self.k, "ci95": [self.low, self.high], "n_max": self.n_max, "trained_leads_at_1": self.leads_at_1}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Crossing":
-        return cls(data["k"], *data["ci95"], data["n_max"], data["trained_leads_at_1"])
+    def from_json(cls, data: dict[str, Any]) -> Crossing:
+        low, high = data["ci95"]
+        return cls(data["k"], low, high, data["n_max"], data["trained_leads_at_1"])
 
     def describe(self, base: str) -> str:
         if not self.leads_at_1:

@@ -23,9 +23,9 @@ from typing import Any
 from passk.config import from_dict
 from passk.errors import ConfigError, InputError
 from passk.generate.sampling import SamplingConfig
-from passk.settings import check_k
-from passk.jsonl import read_json, read_jsonl
 from passk.grade.gold import GOLD_FORMATS, gold_answer
+from passk.jsonl import read_json, read_jsonl
+from passk.settings import check_k
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent / "benchmarks"  # package data: found by any install
 REVISION = "revision"  # the key of a problem set's record that names its revision
@@ -114,6 +114,7 @@ def load_problems(spec: BenchmarkSpec, data_dir: Path | None = None, data_file: 
     """The benchmark's problems and a record of where they came from (for the manifest). The record's
     REVISION (a mirror's source commit, the hub dataset's commit) is provenance to cite, not a sample
     setting: content is pinned by the sha256 or fingerprint beside it."""
+    source: dict[str, Any]
     if data_file:
         source = {"file": str(Path(data_file).resolve()), "sha256": file_sha256(Path(data_file))}
         rows = _load_file(Path(data_file))

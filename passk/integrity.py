@@ -103,8 +103,8 @@ def _check_samples(run: RunDir, result: CheckResult, manifest: Manifest) -> dict
             result.findings.append(Finding(part, f"samples of problems absent from problems.jsonl: {unknown[:3]}",
                                            "move it aside", [part, *derived]))
             continue
-        beyond = [k for k in keys if settings and k[2] >= settings.n]
-        if beyond:
+        beyond = [k for k in keys if k[2] >= settings.n] if settings else []
+        if settings and beyond:
             result.findings.append(Finding(part, f"{len(beyond)} samples with sample_idx >= the manifest's n "
                                                  f"({settings.n})"))
         owner.update((k, part) for k in keys)

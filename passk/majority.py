@@ -85,7 +85,7 @@ def maj_at_k_exact(counts, correct: int | None, abstain: int, k: int) -> float:
         size = 1 << (length - 1).bit_length()
         # identical rivals share a factor: the product is taken as powers in the frequency domain
         spectrum = np.fft.rfft(_binomial_pmf(np.arange(min(rest, pool) + 1), pool, p, lf), size)[None, :]
-        for s, m in zip(sizes, copies):
+        for s, m in zip(sizes, copies, strict=True):
             factor = np.zeros((u.size, x + 1))
             factor[:, :x] = pmf[s][:x]
             factor[:, x] = u * pmf[s][x]
@@ -99,4 +99,4 @@ def maj_at_k(vote_counts: list[np.ndarray], correct_class: list[int | None], k: 
     """Exact maj@k per problem (see the module docstring for the rule)."""
     abstain = n_abstain or [0] * len(vote_counts)
     return np.array([maj_at_k_exact(counts, good, skip, k)
-                     for counts, good, skip in zip(vote_counts, correct_class, abstain)])
+                     for counts, good, skip in zip(vote_counts, correct_class, abstain, strict=True)])

@@ -15,7 +15,7 @@ from passk.data import file_sha256
 from passk.errors import InputError
 from passk.jsonl import atomic_path
 from passk.rundir import Manifest, RunDir, part_keys, utc_now
-from passk.settings import SAMPLE_SETTINGS, describe_diff, settings_diff
+from passk.settings import SAMPLE_SETTINGS, GenerateSettings, describe_diff, settings_diff
 
 
 def merge_runs(out: str, sources: list[str]) -> int:
@@ -30,7 +30,7 @@ def merge_runs(out: str, sources: list[str]) -> int:
             raise InputError(f"{path}: its manifest records no settings; only `passk run` directories merge")
     with target.exclusive_lock("passk merge"):
         existing = target.read_manifest()
-        labelled = {path: m.settings.as_dict() for path, m in manifests.items()}
+        labelled = {path: _settings_of(m).as_dict() for path, m in manifests.items()}
         if existing.settings is not None:
             labelled[f"{out} (target)"] = existing.settings.as_dict()
         diff = settings_diff(labelled, SAMPLE_SETTINGS)
@@ -52,7 +52,7 @@ def _plan_copies(target: RunDir, runs: list[RunDir]) -> list[tuple[Path, Path]]:
     owner: dict[tuple, Path] = {}
     for part, keys in target.sample_keys().items():
         owner.update((key, part) for key in keys)
-    copies = []
+    copies: list[tuple[Path, Path]] = []
     for run in runs:
         for part in run.sample_parts():
             dest = target.merged_part_path(part)
@@ -73,12 +73,18 @@ def _plan_copies(target: RunDir, runs: list[RunDir]) -> list[tuple[Path, Path]]:
     return copies
 
 
+def _settings_of(manifest: Manifest) -> GenerateSettings:
+    """The settings of a manifest merge_runs has checked to hold them."""
+    assert manifest.settings is not None
+    return manifest.settings
+
+
 def _merge_manifest(target: Manifest, sources: dict[str, Manifest]) -> None:
     first = next(iter(sources.values()))
     if target.settings is None:
         target.settings, target.created = first.settings, utc_now()
         target.run_config, target.grading = first.run_config, first.grading
-    target.settings = replace(target.settings, n=max(m.settings.n for m in [target, *sources.values()]))
+    target.settings = replace(_settings_of(target), n=max(_settings_of(m).n for m in [target, *sources.values()]))
     for path, manifest in sources.items():
         target.history.extend(manifest.history)
         for tag, figures in manifest.throughput.items():

@@ -12,14 +12,16 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import cast
 
 from passk import data
 from passk.errors import ConfigError, PasskError
 from passk.generate.backends import make_backend
-from passk.generate.sampling import SamplingConfig
 from passk.generate.runner import Job, Shard, generate_jobs, pending_requests, prepare_run
+from passk.generate.sampling import SamplingConfig
 from passk.grade.run_grades import grade_run
 from passk.preflight import SUMMARY_FILES, Ready, check_out, dry_run_text, preflight, refuse, visible_gpus
 from passk.resolve import RunConfig, RunPlan
@@ -55,22 +57,23 @@ def execute(plan: RunPlan, progress: bool = True) -> dict[str, RunScores | dict]
     configs, preset = list(plan.configs), plan.preset
     ready = preflight_all(configs, plan.summary_dir)
     if configs[0].dry_run:
-        return {c.benchmark: r.plan() for c, r in zip(configs, ready)}
+        return {c.benchmark: r.plan() for c, r in zip(configs, ready, strict=True)}
     if preset is not None:
         print(f"preset {preset.name}: " + "; ".join(f"{c.benchmark} {len(r.problems)} x {c.n}"
-                                                    for c, r in zip(configs, ready)))
+                                                    for c, r in zip(configs, ready, strict=True)))
     results = run_benchmarks(configs, progress, None if preset else plan.summary_dir, ready)
     if preset is not None and configs[0].generate_only:  # a shard job: the same command without --shard reports
         print(f"preset {preset.name}: samples of shard {configs[0].shard} written under {plan.summary_dir}")
     elif preset is not None:
         from passk.preset import write_preset_report
 
-        write_preset_report(plan, [r.plan() for r in ready], results)
-    return {c.benchmark: r for c, r in zip(configs, results)}
+        # neither a dry run nor generate_only: every result is a run's scores
+        write_preset_report(plan, [r.plan() for r in ready], cast(Sequence[RunScores], results))
+    return {c.benchmark: r for c, r in zip(configs, results, strict=True)}
 
 
 def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir: str | None = None,
-                   ready: list[Ready] | None = None) -> list[RunScores | dict]:
+                   ready: list[Ready] | None = None) -> Sequence[RunScores | dict]:
     """Run several benchmarks (each its own run directory) on one engine load, every request of every
     benchmark in flight at once; scores per config, in order (with `dry_run`, each plan).
 

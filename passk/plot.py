@@ -40,7 +40,7 @@ def plot_pass_at_k(panels: dict[str, list[Curve]], out: Path, panel_size: tuple[
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels), panel_size[1]), squeeze=False)
-    for ax, (title, curves) in zip(axes[0], panels.items()):
+    for ax, (title, curves) in zip(axes[0], panels.items(), strict=True):
         colours = plt.get_cmap("tab10" if len(curves) <= 10 else "tab20")  # distinct colours for many runs
         for i, curve in enumerate(curves):
             colour = curve.color or colours(i)
@@ -67,5 +67,6 @@ def plot_scores(scores: list[RunScores], labels: list[str], out: Path) -> Path:
     panels = {}
     for benchmark in sorted({b for run in runs for b in run}):
         title = f"{benchmark} ({runs[0][benchmark].n_problems} problems)" if len(runs) == 1 else benchmark
-        panels[title] = [interval_curve(label, run[benchmark]) for label, run in zip(labels, runs) if benchmark in run]
+        panels[title] = [interval_curve(label, run[benchmark])
+                         for label, run in zip(labels, runs, strict=True) if benchmark in run]
     return plot_pass_at_k(panels, out)

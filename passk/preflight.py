@@ -133,8 +133,9 @@ def preflight(config: RunConfig, backend: str, model: str) -> Ready:
     template = build_template(config.template, config.system_prompt, config.chat, config.fewshot, config.fewshot_k)
     problems, source = data.load_problems(config.spec, data.data_dir_from_env(config.data_dir), config.data_file)
     problems = data.select(problems, config.limit, list(config.problems) if config.problems else None)
-    if BACKENDS[backend].reach is not None:  # a served model's name is checked before a tokenizer is looked up by it
-        BACKENDS[backend].reach(model, config.server)
+    reach = BACKENDS[backend].reach
+    if reach is not None:  # a served model's name is checked before a tokenizer is looked up by it
+        reach(model, config.server)
     local = BACKENDS[backend].loads_weights or Path(config.tokenizer or model).is_dir()
     tokenizer = load_tokenizer(config.tokenizer or model, config.engine) if template.chat or local else None
     prompts = {p.problem_id: template.render(p.problem, tokenizer) for p in problems}

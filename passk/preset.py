@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,10 +77,10 @@ def get_preset(name: str) -> Preset:
     return preset
 
 
-def write_preset_report(plan, plans: list[dict], scores: list[RunScores]) -> None:
+def write_preset_report(plan, plans: list[dict], scores: Sequence[RunScores]) -> None:
     """OUT/preset.json and OUT/report.md of a preset's finished run (`plan`: its passk.resolve.RunPlan)."""
     preset, configs, out = plan.preset, list(plan.configs), Path(plan.summary_dir)
-    results = {c.benchmark: s.benchmarks[c.benchmark] for c, s in zip(configs, scores)}
+    results = {c.benchmark: s.benchmarks[c.benchmark] for c, s in zip(configs, scores, strict=True)}
     changed = changes(plan.given)
     summary = {"preset": dataclasses.asdict(preset), "changed": changed, "plans": plans,
                # per-problem detail stays in each run's scores.json

@@ -24,6 +24,7 @@ import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from passk.config import from_dict
 from passk.errors import ConfigError, InputError
@@ -99,7 +100,7 @@ class Template:
     def record(self) -> str:
         """What the manifest keeps as the template: its text, plus every option that changes the prompts.
         A template used as defined records its text alone (so runs made before the options resume)."""
-        options = {}
+        options: dict[str, Any] = {}
         if self.system is not None:
             options["system"] = self.system
         if self.chat_default is not None and self.chat != self.chat_default:

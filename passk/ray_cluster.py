@@ -6,6 +6,7 @@ else in passk imports it.
 from __future__ import annotations
 
 import importlib.util
+import logging
 from dataclasses import dataclass
 
 from passk.errors import ConfigError, PasskError
@@ -40,7 +41,7 @@ def connect(config: RayConfig) -> bool:
     if ray.is_initialized():
         return False
     try:
-        ray.init(address=config.address, log_to_driver=False, logging_level="ERROR")
+        ray.init(address=config.address, log_to_driver=False, logging_level=logging.ERROR)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise PasskError(f"cannot join the Ray cluster at {config.address or 'the default address'}: "
                          f"{str(exc).splitlines()[0]}") from None

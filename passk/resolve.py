@@ -14,9 +14,10 @@ import dataclasses
 import difflib
 import json
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from passk import data, metrics
 from passk.config import check_type, from_dict

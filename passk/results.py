@@ -99,7 +99,7 @@ class Diversity:
                 "mean_token_entropy": self.mean_token_entropy}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Diversity":
+    def from_json(cls, data: dict[str, Any]) -> Diversity:
         return cls(data["distinct_answers"], data["answer_entropy_bits"],
                    _estimates(data["maj_minus_pass"], data["maj_minus_pass_ci95"]), data.get("mean_token_entropy"))
 
@@ -127,7 +127,7 @@ class BenchmarkResult(ResultSummary):
         return out
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "BenchmarkResult":
+    def from_json(cls, data: dict[str, Any]) -> BenchmarkResult:
         problems = tuple(ProblemRow(p["id"], p["n"], p["c"], dict(p["statuses"]), p["mean_num_tokens"])
                          for p in data["problems"])
         return cls(n_problems=data["n_problems"], k=tuple(data["k"]),
@@ -156,7 +156,7 @@ class RunScores:
                 "benchmarks": {name: b.to_json() for name, b in self.benchmarks.items()}}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], where: str) -> "RunScores":
+    def from_json(cls, data: dict[str, Any], where: str) -> RunScores:
         """A scores.json as written. Older versions also kept a copy of the manifest (ignored here), and
         before grader provenance was recorded there was no `graded_by` (read as none)."""
         schema = data.get("schema_version", 1) if isinstance(data, dict) else 1
@@ -174,7 +174,7 @@ class RunScores:
                              f"`passk score` writes it again") from None
 
     @classmethod
-    def read(cls, path: str | os.PathLike) -> "RunScores":
+    def read(cls, path: str | os.PathLike) -> RunScores:
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: no scores.json; run `passk score` on that run first")
@@ -198,7 +198,7 @@ class SolvedSets:
                 "both": self.both, "neither": self.neither}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "SolvedSets":
+    def from_json(cls, data: dict[str, Any]) -> SolvedSets:
         (first, only_first), (other, only_other) = [(key.removeprefix("only_"), v) for key, v in data.items()
                                                     if key.startswith("only_")]
         return cls(data["k"], first, other, tuple(only_first), tuple(only_other), data["both"], data["neither"])
@@ -228,7 +228,7 @@ class PairedDifference:
                 "crossing": self.crossing.to_json() if self.crossing else None}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "PairedDifference":
+    def from_json(cls, data: dict[str, Any]) -> PairedDifference:
         blocks = data.get("metrics") or {"pass@k": data["pass_at_k"], "maj@k": data["maj_at_k"]}
         return cls({name: {int(k): Estimate(d["diff"], *d["ci95"]) for k, d in by_k.items()}
                     for name, by_k in blocks.items()},
@@ -258,7 +258,7 @@ class BenchmarkComparison:
                 "diversity": {label: list(d) for label, d in (self.diversity or {}).items()}}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "BenchmarkComparison":
+    def from_json(cls, data: dict[str, Any]) -> BenchmarkComparison:
         runs = {label: ResultSummary(
             n_problems=data["n_problems"], k=tuple(data["k"]), metrics=_metrics_from_json(r, "pass_ci95"), mean_at_n=Estimate(r["mean_at_n"], *r["mean_at_n_ci95"]),
             n_min=r["n_min"], n_max=r["n_max"], mean_num_tokens=r["mean_num_tokens"],
@@ -284,7 +284,7 @@ class Comparison:
                 "benchmarks": {name: b.to_json() for name, b in self.benchmarks.items()}}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], where: str) -> "Comparison":
+    def from_json(cls, data: dict[str, Any], where: str) -> Comparison:
         try:
             return cls(tuple(data["runs"]), data["settings_differ"],
                        {name: BenchmarkComparison.from_json(b) for name, b in data["benchmarks"].items()},

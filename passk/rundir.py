@@ -33,10 +33,11 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -79,7 +80,7 @@ class Manifest:
     schema_version: int = MANIFEST_SCHEMA  # as read; a manifest is always written at MANIFEST_SCHEMA
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], where: str) -> "Manifest":
+    def from_json(cls, data: dict[str, Any], where: str) -> Manifest:
         schema = data.get("schema_version", 1)
         if not isinstance(schema, int) or schema > MANIFEST_SCHEMA:
             raise InputError(f"{where}: manifest schema_version {schema!r}; this passk reads up to {MANIFEST_SCHEMA} "
@@ -141,7 +142,7 @@ class RunDir:
     DERIVED_FILES = ("manifest.json", "scores.json", "scores.csv", "passk.png", "report.md",
                      "entropy.json", "entropy.png", "entropy.html")
 
-    def require(self) -> "RunDir":
+    def require(self) -> RunDir:
         if not self.path.is_dir():
             raise InputError(f"{self.path}: not a run directory (it does not exist)")
         if not self.problems.is_file():

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from passk import metrics
-from passk.integrity import require_consistent_grades
 from passk.errors import InputError
-from passk.results import BenchmarkResult, Diversity, Estimate, ProblemRow, RunScores, ScoreConfig
 from passk.grade.engine import STATUSES
-from passk.jsonl import write_json_atomic, write_text_atomic
 from passk.grade.rows import grading_provenance
+from passk.integrity import require_consistent_grades
+from passk.jsonl import write_json_atomic, write_text_atomic
+from passk.results import BenchmarkResult, Diversity, Estimate, ProblemRow, RunScores, ScoreConfig
 from passk.rundir import RunDir, read_grades, read_part_table
 
 
@@ -88,7 +88,8 @@ def estimates_by_metric(values: dict[str, np.ndarray], ks: list[int], config: Sc
     names = list(metrics.AT_K)
     table = estimates(np.concatenate([values[name] for name in names] + [values["mean@n"]], axis=1), config)
     width = len(ks)
-    return ({name: dict(zip(ks, table[i * width:(i + 1) * width])) for i, name in enumerate(names)}, table[-1])
+    return ({name: dict(zip(ks, table[i * width:(i + 1) * width], strict=True)) for i, name in enumerate(names)},
+            table[-1])
 
 
 TRUNCATION_WARNING = 0.05  # above this share of samples cut at the token budget, every table says so
@@ -107,7 +108,7 @@ def benchmark_result(tallies: list[ProblemTally], ks: list[int], config: ScoreCo
     with the per-problem values they come from (compare pairs them across runs)."""
     values = per_problem(tallies, ks)
     at_k, mean_at_n = estimates_by_metric(values, ks, config)
-    status_counts = Counter()
+    status_counts: Counter[str] = Counter()
     for t in tallies:
         status_counts.update(t.statuses)
     n = [t.n for t in tallies]
@@ -132,7 +133,8 @@ def diversity(tallies: list[ProblemTally], values: dict[str, np.ndarray], ks: li
         share = votes / votes.sum() if votes.size else votes
         entropies.append(float(-(share * np.log2(share)).sum()) if votes.size else 0.0)
     gap = estimates(values["maj@k"] - values["pass@k"], config)
-    return Diversity(float(np.mean([len(t.votes) for t in tallies])), float(np.mean(entropies)), dict(zip(ks, gap)))
+    return Diversity(float(np.mean([len(t.votes) for t in tallies])), float(np.mean(entropies)),
+                     dict(zip(ks, gap, strict=True)))
 
 
 def k_list(config: ScoreConfig, n_min: int, where: str = "") -> tuple[list[int], list[int]]:
@@ -211,8 +213,8 @@ def score_run(run: RunDir, config: ScoreConfig = ScoreConfig(), strict: bool = F
                          f"`passk grade {run.path} --regrade` makes it one")
         benchmarks[benchmark] = replace(result, notes=result.notes + tuple(notes))
     for benchmark, entropy in mean_token_entropy(run).items():
-        if benchmark in benchmarks and benchmarks[benchmark].diversity:
-            b = benchmarks[benchmark]
+        b = benchmarks.get(benchmark)
+        if b is not None and b.diversity:
             benchmarks[benchmark] = replace(b, diversity=replace(b.diversity, mean_token_entropy=entropy))
     scores = RunScores(config, tuple(graded_by), benchmarks)
     partial = [w for w in warnings_of(scores) if INCOMPLETE in w]

@@ -10,8 +10,9 @@ through `settings_diff` too.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from passk.errors import ConfigError
 from passk.generate.sampling import SamplingConfig
@@ -47,7 +48,7 @@ class GenerateSettings:
         return d
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "GenerateSettings":
+    def from_dict(cls, data: Mapping[str, Any]) -> GenerateSettings:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known and v is not None}  # absent: the default
         values["sampling"] = SamplingConfig(**data["sampling"])
@@ -66,7 +67,7 @@ class GradingRecord:
     timeout_s: float = GradeConfig.timeout_s  # the grader's default, written once (passk.grade.engine)
 
     @classmethod
-    def for_template(cls, template, timeout_s: float | None = None) -> "GradingRecord":
+    def for_template(cls, template, timeout_s: float | None = None) -> GradingRecord:
         """`template`: anything with `answer_form` and `extract_fallbacks` (a Template, a BenchmarkSpec's)."""
         return cls(template.answer_form, tuple(template.extract_fallbacks),
                    GradeConfig.timeout_s if timeout_s is None else timeout_s)
@@ -143,8 +144,10 @@ def _leaves(key: str, values: dict[str, Any], limit: int) -> dict[str, dict[str,
     texts = {label: json.dumps(v, default=str) for label, v in values.items()}
     lists = [v for v in values.values() if isinstance(v, (list, tuple))]
     if len(lists) == len(values) > 1 and any(len(t) > limit for t in texts.values()):
-        first = next((i for i, items in enumerate(zip(*lists)) if len({json.dumps(x, default=str) for x in items}) > 1),
-                     min(map(len, lists)))
+        # the first index where the lists differ; unequal lengths are the point (strict=False): past the shortest
+        # list they differ by length, and the default is that length
+        first = next((i for i, items in enumerate(zip(*lists, strict=False))
+                      if len({json.dumps(x, default=str) for x in items}) > 1), min(map(len, lists)))
         return {key: {label: f"{len(v)} items" + (f" (#{first} is {json.dumps(v[first], default=str)})"
                                                   if first < len(v) else "") for label, v in values.items()}}
     return {key: {label: t if len(t) <= limit else t[: limit - 3] + "..." for label, t in texts.items()}}

@@ -21,7 +21,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from passk.audit import answer_span, context, flag_sample, load_problems, run_grading, FLAGS
+from passk.audit import FLAGS, answer_span, context, flag_sample, load_problems, run_grading
 from passk.errors import ConfigError
 from passk.grade.engine import CORRECT_CLASS
 from passk.jsonl import atomic_path, write_text_atomic
@@ -62,8 +62,10 @@ def problem_view(problem: dict, grading: tuple) -> tuple[dict, dict]:
     samples = problem["samples"]
     ctx = context(problem, *grading)
     classes, membership = answer_classes(samples)
-    rows, statuses, flagged = [], Counter(), 0
-    for s, k in zip(samples, membership):
+    rows: list[dict[str, Any]] = []
+    statuses: Counter[str] = Counter()
+    flagged = 0
+    for s, k in zip(samples, membership, strict=True):
         flags = flag_sample(s, ctx)
         flagged += bool(flags)
         statuses[s["status"]] += 1
@@ -86,7 +88,7 @@ def write_view(run_dirs: list[str], out: Path, labels: list[str | None] | None =
         raise ConfigError("passk view needs at least one run directory")
     labels = labels or [None] * len(run_dirs)
     runs_meta, per_run = [], []
-    for path, label in zip(run_dirs, labels):
+    for path, label in zip(run_dirs, labels, strict=True):
         run = RunDir(path)
         per_run.append((load_problems(run), run_grading(run)))
         runs_meta.append({"label": label or run.path.resolve().name, "path": str(path)})
@@ -94,8 +96,8 @@ def write_view(run_dirs: list[str], out: Path, labels: list[str | None] | None =
     index_rows = []
     for pi, key in enumerate(keys):
         first = next(problems[key] for problems, _ in per_run if key in problems)
-        row = {"b": key[0], "id": key[1], "problem": first.get("problem") or "", "gold": str(first.get("gold")),
-               "runs": []}
+        row: dict[str, Any] = {"b": key[0], "id": key[1], "problem": first.get("problem") or "",
+                               "gold": str(first.get("gold")), "runs": []}
         for ri, (problems, grading) in enumerate(per_run):
             if key not in problems:
                 row["runs"].append(None)

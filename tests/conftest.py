@@ -6,7 +6,6 @@ import pytest
 
 from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
 
-
 # verl pins transformers < 5.11 and lives in its own environment (.venv-verl, see install.sh); the main suite
 # does not collect its test rather than report it skipped: `.ci/run` runs it there.
 collect_ignore = [] if importlib.util.find_spec("verl") else ["test_verl_plugin.py", "test_verl_e2e.py"]

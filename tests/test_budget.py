@@ -5,8 +5,8 @@ from math import comb
 
 import numpy as np
 import pytest
-
 from conftest import make_graded_run
+
 from passk.budget import _width, budget, within_variance
 from passk.cli import main
 
@@ -15,8 +15,8 @@ def exact_variance(p: Fraction, n: int, k: int) -> Fraction:
     """Var of 1 - C(n-c, k)/C(n, k) over c ~ Binomial(n, p), by summing over every c."""
     est = [1 - Fraction(comb(n - c, k), comb(n, k)) for c in range(n + 1)]
     pmf = [comb(n, c) * p ** c * (1 - p) ** (n - c) for c in range(n + 1)]
-    mean = sum(q * e for q, e in zip(pmf, est))
-    return sum(q * e * e for q, e in zip(pmf, est)) - mean * mean
+    mean = sum(q * e for q, e in zip(pmf, est, strict=True))
+    return sum(q * e * e for q, e in zip(pmf, est, strict=True)) - mean * mean
 
 
 @pytest.mark.parametrize("p,n,k", [(Fraction(1, 10), 8, 1), (Fraction(1, 10), 8, 4), (Fraction(1, 2), 12, 3),

@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import write_jsonl
+from test_generate import run_args
+
 from passk import data
 from passk.cli import main
 from passk.rundir import RunDir
-from test_generate import run_args
 
 pytestmark = pytest.mark.slow  # the shared run is made once with the tiny model
 

@@ -1,8 +1,8 @@
 import json
 
 import numpy as np
-
 from conftest import make_graded_run
+
 from passk.cli import main
 from passk.compare import compare_runs, load_run
 

@@ -2,8 +2,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import write_jsonl
+
 from passk import data
 from passk.errors import ConfigError, InputError
 from passk.prompts import BOXED_INSTRUCTION, get_template

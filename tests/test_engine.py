@@ -3,8 +3,7 @@ import time
 import pytest
 
 from passk.errors import ConfigError
-from passk.grade import STATUSES, Grader, GradeConfig
-
+from passk.grade import STATUSES, GradeConfig, Grader
 
 SLOW = "slowpoke"  # an answer whose comparison spins until its CPU time runs out (patched in below)
 

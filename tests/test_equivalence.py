@@ -6,7 +6,7 @@ Each row is (gold, extracted answer, equivalent?). They run through the full Gra
 
 import pytest
 
-from passk.grade import Grader, GradeConfig
+from passk.grade import GradeConfig, Grader
 
 CASES = [
     # strings and presentation
@@ -92,5 +92,5 @@ def grader():
 def test_equivalence_table(grader):
     verdicts = grader.grade([rf"\boxed{{{pred}}}" for _, pred, _ in CASES], [gold for gold, _, _ in CASES])
     wrong = [(gold, pred, expected, v.status, v.method, v.detail)
-             for (gold, pred, expected), v in zip(CASES, verdicts) if v.correct != expected]
+             for (gold, pred, expected), v in zip(CASES, verdicts, strict=True) if v.correct != expected]
     assert not wrong, "\n".join(map(repr, wrong))

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import write_jsonl
+
 from passk import data
 from passk.cli import main
 from passk.errors import ConfigError, InputError
@@ -48,7 +48,7 @@ def test_loading_and_pairs_read_a_gold_the_same_way(tmp_path):
     problems, _ = data.load_problems(data.custom_spec(str(path), "q", "a"), data_file=str(path))
     assert [p.gold for p in problems] == [gold_answer(r["a"]) for r in rows] == ["27", "1, 2", "\\frac{1}{2}"]
     pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"gold": r["a"], "completion": f"\\boxed{{{p.gold}}}"}
-                                                   for r, p in zip(rows, problems)])
+                                                   for r, p in zip(rows, problems, strict=True)])
     out = tmp_path / "graded.jsonl"
     assert main(["grade", "--pairs", str(pairs), "--quiet", "--out", str(out)]) == 0
     assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [True, True, True]

@@ -3,10 +3,10 @@
 import json
 
 import pyarrow.parquet as pq
+from conftest import write_jsonl
 
 from passk.cli import main
 from passk.grade.engine import grader_fingerprint
-from conftest import write_jsonl
 
 
 def test_grades_record_grader_and_policy_and_regrade_replaces_them(make_run, capsys):

@@ -7,7 +7,7 @@ says `free` (a pairs file: no prompt, every rule) or `dapo` (an "Answer:" line w
 
 import pytest
 
-from passk.grade import Grader, GradeConfig, extract_config
+from passk.grade import GradeConfig, Grader, extract_config
 
 T = "Let me work through this carefully.\n\n"  # a stand-in for the reasoning before an answer
 

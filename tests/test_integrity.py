@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import write_jsonl
+from test_generate import run_args, samples_of
+
 from passk.cli import main
 from passk.errors import RunLocked
 from passk.jsonl import write_json_atomic
 from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
-from test_generate import run_args, samples_of
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -106,9 +106,9 @@ def test_concurrent_overlapping_shards_never_double_a_sample(tiny_model, tiny_pr
     refused = 0
     try:
         for r in range(rounds):
-            _wait_for({sync / f"ready-{r}-{name}": p for name, p in zip(names, procs)})
+            _wait_for({sync / f"ready-{r}-{name}": p for name, p in zip(names, procs, strict=True)})
             (sync / f"go-{r}").touch()
-            _wait_for({sync / f"done-{r}-{name}": p for name, p in zip(names, procs)})
+            _wait_for({sync / f"done-{r}-{name}": p for name, p in zip(names, procs, strict=True)})
             for name in names:
                 code, err = json.loads((sync / f"done-{r}-{name}").read_text())
                 assert code in (0, 2) and "Traceback" not in err, err

@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
 from scipy.stats import hypergeom
 
 from passk import metrics
-from passk.majority import maj_at_k, maj_at_k_exact
 from passk.errors import ConfigError
+from passk.majority import maj_at_k, maj_at_k_exact
 
 
 def exact_pass_at_k(n, c, k):

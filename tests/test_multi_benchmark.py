@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import write_jsonl
+
 from passk import pipeline as run_module
-from passk.resolve import resolve_run
 from passk.cli import main
 from passk.errors import ConfigError
+from passk.resolve import resolve_run
 from passk.rundir import RunDir
 
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import DEFAULT_CHARS, write_jsonl
+
 from passk import data
 from passk.cli import main
 from passk.errors import ConfigError, InputError, PasskError

@@ -15,11 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import write_jsonl
 
-from passk.integrity import check_run
 from passk.cli import main
-from passk.generate.requests import Request
 from passk.generate.ray_pool import chunk_size, take_chunk, unfinished
+from passk.generate.requests import Request
 from passk.generate.sampling import SamplingConfig
+from passk.integrity import check_run
 from passk.rundir import RunDir
 
 ray = pytest.importorskip("ray")

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import make_graded_run
+
 from passk.cli import main
 from passk.compare import compare_runs, load_run
 from passk.errors import InputError

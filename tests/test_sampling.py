@@ -6,8 +6,7 @@ from dataclasses import replace
 import pytest
 
 from passk.errors import ConfigError
-from passk.generate.sampling import SamplingConfig
-from passk.generate.sampling import hf_generate, pad_token_id, stable_seed, stop_token_ids
+from passk.generate.sampling import SamplingConfig, hf_generate, pad_token_id, stable_seed, stop_token_ids
 
 
 def test_stable_seed_is_a_fixed_31_bit_function_of_its_parts():

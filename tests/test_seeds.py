@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import make_graded_run
 from scipy import stats
 
-from conftest import make_graded_run
 from passk.cli import main
 from passk.errors import ConfigError
 from passk.seeds import parse_arms

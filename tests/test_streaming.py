@@ -10,9 +10,16 @@ import pytest
 from passk.data import Problem
 from passk.errors import PasskError
 from passk.generate.backends import Completion
+from passk.generate.runner import (
+    GenerateSettings,
+    Job,
+    generate_jobs,
+    generate_samples,
+    plan_requests,
+    prepare_run,
+    request_seed,
+)
 from passk.generate.sampling import SamplingConfig
-from passk.generate.runner import (GenerateSettings, Job, generate_jobs, generate_samples, plan_requests, prepare_run,
-                                   request_seed)
 from passk.rundir import RunDir
 
 PROBLEMS = [Problem("toy", f"p{i}", f"question {i}", str(i)) for i in range(3)]

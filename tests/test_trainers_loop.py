@@ -4,8 +4,8 @@ import json
 
 import pytest
 import torch
-
 from conftest import build_tiny_model
+
 from passk.cli import main
 from passk.generate.sampling import SamplingConfig
 from trainers.config import TrainConfig, load_config
@@ -148,7 +148,7 @@ def test_gold_probability_is_the_sampling_probability_of_the_exact_answer(digit_
     eos = tokenizer.eos_token_id
     for temperature, top_p in ((1.0, 1.0), (0.6, 0.95), (0.6, 0.5)):
         got = gold_probability(model, tokenizer, prompts, golds, {eos}, temperature, top_p)
-        for i, (prompt, gold) in enumerate(zip(prompts, golds)):
+        for i, (prompt, gold) in enumerate(zip(prompts, golds, strict=True)):
             ids = tokenizer(prompt, add_special_tokens=False).input_ids
             want = 1.0
             for token in tokenizer(gold, add_special_tokens=False).input_ids + [eos]:

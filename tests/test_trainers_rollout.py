@@ -53,7 +53,7 @@ def test_a_rollout_is_transformers_generate_under_a_forked_seed_and_cut_at_its_f
     assert torch.equal(batch.input_ids[:, : ids.shape[1]], ids) and batch.prompt_len == ids.shape[1]
     eos = tokenizer.eos_token_id
     for row, got, kept, reason in zip(responses.tolist(), batch.input_ids[:, ids.shape[1]:].tolist(),
-                                      batch.response_mask.tolist(), batch.finish_reasons):
+                                      batch.response_mask.tolist(), batch.finish_reasons, strict=True):
         end = row.index(eos) + 1 if eos in row else len(row)
         assert got[:end] == row[:end] and set(got[end:]) <= {tokenizer.pad_token_id}
         assert sum(kept) == end and reason == ("stop" if eos in row else "length")

@@ -28,7 +28,7 @@ def test_entropy_advantage_grpo_trainer_trains_and_shapes(tiny_model, tmp_path):
                                           train_dataset=data, entropy_alpha=0.4, entropy_kappa=2.0)
     before = [p.detach().clone() for p in model.parameters()]
     trainer.train()
-    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
     logged = [h for h in trainer.state.log_history if "entropy_adv/cap_binding_share" in h]
     assert logged, trainer.state.log_history
     assert all(0 <= h["entropy_adv/psi_over_abs_advantage"] <= 0.5 + 1e-6 for h in logged)
@@ -61,7 +61,7 @@ def test_example_script_trains_a_tiny_model_rewarded_by_the_passk_grader(tmp_pat
     before = [p.detach().clone() for p in trainer.model.parameters()]
     trainer.train()
     assert trainer.args.epsilon_high == 0.28 and trainer.args.beta == 0.0 and trainer.args.temperature == 1.0
-    assert any(not torch.equal(a, b) for a, b in zip(before, trainer.model.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(before, trainer.model.parameters(), strict=True))
     logged = [h for h in trainer.state.log_history if "rewards/passk_grader/mean" in h]
     assert len(logged) == 3
     assert all(-1 <= h["rewards/passk_grader/mean"] <= 1 for h in logged)

@@ -179,7 +179,7 @@ def test_a_real_verl_update_with_the_entropy_advantage_matches_trainers_core(ver
     after = list(worker.engine.module.parameters())
     assert any(not torch.equal(a.detach().full_tensor() if hasattr(a, "full_tensor") else a.detach(),
                                b.full_tensor() if hasattr(b, "full_tensor") else b)
-               for a, b in zip(after, before)), "verl's optimizer did not move the weights"
+               for a, b in zip(after, before, strict=True)), "verl's optimizer did not move the weights"
 
 
 def test_vanilla_loss_mode_is_untouched(verl_actor):

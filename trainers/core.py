@@ -21,7 +21,7 @@ batch size), so the two differ by that constant factor, which the learning rate 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

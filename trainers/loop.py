@@ -83,7 +83,7 @@ def gold_probability(model, tokenizer, prompts: list[str], golds: list[str], sto
     out = []
     for start in range(0, len(prompts), batch_size):
         rows = []
-        for prompt, gold in zip(prompts[start: start + batch_size], golds[start: start + batch_size]):
+        for prompt, gold in zip(prompts[start: start + batch_size], golds[start: start + batch_size], strict=True):
             p = tokenizer(prompt, add_special_tokens=False).input_ids
             a = tokenizer(gold, add_special_tokens=False).input_ids + [stop]
             rows.append((p, a))

@@ -6,7 +6,7 @@ extracted, as in `passk run`): the training loop and the TRL reward call it.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from passk.grade import Grader
 from passk.prompts import Template, get_template

@@ -9,13 +9,20 @@ stop ids, seeds and the engine come from passk.generate.sampling.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
-from passk.generate.sampling import (EngineConfig, SamplingConfig, hf_generate, pad_token_id, stop_token_ids,
-                                     vllm_engine, vllm_sampling_params)
+from passk.generate.sampling import (
+    EngineConfig,
+    SamplingConfig,
+    hf_generate,
+    pad_token_id,
+    stop_token_ids,
+    vllm_engine,
+    vllm_sampling_params,
+)
 
 
 @dataclass
@@ -100,7 +107,7 @@ def _assemble(tokenizer, ids, mask, responses, stop_ids, pad_id, group_size) -> 
     response_mask = (positions <= first_stop[:, None]).long() & (positions < responses.shape[1]).long()
     responses = torch.where(response_mask.bool(), responses, torch.full_like(responses, pad_id))
     texts, reasons = [], []
-    for row, stop_at in zip(responses.tolist(), first_stop.tolist()):
+    for row, stop_at in zip(responses.tolist(), first_stop.tolist(), strict=True):
         stopped = stop_at < len(row)
         texts.append(tokenizer.decode(row[: stop_at] if stopped else row, skip_special_tokens=True))
         reasons.append("stop" if stopped else "length")

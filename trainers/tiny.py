@@ -66,11 +66,11 @@ def supervised_warm_start(path: str | Path, task: str, steps: int, batch_size: i
                 items.append(item)
         prompts = [tokenizer(i.problem, add_special_tokens=False).input_ids for i in items]
         answers = [tokenizer(i.gold, add_special_tokens=False).input_ids + [eos] for i in items]
-        width = max(len(p) + len(a) for p, a in zip(prompts, answers))
+        width = max(len(p) + len(a) for p, a in zip(prompts, answers, strict=True))
         ids = torch.full((batch_size, width), tokenizer.pad_token_id)
         labels = torch.full((batch_size, width), -100)
         mask = torch.zeros((batch_size, width), dtype=torch.long)
-        for row, (p, a) in enumerate(zip(prompts, answers)):
+        for row, (p, a) in enumerate(zip(prompts, answers, strict=True)):
             ids[row, : len(p) + len(a)] = torch.tensor(p + a)
             labels[row, len(p): len(p) + len(a)] = torch.tensor(a)
             mask[row, : len(p) + len(a)] = 1

@@ -233,7 +233,7 @@ def plot_arms(results: dict, experiment: dict, out: Path) -> None:
         ks = b.k
         curves = [Curve("start", ks, tuple(b.runs["start"].pass_at_k[k].value for k in ks), color="black")]
         for algorithm, seeds, style in (("grpo", experiment["seeds"], "-"), ("ppo", experiment["ppo_seeds"], "--")):
-            for arm, colour in zip(ARMS, ("tab:blue", "tab:orange")):
+            for arm, colour in zip(ARMS, ("tab:blue", "tab:orange"), strict=True):
                 values = np.array([[b.runs[run_name(algorithm, arm, s)].pass_at_k[k].value for k in ks] for s in seeds])
                 curves.append(Curve(f"{algorithm.upper()} {arm} (mean of {len(seeds)} seeds)", ks,
                                     tuple(values.mean(axis=0)), (tuple(values.min(axis=0)), tuple(values.max(axis=0))),
@@ -253,7 +253,7 @@ def plot_curves(experiment: dict, out: Path) -> None:
             ("exact_heldout", "exact Pass@1, held-out problems")]
     fig, axes = plt.subplots(2, 6, figsize=(27, 8))
     for row, (algorithm, seeds) in enumerate((("grpo", experiment["seeds"]), ("ppo", experiment["ppo_seeds"]))):
-        for ax, (key, title) in zip(axes[row], keys):
+        for ax, (key, title) in zip(axes[row], keys, strict=True):
             for arm in ARMS:
                 if key.startswith("exact_"):
                     field = "train_eval" if key == "exact_train" else "holdout_eval"

@@ -62,7 +62,7 @@ def load_samples(run: RunDir) -> list[Sample]:
 
 def token_texts(sample: Sample) -> list[str]:
     ends = sample.starts[1:] + [len(sample.text)]
-    return [sample.text[s:e] for s, e in zip(sample.starts, ends)]
+    return [sample.text[s:e] for s, e in zip(sample.starts, ends, strict=False)]  # no token: the end alone
 
 
 def sentences(sample: Sample) -> list[tuple[str, float]]:
@@ -86,7 +86,7 @@ def compare_groups(x, y, name_x: str, name_y: str) -> dict[str, Any]:
     from scipy.stats import mannwhitneyu
 
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    out = {name_x: {"n": int(x.size), "mean": float(x.mean()) if x.size else None},
+    out: dict[str, Any] = {name_x: {"n": int(x.size), "mean": float(x.mean()) if x.size else None},
            name_y: {"n": int(y.size), "mean": float(y.mean()) if y.size else None}}
     if x.size and y.size:
         u, p = mannwhitneyu(x, y, alternative="two-sided")
@@ -98,9 +98,10 @@ def compare_groups(x, y, name_x: str, name_y: str) -> dict[str, Any]:
 def analyze(run: RunDir, samples: list[Sample], reference: RunDir | None = None, progress: bool = False) -> dict[str, Any]:
     """All comparisons over `samples` (load_samples(run)), the run's rare sentences against `reference`."""
     all_h = np.concatenate([s.entropy for s in samples]) if samples else np.zeros(0)
-    pivotal, other = [], []
+    pivotal: list[float] = []
+    other: list[float] = []
     for s in samples:
-        for text, h in zip(token_texts(s), s.entropy):
+        for text, h in zip(token_texts(s), s.entropy, strict=True):
             (pivotal if is_pivotal(text) else other).append(h)
     sent = [(s.key, text, h) for s in samples for text, h in sentences(s)]
     reflective = [h for _, text, h in sent if is_reflective(text)]
@@ -122,7 +123,7 @@ def analyze(run: RunDir, samples: list[Sample], reference: RunDir | None = None,
     return result
 
 
-def _by_position(samples: list[Sample], bins: int = 10) -> list[dict[str, float]]:
+def _by_position(samples: list[Sample], bins: int = 10) -> list[dict[str, float | None]]:
     sums, counts = np.zeros(bins), np.zeros(bins)
     for s in samples:
         if s.entropy.size:
@@ -216,7 +217,8 @@ def _plots(result: dict[str, Any], out: Path) -> None:
 def _page(samples: list[Sample], result: dict[str, Any]) -> str:
     """A self-contained page: pick a sample, see its tokens coloured by entropy and its highest-entropy tokens."""
     data = [{"id": f"{s.key[1]} #{s.key[2]}", "correct": s.correct,
-             "tokens": [[t, round(float(h), 3)] for t, h in zip(token_texts(s), s.entropy)]} for s in samples]
+             "tokens": [[t, round(float(h), 3)] for t, h in zip(token_texts(s), s.entropy, strict=True)]}
+            for s in samples]
     summary = {k: result[k] for k in ("samples", "tokens", "mean_entropy", "entropy_p80")}
     return _PAGE.replace("__DATA__", json.dumps(data).replace("</", "<\\/")).replace(
         "__SUMMARY__", html.escape(json.dumps(summary)))

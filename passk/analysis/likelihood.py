@@ -114,7 +114,7 @@ def _likelihoods(lm, tokenizer, batch, prompts, temperature, chunk_size) -> list
     with torch.no_grad():
         logits = lm(input_ids=ids, attention_mask=mask).logits
     out = []
-    for i, (row, (p, c)) in enumerate(zip(batch, encoded)):
+    for i, (row, (p, c)) in enumerate(zip(batch, encoded, strict=True)):
         total = 0.0
         if c:  # the token at position t is predicted by the logits at t - 1
             total = float(token_logprob(logits[i, len(p) - 1: len(p) + len(c) - 1], torch.tensor(c), temperature,

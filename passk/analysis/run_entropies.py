@@ -122,7 +122,7 @@ def _entropies(lm, tokenizer, batch, prompts, temperature, chunk_size) -> list[d
     with torch.no_grad():
         logits = lm(input_ids=ids, attention_mask=mask).logits
     out = []
-    for i, (row, (p, c, starts)) in enumerate(zip(batch, encoded)):
+    for i, (row, (p, c, starts)) in enumerate(zip(batch, encoded, strict=True)):
         if c:
             # the token at position t is predicted by the logits at t - 1
             h = token_entropy(logits[i, len(p) - 1: len(p) + len(c) - 1], temperature, chunk_size).numpy()

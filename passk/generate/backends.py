@@ -25,13 +25,22 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, cast
 
 from passk.errors import ConfigError
 from passk.generate.requests import Backend, Completion, Finished, Request
-from passk.generate.sampling import (EngineConfig, SamplingConfig, hf_generate, on_gpu, pad_token_id,
-                                     stop_token_ids, vllm_engine, vllm_sampling_params)
+from passk.generate.sampling import (
+    EngineConfig,
+    SamplingConfig,
+    hf_generate,
+    on_gpu,
+    pad_token_id,
+    stop_token_ids,
+    vllm_engine,
+    vllm_sampling_params,
+)
 
 
 def check_options(name: str, engine: EngineConfig, sampling: SamplingConfig) -> None:
@@ -124,7 +133,7 @@ class VLLMBackend:
                                    [vllm_sampling_params(batch[i - added].sampling, batch[i - added].seed + j)
                                     for i, j in owners], use_tqdm=False)
             # enqueue answers vLLM's internal ids ("<counter>-<random>"); outputs carry the counter
-            owner_of.update({rid.split("-", 1)[0]: (owner, rid) for rid, owner in zip(ids, owners)})
+            owner_of.update({rid.split("-", 1)[0]: (owner, rid) for rid, owner in zip(ids, owners, strict=True)})
             added += len(batch)
 
         add(requests)
@@ -168,7 +177,9 @@ class HFBackend:
             raise ConfigError(f"unknown dtype {engine.dtype!r} for the hf backend")
         load = {"trust_remote_code": engine.trust_remote_code, "revision": engine.revision}
         self.tokenizer = AutoTokenizer.from_pretrained(model, **load)
-        self.model = AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype, **load).to(self.device).eval()
+        loaded = AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype, **load)
+        # transformers' @wraps(Module.to) on PreTrainedModel.to hides the bound self from mypy
+        self.model = loaded.to(self.device).eval()  # type: ignore[arg-type]
         self.revision = resolved_revision(model, engine.revision)
         self.stop_ids = stop_token_ids(self.model.generation_config, self.tokenizer)
         self.pad_id = pad_token_id(self.tokenizer, self.stop_ids)
@@ -199,7 +210,7 @@ class HFBackend:
         for row in out.tolist():
             stop_at = next((i for i, t in enumerate(row) if t in ends), None)
             tokens = row if stop_at is None else row[: stop_at + 1] if row[stop_at] in self.stop_ids else row[:stop_at]
-            text = self.tokenizer.decode(tokens, skip_special_tokens=True)
+            text = cast(str, self.tokenizer.decode(tokens, skip_special_tokens=True))  # one sequence: one str
             stopped = stop_at is not None or any(text.endswith(s) for s in sampling.stop)
             completions.append(Completion(text, len(tokens), "stop" if stopped else "length"))
         return completions

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from passk.errors import ConfigError, PasskError
 from passk.generate.requests import Completion, Finished, Request
@@ -88,7 +89,8 @@ class OpenAIBackend:
 
     def _body(self, sampling: SamplingConfig) -> tuple[dict[str, Any], dict[str, Any]]:
         """Standard OpenAI fields, and the rest (vLLM and SGLang names) only where not left at the default."""
-        standard = {"temperature": sampling.temperature, "top_p": sampling.top_p, "max_tokens": sampling.max_tokens}
+        standard: dict[str, Any] = {"temperature": sampling.temperature, "top_p": sampling.top_p,
+                                    "max_tokens": sampling.max_tokens}
         if sampling.stop:
             standard["stop"] = list(sampling.stop)
         extra = {k: v for k, v, off in (("top_k", sampling.top_k, 0), ("min_p", sampling.min_p, 0.0),
@@ -113,10 +115,11 @@ class OpenAIBackend:
         else:
             counts = [len(ids) if (ids := getattr(c, "token_ids", None) or (c.model_extra or {}).get("token_ids"))
                       else None for c in choices]
-        if None in counts:
+        known = [count for count in counts if count is not None]
+        if len(known) < len(counts):
             raise _WrongCount("the server returned no token count per sample")
         return [Completion(c.text, count, "length" if c.finish_reason == "length" else "stop")
-                for c, count in zip(choices, counts)]
+                for c, count in zip(choices, known, strict=True)]
 
     def _request(self, request: Request) -> list[Completion]:
         sampling = request.sampling
@@ -128,7 +131,10 @@ class OpenAIBackend:
                     self.n_per_request = False  # from now on: one sample per request, seeds seed + j
         return [c for j in range(request.n) for c in self._call(request.prompt, 1, request.seed + j, sampling)]
 
-    def stream(self, requests: list[Request]) -> Iterator[list[Finished]]:
+    def stream(self, requests: list[Request], more: Callable[[], list[Request]] | None = None
+               ) -> Iterator[list[Finished]]:
+        if more is not None:  # only a Ray actor passes `more`, and --ray is refused with --backend openai
+            raise ConfigError("the openai backend takes no requests while it streams (no --ray)")
         # A work item is a request, or a single sample of one where the server takes one sample per request.
         items = [(i, 0, r) for i, r in enumerate(requests)] if self.n_per_request else \
             [(i, j, Request(r.prompt, 1, r.seed + j, r.sampling)) for i, r in enumerate(requests) for j in range(r.n)]

@@ -22,8 +22,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from functools import partial
+from typing import Any
 
 from passk.errors import ConfigError, PasskError
 from passk.generate.requests import Completion, Request
@@ -46,7 +48,8 @@ def chunk_size(remaining: int, actors: int, most: int) -> int:
 
 def take_chunk(queue: deque[Block], size: int) -> list[Block]:
     """Whole blocks from the front of the queue, at least one, up to `size` samples."""
-    chunk, samples = [], 0
+    chunk: list[Block] = []
+    samples = 0
     while queue and (not chunk or samples + queue[0][2].n <= size):
         chunk.append(queue.popleft())
         samples += chunk[-1][2].n
@@ -112,7 +115,7 @@ class EngineActor:
                     self.changed.wait_for(lambda: self.inbox)
                 owners: list[tuple[int, int]] = []
                 start = time.perf_counter()
-                for batch in self.backend.stream(self._take(owners), more=lambda: self._take(owners)):
+                for batch in self.backend.stream(self._take(owners), more=partial(self._take, owners)):
                     if batch:
                         with self.changed:
                             self.finished += [(*owners[i], j, c) for i, j, c in batch]
@@ -158,7 +161,7 @@ class RayPool:
     name = "ray"
 
     def __init__(self, config: RayConfig, backend_name: str, model: str, engine: EngineConfig = EngineConfig(),
-                 runs: list[RunDir] = (), progress: bool = True):
+                 runs: Sequence[RunDir] = (), progress: bool = True):
         import ray
 
         self.config, self.runs, self.progress = config, list(runs), progress
@@ -172,9 +175,11 @@ class RayPool:
                 raise ConfigError(f"--ray-actors {count} x --tp {per} needs {count * per} GPUs; the cluster has {gpus}")
             if not gpus and count * config.cpus_per_actor > cpus:
                 raise ConfigError(f"--ray-actors {count} x {config.cpus_per_actor} CPUs exceeds the cluster's {cpus:g}")
-            # threads: collect and submit answer while the engine thread runs
-            self.remote = ray.remote(num_gpus=per if gpus else 0, num_cpus=config.cpus_per_actor, max_restarts=0,
-                                     max_concurrency=4)(EngineActor)
+            # threads: collect and submit answer while the engine thread runs (max_concurrency, an actor option
+            # that ray's typed overloads of remote() leave out)
+            self.remote = ray.remote(  # type: ignore[call-overload]
+                num_gpus=per if gpus else 0, num_cpus=config.cpus_per_actor, max_restarts=0, max_concurrency=4
+            )(EngineActor)
             self.engine_args = (backend_name, model, engine)
             self.actors: list[_Actor] = []
             self.target = count
@@ -216,7 +221,7 @@ class RayPool:
 
         was_alive = actor.state == "alive"
         actor.state, actor.error, actor.collecting = "dead", _first_line(exc), None
-        lost = [u for chunk in actor.chunks.values() for b, r in zip(chunk.blocks, chunk.returned)
+        lost = [u for chunk in actor.chunks.values() for b, r in zip(chunk.blocks, chunk.returned, strict=True)
                 for u in unfinished(b, r)]
         actor.chunks.clear()
         queue.extendleft(reversed(lost))

@@ -6,8 +6,9 @@ without importing one another. Sample j of a request is drawn with seed `seed + 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Protocol
 
 from passk.generate.sampling import SamplingConfig
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -42,7 +43,7 @@ class Shard:
     count: int = 1
 
     @classmethod
-    def parse(cls, text: str) -> "Shard":
+    def parse(cls, text: str) -> Shard:
         try:
             index, count = (int(x) for x in text.split("/"))
         except ValueError:
@@ -144,9 +145,10 @@ def plan_requests(problems: list[Problem], prompts: dict[str, str], settings: Ge
 
 def _runs(indices: list[int]) -> Iterator[tuple[int, int]]:
     """(first, length) of each run of consecutive integers in a sorted list."""
-    first = prev = None
+    first: int | None = None
+    prev = 0  # the run's last integer, once there is a run
     for i in indices:
-        if prev is not None and i == prev + 1:
+        if first is not None and i == prev + 1:
             prev = i
             continue
         if first is not None:
@@ -226,8 +228,8 @@ def generate_jobs(jobs: list[Job], backend: Backend, shard: Shard = Shard(), par
                              f"run again to generate the rest")
         elapsed = time.perf_counter() - start
         figures = []
-        for job, writer in zip(jobs, writers):
-            f = {"samples": writer.samples, "tokens": writer.tokens, "seconds": round(elapsed, 3),
+        for job, writer in zip(jobs, writers, strict=True):
+            f: dict[str, Any] = {"samples": writer.samples, "tokens": writer.tokens, "seconds": round(elapsed, 3),
                  "samples_per_s": writer.samples / elapsed if elapsed and writer.samples else 0.0,
                  "tokens_per_s": writer.tokens / elapsed if elapsed and writer.samples else 0.0}
             if len(jobs) > 1:  # the engine's time was shared: its figures over every benchmark in flight
@@ -242,7 +244,8 @@ class _PartWriter:
     """Buffers finished samples of one shard and writes them as numbered atomic parts."""
 
     def __init__(self, run: RunDir, shard: Shard):
-        self.run, self.shard, self.rows = run, shard, []
+        self.run, self.shard = run, shard
+        self.rows: list[dict[str, Any]] = []
         self.samples = self.tokens = 0
         self.last_write = time.perf_counter()
         self.seq = run.next_part_number(shard.tag)
@@ -263,5 +266,5 @@ class _PartWriter:
         self.last_write = time.perf_counter()
 
 
-def _record_throughput(run: RunDir, shard: Shard, figures: dict[str, float]) -> None:
+def _record_throughput(run: RunDir, shard: Shard, figures: dict[str, Any]) -> None:
     run.update_manifest(lambda m: m.throughput.__setitem__(shard.tag, figures))

@@ -21,7 +21,7 @@ class CheckReport:
 
     @classmethod
     def build(cls, rows: list[dict[str, Any]], group_by: str = "label_origin",
-              reference: list[bool] | None = None) -> "CheckReport":
+              reference: list[bool] | None = None) -> CheckReport:
         report = cls()
         for i, row in enumerate(rows):
             if "expected" not in row:
@@ -72,5 +72,5 @@ class CheckReport:
 
 def check_pairs(rows: list[dict[str, Any]], fields: PairFields = PairFields(), group_by: str = "label_origin") -> CheckReport:
     """The report on rows graded by pairs.grade_pairs, with plain Math-Verify judging the same pairs."""
-    reference = math_verify_verdicts([str(r[fields.completion_of(r)]) for r in rows], [str(r[fields.gold]) for r in rows])
+    reference = math_verify_verdicts([str(fields.completion_in(r)) for r in rows], [str(r[fields.gold]) for r in rows])
     return CheckReport.build(rows, group_by, reference)

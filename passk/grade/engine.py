@@ -20,10 +20,11 @@ import os
 import re
 import signal
 import sqlite3
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
@@ -31,6 +32,9 @@ from passk.errors import ConfigError, InputError
 from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_top_level, symbolic_verdict
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, choice_of_value, extract_answer, extract_gold
 from passk.grade.normalize import FORMS_SEP, POLICIES, choice_letter, normalize_answer
+
+if TYPE_CHECKING:
+    from pebble import ProcessPool
 
 STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
 TRUNCATED_FINISH_REASONS = frozenset({"length"})
@@ -101,11 +105,11 @@ class Grader:
     def __init__(self, config: GradeConfig = GradeConfig()):
         self.config = config
         self._memo: dict[tuple[str, str], _Decision] = {}
-        self._pool = None
+        self._pool: ProcessPool | None = None
         self._cache = _DiskCache(config.cache_path, config.policy) if config.cache_path else None
         self.counters = {"comparisons": 0, "distinct": 0, "memo_hits": 0, "symbolic": 0, "cache_hits": 0}
 
-    def __enter__(self) -> "Grader":
+    def __enter__(self) -> Grader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -132,7 +136,7 @@ class Grader:
         finish_reasons = finish_reasons if finish_reasons is not None else [None] * len(completions)
         extractions = [extract_answer(c, self.config.extract) for c in completions]
         keys: list[tuple[str, str] | None] = []
-        for i, (extraction, gold, reason) in enumerate(zip(extractions, golds, finish_reasons)):
+        for i, (extraction, gold, reason) in enumerate(zip(extractions, golds, finish_reasons, strict=True)):
             if extraction.answer is not None and choice_letter(gold) and not choice_letter(extraction.answer):
                 letter = choice_of_value(completions[i], extraction.answer)  # "(D) 9" listed, "9" answered
                 if letter:
@@ -144,7 +148,7 @@ class Grader:
                 keys.append(_key(extraction, gold))
         self._decide({k for k in keys if k is not None}, progress)
         verdicts = []
-        for extraction, key, reason in zip(extractions, keys, finish_reasons):
+        for extraction, key, reason in zip(extractions, keys, finish_reasons, strict=True):
             if reason in TRUNCATED_FINISH_REASONS:
                 verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
                                         detail=f"finish_reason={reason}"))
@@ -214,7 +218,7 @@ class Grader:
         for future in concurrent.futures.as_completed(futures):
             chunk = futures[future]
             try:
-                decided.update(zip(chunk, future.result()))
+                decided.update(zip(chunk, future.result(), strict=True))
             except (FutureTimeout, ProcessExpired, OSError):
                 retry.extend(chunk)  # a hung or dead worker: settle each of its pairs alone
             bar.update(len(chunk))
@@ -248,6 +252,7 @@ def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
     """The memo key; every verdict is a function of it alone."""
     gold = _canonical_gold(raw_gold)
     answer = extraction.answer
+    assert answer is not None  # called only for a completion with an extracted answer
     parts = len(split_top_level(gold))
     if parts > 1 and len(extraction.boxes) >= parts > len(split_top_level(normalize_answer(answer))):
         answer = ", ".join(extraction.boxes[-parts:])  # "(a) \boxed{3} ... (b) \boxed{5}" answers "3, 5"
@@ -331,11 +336,6 @@ class _DiskCache:
         self._db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?)",
                              [(self._fingerprint, p, g, d.status, d.method, d.detail) for (p, g), d in decided.items()])
         self._db.commit()
-
-    @property
-    def provenance(self) -> dict[str, str]:
-        """What made these verdicts: recorded with every grade, compared by score and compare."""
-        return {"grader": grader_fingerprint(), "policy": self.config.policy}
 
     def close(self) -> None:
         self._db.close()

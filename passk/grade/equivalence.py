@@ -16,10 +16,19 @@ import operator
 import re
 from fractions import Fraction
 from functools import cache
+from itertools import pairwise
 from typing import NamedTuple
 
-from passk.grade.normalize import (CLOCK_CANONICAL, DECIMAL_GOLD_DIGITS, FORMS_SEP, choice_letter, has_finite_decimal,
-                                   normalize_answer, numbers_equal, parse_number)
+from passk.grade.normalize import (
+    CLOCK_CANONICAL,
+    DECIMAL_GOLD_DIGITS,
+    FORMS_SEP,
+    choice_letter,
+    has_finite_decimal,
+    normalize_answer,
+    numbers_equal,
+    parse_number,
+)
 
 MAX_ANSWER_CHARS = 1000
 MAX_BRACE_DEPTH = 30
@@ -72,7 +81,9 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
         value = arithmetic_value(exact)
         if value is None:
             return None
-        if round(value, len(decimal.split(".")[1])) != parse_number(decimal).value:
+        approximate = parse_number(decimal)
+        assert approximate is not None  # _APPROXIMATION's group 2 is a plain decimal
+        if round(value, len(decimal.split(".")[1])) != approximate.value:
             return Judgement(False, "false equation chain: the approximation is not the value")
         pred = normalize_answer(exact)
     elif _UNCERTAIN.search(pred) and not _UNCERTAIN.search(gold):
@@ -423,7 +434,7 @@ def _chain_holds(pred: str) -> bool:
     values = [e for e in exprs if e is not None and e.is_number]
     if not all(abs(complex((v - values[0]).evalf(30))) < 1e-12 for v in values[1:]):
         return False
-    for a, b in zip(exprs, exprs[1:]):
+    for a, b in pairwise(exprs):
         if a is not None and b is not None and not (a.is_number and b.is_number):
             difference = sympy.simplify(a - b)
             if difference.is_number and difference != 0:
@@ -479,8 +490,12 @@ def _rounds_to(exact, decimal) -> bool:
 def _sympy_plain(pred: str, gold: str) -> bool | None:
     """Plain-text expressions ('sqrt(2)/2', 'x^2+1') that math-verify's LaTeX reader skips."""
     from sympy import simplify
-    from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application, parse_expr,
-                                            standard_transformations)
+    from sympy.parsing.sympy_parser import (
+        convert_xor,
+        implicit_multiplication_application,
+        parse_expr,
+        standard_transformations,
+    )
 
     transformations = standard_transformations + (implicit_multiplication_application, convert_xor)
     try:

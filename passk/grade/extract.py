@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from fractions import Fraction
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
 from passk.errors import ConfigError
@@ -297,9 +297,9 @@ def _extract(text: str, config: ExtractConfig) -> Extraction:
             return _extraction(text, box[0], "boxed", box[2], answer)
         return _extraction(text, end, rule, answer, _later_conflict(text, end, answer, config))
     for rule in config.rules[config.compete:]:
-        end, answer = _find(rule, text)
-        if answer:
-            return _extraction(text, end, rule, answer, _later_conflict(text, end, answer, config))
+        end, candidate = _find(rule, text)
+        if candidate:
+            return _extraction(text, end, rule, candidate, _later_conflict(text, end, candidate, config))
     return Extraction(None, "none", note=_NO_FORM_NOTE if config.compete == 1 else "")
 
 
@@ -442,7 +442,8 @@ def _boxed(text: str) -> tuple[int, int, str | None]:
 def _all_boxes(text: str) -> tuple[str, ...]:
     """Every box the completion still stands by: one followed by a revision before the next box is withdrawn."""
     boxes = _box_spans(text)
-    live = [content for (_, end, content), following in zip(boxes, boxes[1:] + ((len(text), 0, ""),))
+    # each box with the next one, the last with the end of the text (strict=False: no box, the end alone)
+    live = [content for (_, end, content), following in zip(boxes, boxes[1:] + ((len(text), 0, ""),), strict=False)
             if following[1] == 0 or not (_REVISION_RE.search(text, end, following[0]) or retraction_in(text, end, following[0]))]
     return tuple(dict.fromkeys(live))
 

@@ -226,8 +226,8 @@ def _unit_conversion(s: str) -> str | None:
     sides = s.split("=")
     if len(sides) != 2 or "{" in s.replace("\\text{", "").replace("\\mathrm{", "").replace("\\mbox{", ""):
         return None
-    units = [_TRAILING_UNIT.search(side.strip()) for side in sides]
-    if not all(units) or units[0].group(0).strip().lower() == units[1].group(0).strip().lower():
+    first, second = (_TRAILING_UNIT.search(side.strip()) for side in sides)
+    if first is None or second is None or first.group(0).strip().lower() == second.group(0).strip().lower():
         return None
     return FORMS_SEP.join(normalize_answer(side) for side in sides)
 
@@ -327,8 +327,8 @@ def normalize_answer(s: str) -> str:
     if yes_no:
         return yes_no
     if re.fullmatch(r"[A-Za-z][A-Za-z ,.;'-]*", s) and len(s) > 1:
-        value = number_from_words(s)  # "twelve", "twenty-one"
-        return str(value) if value is not None else _fraction_from_words(s) or s.lower().rstrip(".")
+        number = number_from_words(s)  # "twelve", "twenty-one"
+        return str(number) if number is not None else _fraction_from_words(s) or s.lower().rstrip(".")
     s = _TUPLE_JOIN.sub(r"(\1),", s)  # "(1,2)(3,4)" and "(1,2); (3,4)" list two tuples
     if _THOUSANDS.match(s):  # "1,000" and "1 000" are thousands; "1, 000" is a list
         return s.replace(",", "").replace(" ", "")

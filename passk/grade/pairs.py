@@ -30,6 +30,13 @@ class PairFields:
         names = (self.completion,) if self.completion else COMPLETION_FIELD_DEFAULTS
         return next((name for name in names if name in row), None)
 
+    def completion_in(self, row: dict[str, Any]) -> Any:
+        """The completion of a row that has one (KeyError otherwise)."""
+        name = self.completion_of(row)
+        if name is None:
+            raise KeyError(self.completion or "completion")
+        return row[name]
+
 
 def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields = PairFields(),
                 progress: bool = True) -> list[dict[str, Any]]:
@@ -43,9 +50,9 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
     golds: list[str] = []  # the block's golds, each read when its line is
     with Grader(config) as grader, tqdm(desc="grading", unit="row", disable=not progress) as bar:
         def flush():
-            verdicts = grader.grade([str(r[fields.completion_of(r)]) for r in block], golds,
+            verdicts = grader.grade([str(fields.completion_in(r)) for r in block], golds,
                                     [r.get(fields.finish_reason) for r in block])
-            for row, verdict in zip(block, verdicts):
+            for row, verdict in zip(block, verdicts, strict=True):
                 row.update(verdict_fields(verdict))
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
@@ -75,7 +82,7 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
 
 
 def open_output(path: str | None) -> TextIO:
-    if path in (None, "-"):
+    if path is None or path == "-":
         return sys.stdout
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return open(path, "w", encoding="utf-8")

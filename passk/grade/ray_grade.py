@@ -78,7 +78,7 @@ def grade_run_ray(run: RunDir, config: GradeConfig, ray: RayConfig, progress: bo
                 except Exception as exc:  # noqa: BLE001  (a grader error is raised as it would be here)
                     raise task_error(exc, f"grading {part.name} on the Ray cluster") from None
                 write_part(run.grade_part_for(part), [{**{k: r[k] for k in KEY_FIELDS}, **v}
-                                                      for r, v in zip(rows, verdicts)], GRADE_SCHEMA)
+                                                      for r, v in zip(rows, verdicts, strict=True)], GRADE_SCHEMA)
                 counts.update(v["status"] for v in verdicts)
                 bar.update(1)
         bar.close()

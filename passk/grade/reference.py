@@ -9,7 +9,7 @@ suite asserts that wherever it accepts and passk rejects, passk names why (`BELO
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 # The reasons passk may reject what plain Math-Verify accepts; each is a prefix of a verdict's detail
 # (or its status), documented in docs/grading.md.
@@ -31,7 +31,7 @@ def math_verify_accepts(completion: str, gold: str, timeout_s: int = 5) -> bool:
 
 def math_verify_verdicts(completions: Sequence[str], golds: Sequence[str], timeout_s: int = 5) -> list[bool]:
     """One verdict per pair, in this process (Math-Verify's own signal-based timeouts apply)."""
-    return [math_verify_accepts(c, g, timeout_s) for c, g in zip(completions, golds)]
+    return [math_verify_accepts(c, g, timeout_s) for c, g in zip(completions, golds, strict=True)]
 
 
 def named_reason(status: str, detail: str, method: str) -> str | None:

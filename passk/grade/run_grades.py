@@ -34,6 +34,6 @@ def grade_run(run: RunDir, config: GradeConfig, progress: bool = True, regrade: 
             write_part(run.grade_part_for(part), [
                 {**{k: r[k] for k in ("benchmark", "problem_id", "sample_idx", "num_tokens")}, **verdict_fields(v),
                  "answer_key": v.answer_key, **grader.provenance}
-                for r, v in zip(rows, verdicts)], GRADE_SCHEMA)
+                for r, v in zip(rows, verdicts, strict=True)], GRADE_SCHEMA)
             counts.update(v.status for v in verdicts)
     return dict(counts)

@@ -22,7 +22,7 @@ from trainers import core
 class _ShapedInputs(dict):
     """The batch dict, with "advantages" shaped by the entropies of the current forward pass."""
 
-    def __init__(self, inputs: dict, trainer: "EntropyAdvantageGRPOTrainer"):
+    def __init__(self, inputs: dict, trainer: EntropyAdvantageGRPOTrainer):
         super().__init__(inputs)
         self._trainer = trainer
 

@@ -19,7 +19,7 @@ from passk.prompts import get_template
 REWARD_CORRECT, REWARD_INCORRECT = 1.0, -1.0  # the paper's +1 / -1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _grader(template: str) -> Grader:
     spec = get_template(template)  # the template's answer form decides what is extracted, as in `passk run`
     return Grader(GradeConfig(extract=extract_config(spec.answer_form, spec.extract_fallbacks)))

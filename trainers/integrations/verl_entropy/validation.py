@@ -30,7 +30,7 @@ def write_run(path: Path, inputs, outputs, gts, scores, data_sources, templates)
     """A passk run directory of one validation step; problems are identified by (data source, prompt, gold)."""
     ids: dict[tuple, str] = {}
     problems, samples, counts = [], [], defaultdict(int)
-    for prompt, completion, gold, source, template in zip(inputs, outputs, gts, data_sources, templates):
+    for prompt, completion, gold, source, template in zip(inputs, outputs, gts, data_sources, templates, strict=True):
         key = (source, prompt, str(gold))
         if key not in ids:
             ids[key] = f"{len(ids):05d}"
@@ -56,7 +56,7 @@ def write_run(path: Path, inputs, outputs, gts, scores, data_sources, templates)
 def pass_at_k_metrics(inputs, gts, scores, data_sources) -> dict[str, float]:
     """Unbiased Pass@K per data source, over the problems of this validation step."""
     tallies: dict[str, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for prompt, gold, score, source in zip(inputs, gts, scores, data_sources):
+    for prompt, gold, score, source in zip(inputs, gts, scores, data_sources, strict=True):
         tally = tallies[source][(prompt, str(gold))]
         tally[0] += 1
         tally[1] += int(score > 0)
