@@ -10,8 +10,9 @@ cd "$(dirname "$0")/../../.."
 [[ -d "$OUT/model" ]] || python -m trainers.integrations.verl_entropy.cpu_demo --out "$OUT"
 export VERL_PLATFORM=cpu VERL_ENGINE_DEVICE=cuda VERL_USE_EXTERNAL_MODULES=trainers.integrations.verl_entropy
 export MODEL="$OUT/model" TRAIN_FILES="$OUT/train.parquet" VAL_FILES="$OUT/val.parquet" OMP_NUM_THREADS=1
+export MAX_PROMPT=8 MAX_RESPONSE=4  # launch_grpo.sh's sizes, checked there against the model's positions
 exec bash trainers/integrations/verl_entropy/launch_grpo.sh \
-  data.train_batch_size=4 data.max_prompt_length=8 data.max_response_length=4 \
+  data.train_batch_size=4 \
   actor_rollout_ref.actor.ppo_mini_batch_size=4 actor_rollout_ref.rollout.n=4 actor_rollout_ref.rollout.val_kwargs.n=4 \
   actor_rollout_ref.rollout.name=hf actor_rollout_ref.rollout.tensor_model_parallel_size=1 \
   actor_rollout_ref.actor.strategy=fsdp2 actor_rollout_ref.ref.strategy=fsdp2 \
