@@ -23,7 +23,12 @@ TASK, TEMPLATE = "digit", "plain"
 PASSTHROUGH_TEMPLATE = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
 
 
-def build_model(path: Path, warm_steps: int = 12, seed: int = 0) -> Path:
+# 30 supervised steps: about 46% right at temperature 1.0, so that few GRPO groups of 4 are all right or all wrong
+# (at 12 steps, 14%: whole 4 x 4 batches of zero advantages, and no shaping to see, came about one step in ten)
+WARM_STEPS = 30
+
+
+def build_model(path: Path, warm_steps: int = WARM_STEPS, seed: int = 0) -> Path:
     from transformers import AutoTokenizer
 
     build_char_model(path, "0123456789=", hidden_size=64, seed=seed)
