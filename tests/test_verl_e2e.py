@@ -1,7 +1,8 @@
-"""launch_grpo.sh through verl 0.9.1's own main_ppo on CPU, both arms, 2 steps each (launch_cpu.sh).
+"""launch_grpo.sh through verl 0.9.1's own main_ppo on CPU, both arms, and launch_ppo.sh's entropy arm with its
+critic, 2 steps each (launch_cpu.sh [--ppo]).
 
 Runs in the verl environment (.venv-verl with cachetools, pebble and math-verify: see the README's verl
-section). Each arm starts and stops its own Ray cluster on 127.0.0.1; about 2-3 minutes per arm on 2 cores.
+section). Each arm starts and stops its own Ray cluster on 127.0.0.1; about 2-4 minutes per arm on 2 cores.
 """
 
 import os
@@ -41,10 +42,10 @@ def demo(tmp_path_factory):
     return out
 
 
-def _run(out: Path, *overrides: str) -> str:
+def _run(out: Path, *overrides: str, ppo: bool = False) -> str:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "RAY_DEDUP_LOGS": "0"}
-    done = subprocess.run(["bash", str(SCRIPT), str(out), *overrides], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run(["bash", str(SCRIPT), *(["--ppo"] if ppo else []), str(out), *overrides], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=900)
     log = done.stdout + done.stderr
     assert done.returncode == 0, log[-4000:]
     return log
@@ -66,3 +67,14 @@ def test_baseline_arm_runs_without_the_shaping(demo):
     assert {1, 2} <= set(steps)
     assert not any(k.startswith("actor/entropy_adv/") for s in steps.values() for k in s)
     assert "actor/pg_loss" in steps[2]
+
+
+def test_ppo_entropy_arm_trains_a_critic(demo):
+    log = _run(demo, "trainer.val_before_train=False", ppo=True)  # launch_ppo.sh: GAE, a critic, alpha 0.1
+    steps = _steps(log)
+    assert {1, 2} <= set(steps)
+    assert "'PASSK_ENTROPY_ALPHA': '0.1'" in log  # the paper's PPO alpha, in every Ray worker's environment
+    for step in (1, 2):
+        assert _number(steps[step]["actor/entropy_adv/psi_over_abs_advantage"]) > 0  # the shaping was applied
+        assert _number(steps[step]["critic/vf_loss"]) > 0  # the critic's value loss, from its own update
+        assert _number(steps[step]["critic/grad_norm"]) > 0

@@ -4,8 +4,9 @@ verl 0.9.1 ships cuda, npu and rocm platforms and falls back to "nvidia" when no
 are registered for cuda and npu only. With VERL_PLATFORM=cpu (select this platform) and
 VERL_ENGINE_DEVICE=cuda (pick the cuda FSDP engine, which then runs on CPU tensors), verl's TrainingWorker
 and main_ppo's workers train on CPU with gloo. verl places its workers on Ray "GPU" resources (and checks
-for them by that name): on CPU, start Ray with ray_kwargs.ray_init.num_gpus=N as N logical slots. The plugin registers the platform on import, in every
-Ray worker that imports it (VERL_USE_EXTERNAL_MODULES); it is used only where VERL_PLATFORM selects it.
+for them by that name): on CPU, start Ray with ray_kwargs.ray_init.num_gpus=N as N logical slots. A PPO critic
+loads with eager attention (verl's own loader insists on flash-attn). The plugin registers the platform on import,
+in every Ray worker that imports it (VERL_USE_EXTERNAL_MODULES); it is used only where VERL_PLATFORM selects it.
 """
 
 from __future__ import annotations
@@ -76,6 +77,23 @@ def _gloo_only(verl_init):
     return initialize_global_process_group_ray
 
 
+def _eager_value_model(verl_load):
+    """verl 0.9.1's critic loader (verl.utils.model.load_valuehead_model) asks transformers for
+    attn_implementation="flash_attention_2" whatever critic.model.override_config says, and flash-attn is CUDA
+    only; the actor's loader takes the override (eager, in launch_cpu.sh). On CPU: the same value model (a
+    token classifier with one label, from the config verl prepared) with eager attention."""
+
+    def load_valuehead_model(local_path, torch_dtype, model_config, trust_remote_code):
+        from transformers import AutoModelForTokenClassification
+
+        return AutoModelForTokenClassification.from_pretrained(
+            pretrained_model_name_or_path=local_path, torch_dtype=torch_dtype, config=model_config,
+            attn_implementation="eager", trust_remote_code=trust_remote_code)
+
+    load_valuehead_model.passk_wraps = verl_load
+    return load_valuehead_model
+
+
 def register() -> None:
     import os
 
@@ -92,3 +110,7 @@ def register() -> None:
     for module in (distributed, engine_workers, checkpoint_base):  # each bound the name at import
         if not hasattr(module.initialize_global_process_group_ray, "passk_wraps"):
             module.initialize_global_process_group_ray = _gloo_only(module.initialize_global_process_group_ray)
+    from verl.utils import model as verl_model  # looked up at call time by the FSDP engine's critic build
+
+    if not hasattr(verl_model.load_valuehead_model, "passk_wraps"):
+        verl_model.load_valuehead_model = _eager_value_model(verl_model.load_valuehead_model)
