@@ -25,8 +25,9 @@ process only; with parameters sharded across processes (DeepSpeed ZeRO-3, FSDP) 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from transformers import TrainerCallback
 
@@ -78,7 +79,7 @@ class PassAtKCallback(TrainerCallback):
         self.trainer = None
         self.results: dict[int, dict[str, float]] = {}  # by global step: what was logged
 
-    def attach(self, trainer) -> "PassAtKCallback":
+    def attach(self, trainer) -> PassAtKCallback:
         """Add to `trainer`'s callbacks and log through it (without it, metrics go to state.log_history only)."""
         trainer.add_callback(self)
         self.trainer = trainer
