@@ -436,6 +436,21 @@ ROOT_CAUSE_CASES += [
     ("r2-short-cut-tail", B, "9", T + "So the number of edges is $\\boxed{9}$.\n\nThis agrees with the count we", False, "truncated"),
     ("r2-short-tail-complete", B, "9", T + "So the number of edges is $\\boxed{9}$.\n\nThis agrees with Euler's formula.", True, ""),
 ]
+ROOT_CAUSE_CASES += [
+    ("r2-closing-unicode-pi-unit", F, r"9\pi", T + "r = 3.\n\nThe area is 9π square units.", True, ""),
+    ("r2-closing-unicode-ge", F, r"[2, \infty)", T + "2x − 1 ≥ 3\n\nSo x ≥ 2.", True, ""),
+    ("r2-closing-scientific", F, r"2 \times 10^{5}", T + "v t = (4 × 10^4)(5)\n\nThe signal covers 2 × 10^5 km.", True, ""),
+    ("r2-closing-after-check", F, "2/7", T + "The probability is 2/7.\n\nDouble-check: 2 + 5 = 7 outcomes in all ✓", True, ""),
+    ("r2-closing-after-check-wrong", F, "2/7", T + "The probability is 3/7.\n\nCheck: 3 + 4 = 7 outcomes in all ✓", False, ""),
+    ("r2-closing-name", F, "Saturday", T + "30 days is 4 weeks and 2 days after Thursday.\n\nSo the day is Saturday.", True, ""),
+    ("r2-closing-name-wrong", F, "Saturday", T + "30 days is 4 weeks and 2 days after Thursday.\n\nSo the day is Friday.", False, ""),
+    ("r2-closing-word-label", F, "(p-q)(p+q)", T + "Two rectangles joined.\n\nArea = (p − q)(p + q)", True, ""),
+    ("r2-closing-infinitely-many", F, "infinitely many", T + "Euclid's product plus one.\n\nHence there are infinitely many such primes.", True, ""),
+    ("r2-unit-other-quantity", B, r"40 \text{ km/h}", T + r"\boxed{40 \text{ mph}}", False, "unit"),
+    ("r2-unit-other-time", B, r"3 \text{ hours}", T + r"\boxed{3 \text{ days}}", False, "unit"),
+    ("r2-unit-same-spelled-otherwise", B, r"3 \text{ hours}", T + r"\boxed{3 \text{ hr}}", True, ""),
+    ("r2-unit-compound-gold", B, r"\frac{4}{3} \mathrm{~m} / \mathrm{s}", T + r"\boxed{\frac{4}{3}\ \mathrm{m/s}}", True, ""),
+]
 
 # more of each family, written after the first fixes: other retraction words, languages, clock notations, ways to
 # offer two forms, relations and vectors

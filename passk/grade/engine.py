@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 from passk.errors import ConfigError, InputError
 from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_top_level, symbolic_verdict
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, choice_of_value, extract_answer, extract_gold
-from passk.grade.normalize import FORMS_SEP, POLICIES, choice_letter, normalize_answer
+from passk.grade.normalize import FORMS_SEP, POLICIES, choice_letter, normalize_answer, units_differ
 
 if TYPE_CHECKING:
     from pebble import ProcessPool
@@ -148,7 +148,7 @@ class Grader:
                 keys.append(_key(extraction, gold))
         self._decide({k for k in keys if k is not None}, progress)
         verdicts = []
-        for extraction, key, reason in zip(extractions, keys, finish_reasons, strict=True):
+        for extraction, key, reason, gold in zip(extractions, keys, finish_reasons, golds, strict=True):
             if reason in TRUNCATED_FINISH_REASONS:
                 verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
                                         detail=f"finish_reason={reason}"))
@@ -165,6 +165,9 @@ class Grader:
                 verdicts.append(Verdict("no_answer", None, extraction.rule, detail=extraction.note))
             else:
                 d = self._memo[key]
+                unit = units_differ(extraction.answer or "", gold) if d.status == "correct" else ""
+                if unit:  # "60 mph" for "60 km/h": the same number of another quantity
+                    d = _Decision("incorrect", d.method, f"unit: {unit}")
                 detail = d.detail or ("turn: text after the model's own turn was ignored"
                                       if extraction.turn_cut and d.status != "correct" else "")
                 verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, detail, key[0]))

@@ -32,7 +32,14 @@ from fractions import Fraction
 from functools import lru_cache
 
 from passk.errors import ConfigError
-from passk.grade.normalize import FORMS_SEP, _fraction_from_words, choice_letter, normalize_answer, number_from_words
+from passk.grade.normalize import (
+    _UNICODE,
+    FORMS_SEP,
+    _fraction_from_words,
+    choice_letter,
+    normalize_answer,
+    number_from_words,
+)
 
 RULES = ("boxed", "answer_tag", "answer_line", "final_answer", "answer_is", "last_statement", "last_math", "bare",
          "last_number")
@@ -562,8 +569,13 @@ _STATEMENT_LEAD_RE = re.compile(r"^(?:(?:so|thus|therefore|hence|then|finally|ov
 _STATEMENT_CONDITION_RE = re.compile(r"\b(?:once|when|whenever|if|since|because|after|before|where|excluding|except|"
                                      r"so that|provided|unless|as long as)\b", re.IGNORECASE)
 # words that answer a question on their own ("Is n^2 + n even?"): a closing line may state one after its verb
-_ANSWER_WORDS_RE = re.compile(r"(?:even|odd|true|false|yes|no|never|always|impossible|possible|infinite|"
-                              r"infinitely many|none|zero)", re.IGNORECASE)
+_ANSWER_WORDS_RE = re.compile(r"(?:even|odd|true|false|yes|no|never|always|impossible|possible|infinitely many|"
+                              r"infinite|none|zero)\b", re.IGNORECASE)
+_STATEMENT_PHRASE_RE = re.compile(r"^(?:in|as|with|using|written in|expressed in) [a-z ]{2,30},\s*", re.IGNORECASE)
+_STATEMENT_EQUALS_LABEL_RE = re.compile(r"^[A-Za-z]{3,}(?: [A-Za-z]+){0,3}\s*=\s*(?=\S)")
+_LEADING_WORDS_RE = re.compile(r"^(?:(?<![\\\w])[A-Za-z]{2,}[ ,]+)+(?=\S)")
+_TRAILING_WORDS_RE = re.compile(r"(?:\s+(?<![\\])[A-Za-z]{2,}(?:/[A-Za-z]+)?(?:\^\{?\d\}?)?|\s+[a-z](?:/[a-z]+)+)+$")
+_ALGEBRA_RE = re.compile(r"[a-zA-Z)]\s*[-+*/^]\s*[a-zA-Z0-9(]|\)\s*\(")
 _HEDGE_WORDS_RE = re.compile(r"\b(?:about|approximately|approx|around|roughly|nearly|almost|maybe|probably|possibly|"
                              r"perhaps|likely|close to)\b|[~≈]|\\approx", re.IGNORECASE)
 _VULGAR_FRACTIONS = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅙": "1/6", "⅛": "1/8"}
@@ -571,7 +583,8 @@ _STATEMENT_LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z ]{0,24}[:：]\s*")
 _STATEMENT_COPULA_RE = re.compile(r"\s(?:is|are|equals|was|were|be|makes?|gives?|has|have|get|gets|comes? to|becomes|"
                                   r"(?:factors?|factorizes|simplifies|reduces|expands|evaluates|works out) (?:as|to))\s",
                                   re.IGNORECASE)
-_NOT_A_STATEMENT_RE = re.compile(r"^(?:check|checking|verification|verify|note|hint|proof|step \d+|sanity check)\b",
+_NOT_A_STATEMENT_RE = re.compile(r"^(?:(?:double[- ]|sanity )?check(?:ing)?|verification|verify(?:ing)?|note|hint|proof|"
+                                 r"step \d+)\b",
                                  re.IGNORECASE)  # a check of the answer restates its working, not the answer
 _MAGNITUDE_WORD_RE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s+(thousand|million|billion)\b", re.IGNORECASE)
 _RATIO_WORDS_RE = re.compile(r"\b(\d+)\s+to\s+(\d+)\b")
@@ -589,15 +602,25 @@ STATEMENT_MAX_CHARS = 200
 
 
 def _last_statement(text: str) -> tuple[int, str | None]:
-    """The value stated by the completion's last line, where that line is a short closing statement."""
+    """The value stated by the completion's closing line, where it is a short closing statement; a check of the
+    answer after it ("Double-check: ...") is passed over (at most two such lines)."""
     stripped = text.rstrip()
-    line = stripped[stripped.rfind("\n") + 1:]
+    end = len(stripped)
+    for _ in range(3):
+        line = stripped[stripped.rfind("\n", 0, end) + 1: end]
+        plain = re.sub(r"\*\*|__|`", "", line).strip().lstrip("#>-* ")
+        if not _NOT_A_STATEMENT_RE.match(plain) or end == len(stripped) and line == stripped.lstrip():
+            break
+        end = stripped.rfind("\n", 0, end)  # the line before the check
+        while end > 0 and not stripped[stripped.rfind("\n", 0, end) + 1: end].strip():
+            end = stripped.rfind("\n", 0, end)
+        if end <= 0:
+            return -1, None
     if not line.strip() or len(line) > STATEMENT_MAX_CHARS or (line == stripped.lstrip() and _bare(text)[1]) \
-            or (_CUT_END_RE.search(re.sub(r"\*\*|__|`", "", line).rstrip())
-                and not re.search(r"\b\(?[A-E]\)?\W*$", line)):  # "Option A" ends on a letter, not an article
+            or (_CUT_END_RE.search(plain.rstrip()) and not re.search(r"\b\(?[A-E]\)?\W*$", line)):
         return -1, None  # a one-line completion that is its own answer is bare's; a line cut mid-sentence states nothing
     value = statement_value(line)
-    return (len(stripped), value) if value else (-1, None)
+    return (end, value) if value else (-1, None)
 
 
 def statement_value(line: str) -> str | None:
@@ -619,6 +642,12 @@ def statement_value(line: str) -> str | None:
     letter = choice_letter(s)
     if letter:
         return letter
+    s = _STATEMENT_PHRASE_RE.sub("", s)  # "In standard form, z = 0 + 2i"
+    label = _STATEMENT_EQUALS_LABEL_RE.match(s)
+    if label:
+        s = s[label.end():]  # "Area = (a - b)(a + b)": a word named, then its value
+    for char, latex in _UNICODE:  # "4π", "x ≥ 4", "3 × 10^8": the value keeps its symbols
+        s = s.replace(char, latex)
     s = _FRACTION_WORDS_RE.sub(lambda m: _fraction_from_words(m.group(0)) or m.group(0), s)  # "one sixth"
     s = _NUMBER_WORD_RUN_RE.sub(lambda m: _number_words(m.group(0)), s)
     s = _MAGNITUDE_WORD_RE.sub(lambda m: _magnitude(m.group(1), m.group(2)), s)  # "10 thousand"
@@ -638,16 +667,24 @@ def statement_value(line: str) -> str | None:
         return _MATH_DELIMS_RE.sub("", region).strip() or None
     copulas = list(_STATEMENT_COPULA_RE.finditer(s))
     region = s[copulas[-1].end():] if copulas else s
+    if re.search(r"[A-Za-z]: ", region) and _has_value(region.rsplit(": ", 1)[1]):
+        region = region.rsplit(": ", 1)[1]  # "all positive reals: x > 0" (not a ratio 1:4, not a time 21:00)
     condition = _STATEMENT_CONDITION_RE.search(region)
     if condition and _has_value(region[:condition.start()]):
         region = region[:condition.start()]  # "46 valid codes once we exclude the two palindromes"
-    if _ANSWER_WORDS_RE.fullmatch(region.strip()):
-        return region.strip().lower()  # "It must be even", "The statement is true"
+    words = _ANSWER_WORDS_RE.match(region.strip())
+    if words and re.fullmatch(r"(?:\s+[a-z]+){0,3}", region.strip()[words.end():]):
+        return words.group(0).lower()  # "It must be even", "The statement is true", "infinitely many such primes"
+    if copulas and re.fullmatch(r"[A-Z][a-z]+", region.strip()):
+        return region.strip()  # a name: "so the day is Thursday"
     numbers = _NUMBER_RE.findall(region)
-    if len(numbers) == 1 and not re.search(r"[=^_\\+*]|\d[a-zA-Z]\b", region):
+    if len(numbers) == 1 and not re.search(r"[=^_\\+*<>]|\d[a-zA-Z]\b", region):
         return numbers[0].rstrip(",")  # "she can make 12 different outfits", "they meet at 9 p.m."
-    if not _VALUE_WORDS_RE.search(re.sub(r"\\[a-zA-Z]+", "", normalize_answer(region))) and _has_value(region):
-        return region.strip()  # "x = 2, y = -1", "2 3/4 feet long", "6.02 \times 10^{23} molecules"
+    value = _LEADING_WORDS_RE.sub("", _TRAILING_WORDS_RE.sub("", region.strip()))  # "travels at 3 \times 10^8 m/s"
+    for candidate in (region.strip(), value):
+        if candidate and not _VALUE_WORDS_RE.search(re.sub(r"\\[a-zA-Z]+", "", normalize_answer(candidate))) \
+                and (_has_value(candidate) or _ALGEBRA_RE.search(candidate)):
+            return candidate  # "x = 2, y = -1", "2 3/4 feet long", "4\pi", "(a - b)(a + b)"
     if not numbers and re.fullmatch(r"(?:yes|no|true|false)\b.*", region, re.IGNORECASE):
         return region.split()[0].rstrip(",.;:")
     return None

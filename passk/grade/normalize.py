@@ -511,3 +511,33 @@ def has_finite_decimal(x: Fraction) -> bool:
         while den % prime == 0:
             den //= prime
     return den == 1
+
+
+# Units that name a quantity: where gold and answer both end in one and the two differ, the answer is another
+# quantity ("60 mph" for "60 km/h", "5 weeks" for "5 days"), whatever the number. Spellings of one unit agree.
+_UNIT_NAMES = {name: canonical for canonical, names in {
+    "s": "s sec secs second seconds", "min": "min mins minute minutes", "h": "h hr hrs hour hours",
+    "day": "day days", "week": "week weeks", "month": "month months", "year": "year years yr yrs",
+    "mm": "mm millimeter millimeters millimetre millimetres", "cm": "cm centimeter centimeters centimetre centimetres",
+    "m": "m meter meters metre metres", "km": "km kilometer kilometers kilometre kilometres",
+    "in": "inch inches", "ft": "ft foot feet", "yd": "yd yard yards", "mi": "mi mile miles",
+    "mph": "mph", "km/h": "km/h kph kmh", "m/s": "m/s", "g": "g gram grams", "kg": "kg kilogram kilograms",
+    "lb": "lb lbs pound pounds", "oz": "oz ounce ounces", "l": "l liter liters litre litres", "ml": "ml milliliter milliliters",
+    "dollar": "dollar dollars", "cent": "cent cents", "euro": "euro euros",
+}.items() for name in names.split()}
+_UNIT_AT_END = re.compile(r"(?<=[\d}\s~])(?:\\(?:text\w*|mathrm|mbox)\{\s*~?)?\s*([A-Za-z]+(?:\s*/\s*[A-Za-z]+)?)\s*\}?\s*\.?\s*$")
+
+
+def unit_name(s: str) -> str | None:
+    """The unit an answer ends in, by one name for its spellings ('5 \\text{ weeks}' -> 'week'); None if none."""
+    text = strip_delims(s.strip())
+    match = _UNIT_AT_END.search(text)
+    if not match or re.search(r"[/^*]\s*$|\\cdot\s*$", text[:match.start()]):
+        return None  # none, or the end of a compound unit ("\\mathrm{m} / \\mathrm{s}") read apart
+    return _UNIT_NAMES.get(re.sub(r"\s+", "", match.group(1)).lower())
+
+
+def units_differ(answer: str, gold: str) -> str:
+    """'mph is not km/h' where both name a unit and the units differ; '' otherwise."""
+    mine, theirs = unit_name(answer), unit_name(gold)
+    return f"{mine} is not {theirs}" if mine and theirs and mine != theirs else ""
