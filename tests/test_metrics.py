@@ -167,7 +167,8 @@ def exact_maj(counts, good, abstain, k) -> Fraction:
     return total / subsets
 
 
-@pytest.mark.parametrize("counts, abstain, k", [([2, 2, 1], 1, 3), ([3, 1, 1, 1], 0, 4), ([1] * 6, 2, 5), ([2, 3], 3, 6)])
+@pytest.mark.parametrize("counts, abstain, k",
+                         [([2, 2, 1], 1, 3), ([3, 1, 1, 1], 0, 4), ([1] * 6, 2, 5), ([2, 3], 3, 6)])
 def test_the_exact_rational_reference_is_brute_force(counts, abstain, k):
     assert exact_maj(counts, 0, abstain, k) == brute_force_maj(counts, 0, abstain, k)
 
@@ -183,7 +184,8 @@ def test_the_exact_rational_reference_is_brute_force(counts, abstain, k):
 def test_maj_at_k_equals_exact_rationals_beyond_enumeration(counts, abstain, ks):
     n = sum(counts) + abstain
     for k in ks or sorted({1, 2, 3, n // 7, n // 3, n // 2, n - 1, n}):
-        assert maj_at_k_exact(counts, 0, abstain, k) == pytest.approx(float(exact_maj(counts, 0, abstain, k)), abs=1e-13)
+        exact = float(exact_maj(counts, 0, abstain, k))
+        assert maj_at_k_exact(counts, 0, abstain, k) == pytest.approx(exact, abs=1e-13)
 
 
 @pytest.mark.parametrize("k", [64, 512, 1000])
