@@ -175,9 +175,9 @@ def _from_pmf(fn):
 
 
 def _maj(counts: ProblemCounts, ks: list[int]) -> np.ndarray:
-    from passk.majority import maj_at_k
+    from passk.majority import maj_at_k_table
 
-    return np.stack([maj_at_k(counts.votes, counts.correct_class, k, counts.abstain) for k in ks], axis=1)
+    return maj_at_k_table(counts.votes, counts.correct_class, ks, counts.abstain)
 
 
 G_PASS_TAUS = (0.25, 0.5, 0.75, 1.0)

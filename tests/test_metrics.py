@@ -11,7 +11,7 @@ from scipy.stats import hypergeom
 
 from passk import metrics
 from passk.errors import ConfigError
-from passk.majority import maj_at_k, maj_at_k_exact
+from passk.majority import maj_at_k, maj_at_k_exact, maj_at_k_table
 
 
 def exact_pass_at_k(n, c, k):
@@ -120,6 +120,96 @@ def test_maj_at_k_at_large_n_matches_a_large_simulation():
     tied = (draws == top) & (top > 0)
     simulated = np.where(tied[:, 0], 1.0 / tied.sum(axis=1), 0.0).mean()
     assert maj_at_k_exact(counts, 0, 100, k) == pytest.approx(simulated, abs=0.004)
+
+
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=6), st.integers(0, 4), st.data())
+@settings(max_examples=150, deadline=None)
+def test_maj_at_k_equals_brute_force_with_more_classes_ties_and_abstentions(counts, abstain, data):
+    n = sum(counts) + abstain
+    assume(1 <= n <= 12)
+    good = data.draw(st.one_of(st.none(), st.integers(0, len(counts) - 1)))
+    k = data.draw(st.integers(1, n))
+    assert maj_at_k_exact(counts, good, abstain, k) == pytest.approx(float(brute_force_maj(counts, good, abstain, k)),
+                                                                     abs=1e-13)
+
+
+def exact_maj(counts, good, abstain, k) -> Fraction:
+    """maj@k in exact rationals, for n beyond enumeration: for each count x of the correct class's draws, the
+    ways the other k - x draws keep every other class at or below x, by how many tie at x (such a subset
+    earns 1/(ties + 1)). Polynomials in the number of draws with integer coefficients, multiplied by
+    Kronecker substitution (their coefficients packed into one integer)."""
+    n, a = sum(counts) + abstain, counts[good]
+    others = [c for i, c in enumerate(counts) if i != good and c > 0]
+    width = (2 * n + 64) // 8  # bytes: wider than any coefficient of a product
+
+    def pack(p):
+        return int.from_bytes(b"".join(c.to_bytes(width, "little") for c in p), "little")
+
+    def times(p, q, rest):  # p * q up to degree rest
+        packed = (pack(p) * pack(q)).to_bytes(width * (len(p) + len(q)), "little")
+        return [int.from_bytes(packed[width * i:width * (i + 1)], "little") for i in range(rest + 1)]
+
+    total, subsets = Fraction(0), comb(n, k)
+    for x in range(1, min(a, k) + 1):
+        rest = k - x
+        if comb(a, x) * comb(n - a, rest) * 10**40 < subsets:  # a chance below 1e-40: these all add < 1e-37
+            continue
+        by_ties = [[comb(abstain, j) for j in range(rest + 1)]]  # by_ties[t]: ways with t classes at x
+        for b in others:
+            below, tie = [comb(b, y) for y in range(min(x, b + 1))], comb(b, x)
+            grown = [times(p, below, rest) for p in by_ties] + [[0] * (rest + 1)]
+            for t, p in enumerate(by_ties):
+                for j in range(rest + 1 - x):
+                    grown[t + 1][j + x] += p[j] * tie
+            by_ties = grown[:rest // x + 1]
+        total += comb(a, x) * sum(Fraction(p[rest], t + 1) for t, p in enumerate(by_ties))
+    return total / subsets
+
+
+@pytest.mark.parametrize("counts, abstain, k",
+                         [([2, 2, 1], 1, 3), ([3, 1, 1, 1], 0, 4), ([1] * 6, 2, 5), ([2, 3], 3, 6)])
+def test_the_exact_rational_reference_is_brute_force(counts, abstain, k):
+    assert exact_maj(counts, 0, abstain, k) == brute_force_maj(counts, 0, abstain, k)
+
+
+@pytest.mark.parametrize("counts, abstain, ks", [
+    ([60, 57, 55, 8, 2, 1, 1], 16, None),  # a tight three-way race, n = 200
+    ([3] + [1] * 60, 4, None),  # many singleton rivals: ties at 1 among dozens
+    ([1] * 40, 0, None),  # every class a singleton
+    ([2] * 30 + [1] * 20, 10, None),  # the correct class one of thirty alike
+    ([25, 25, 25], 0, None),  # an exact three-way tie
+    ([40], 20, None),  # a single class, and abstentions
+])
+def test_maj_at_k_equals_exact_rationals_beyond_enumeration(counts, abstain, ks):
+    n = sum(counts) + abstain
+    for k in ks or sorted({1, 2, 3, n // 7, n // 3, n // 2, n - 1, n}):
+        exact = float(exact_maj(counts, 0, abstain, k))
+        assert maj_at_k_exact(counts, 0, abstain, k) == pytest.approx(exact, abs=1e-13)
+
+
+@pytest.mark.parametrize("k", [64, 512, 1000])
+def test_maj_at_k_in_a_tight_race_at_n_1024_equals_exact_rationals(k):
+    # two classes and abstentions: the correct class wins when it draws more, ties earn one half
+    a, b, abstain = 300, 296, 428
+    wins = sum(comb(a, x) * comb(b, y) * comb(abstain, k - x - y) * (2 if x > y else 1)
+               for x in range(1, min(a, k) + 1) for y in range(min(b, k - x, x) + 1) if k - x - y <= abstain)
+    exact = Fraction(wins, 2 * comb(a + b + abstain, k))
+    assert maj_at_k_exact([a, b], 0, abstain, k) == pytest.approx(float(exact), abs=1e-13)
+
+
+def test_maj_at_k_table_equals_one_problem_at_a_time():
+    rng = np.random.default_rng(1)
+    votes, correct, abstain = [], [], []
+    for _ in range(40):
+        counts = rng.integers(0, 30, rng.integers(1, 8))
+        votes.append(counts)
+        correct.append(None if rng.random() < 0.1 else int(rng.integers(0, counts.size)))
+        abstain.append(int(rng.integers(0, 10)))
+    n_min = min(int(v.sum()) + s for v, s in zip(votes, abstain, strict=True))
+    ks = [k for k in (1, 2, 5, 9, 17, 40) if k <= n_min]
+    table = maj_at_k_table(votes, correct, ks, abstain)
+    for i, (v, g, s) in enumerate(zip(votes, correct, abstain, strict=True)):
+        assert table[i] == pytest.approx([maj_at_k_exact(v, g, s, k) for k in ks], abs=1e-15)
 
 
 def exact_tail(n, c, k, m) -> Fraction:
