@@ -88,7 +88,9 @@ for r, args in enumerate(rounds):
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = main(args)
-    (sync / f"done-{r}-{name}").write_text(json.dumps([code, err.getvalue()]))
+    # written then renamed: the test polls for the name, so it must never see the file half written
+    (sync / f"done-{r}-{name}.tmp").write_text(json.dumps([code, err.getvalue()]))
+    (sync / f"done-{r}-{name}.tmp").rename(sync / f"done-{r}-{name}")
 """
 
 
