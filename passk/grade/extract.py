@@ -33,10 +33,10 @@ from functools import lru_cache
 
 from passk.errors import ConfigError
 from passk.grade.normalize import (
-    _UNICODE,
     FORMS_SEP,
-    _fraction_from_words,
+    UNICODE_MATH,
     choice_letter,
+    fraction_from_words,
     normalize_answer,
     number_from_words,
 )
@@ -646,9 +646,9 @@ def statement_value(line: str) -> str | None:
     label = _STATEMENT_EQUALS_LABEL_RE.match(s)
     if label:
         s = s[label.end():]  # "Area = (a - b)(a + b)": a word named, then its value
-    for char, latex in _UNICODE:  # "4π", "x ≥ 4", "3 × 10^8": the value keeps its symbols
+    for char, latex in UNICODE_MATH:  # "4π", "x ≥ 4", "3 × 10^8": the value keeps its symbols
         s = s.replace(char, latex)
-    s = _FRACTION_WORDS_RE.sub(lambda m: _fraction_from_words(m.group(0)) or m.group(0), s)  # "one sixth"
+    s = _FRACTION_WORDS_RE.sub(lambda m: fraction_from_words(m.group(0)) or m.group(0), s)  # "one sixth"
     s = _NUMBER_WORD_RUN_RE.sub(lambda m: _number_words(m.group(0)), s)
     s = _MAGNITUDE_WORD_RE.sub(lambda m: _magnitude(m.group(1), m.group(2)), s)  # "10 thousand"
     if re.search(r"\b(?:ratio|odds)\b", s, re.IGNORECASE):

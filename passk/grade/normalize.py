@@ -61,9 +61,10 @@ _MAGNITUDE = re.compile(r"(?<=[\d}])\s*(?:\\(?:text\w*|mbox|mathrm)\{\s*)?(thous
                         r"\s*\}?\s*$", re.IGNORECASE)
 _MAGNITUDES = {"hundred": "\\times10^{2}", "thousand": "\\times10^{3}", "million": "\\times10^{6}",
                "billion": "\\times10^{9}", "trillion": "\\times10^{12}", "dozen": "\\times12"}
-_UNICODE = (("½", "\\frac{1}{2}"), ("⅓", "\\frac{1}{3}"), ("⅔", "\\frac{2}{3}"), ("¼", "\\frac{1}{4}"),
-            ("¾", "\\frac{3}{4}"), ("π", "\\pi "), ("×", "\\times "), ("−", "-"), ("≤", "\\le "),
-            ("≥", "\\ge "), ("∞", "\\infty "), ("·", "\\cdot "))
+# Unicode math characters models write, as LaTeX (shared with extraction, which must see the same symbols)
+UNICODE_MATH = (("½", "\\frac{1}{2}"), ("⅓", "\\frac{1}{3}"), ("⅔", "\\frac{2}{3}"), ("¼", "\\frac{1}{4}"),
+                ("¾", "\\frac{3}{4}"), ("π", "\\pi "), ("×", "\\times "), ("−", "-"), ("≤", "\\le "),
+                ("≥", "\\ge "), ("∞", "\\infty "), ("·", "\\cdot "))
 _UNICODE_ROOT = re.compile(r"√\s*(\d+|[a-zA-Z]|\([^()]*\))")
 _REPEATING = re.compile(r"^(-?)(\d*)\.(\d*)\\overline\{(\d+)\}$")  # 0.1\overline{6} = 1/6
 _UNIT_WORDS = (
@@ -165,7 +166,7 @@ def number_from_words(s: str) -> int | None:
     return total + current
 
 
-def _fraction_from_words(s: str) -> str | None:
+def fraction_from_words(s: str) -> str | None:
     """'two thirds' -> '\\frac{2}{3}', 'one half' and 'a half' -> '\\frac{1}{2}'."""
     words = re.split(r"[\s-]+", s.strip().lower().rstrip("."))
     if len(words) != 2 or words[1].rstrip("s") not in _FRACTION_WORDS and words[1] not in _FRACTION_WORDS:
@@ -245,7 +246,7 @@ def normalize_answer(s: str) -> str:
     if len(s) > MAX_NORMALIZED_CHARS:
         return s  # refused before any comparison (equivalence.check_sane); never worth normalizing
     s = repair_escapes(s).strip()
-    for char, latex in _UNICODE:
+    for char, latex in UNICODE_MATH:
         s = s.replace(char, latex)
     s = _UNICODE_ROOT.sub(r"\\sqrt{\1}", s)
     s = strip_delims(s)
@@ -328,7 +329,7 @@ def normalize_answer(s: str) -> str:
         return yes_no
     if re.fullmatch(r"[A-Za-z][A-Za-z ,.;'-]*", s) and len(s) > 1:
         number = number_from_words(s)  # "twelve", "twenty-one"
-        return str(number) if number is not None else _fraction_from_words(s) or s.lower().rstrip(".")
+        return str(number) if number is not None else fraction_from_words(s) or s.lower().rstrip(".")
     s = _TUPLE_JOIN.sub(r"(\1),", s)  # "(1,2)(3,4)" and "(1,2); (3,4)" list two tuples
     if _THOUSANDS.match(s):  # "1,000" and "1 000" are thousands; "1, 000" is a list
         return s.replace(",", "").replace(" ", "")
