@@ -94,3 +94,21 @@ def test_equivalence_table(grader):
     wrong = [(gold, pred, expected, v.status, v.method, v.detail)
              for (gold, pred, expected), v in zip(CASES, verdicts, strict=True) if v.correct != expected]
     assert not wrong, "\n".join(map(repr, wrong))
+
+
+# The numeric shortcut before math-verify's `simplify`: it may only ever say "unequal" for pairs that are unequal.
+@pytest.mark.parametrize("gold, pred, apart", [
+    (r"11\sqrt2", "15", True),                 # constants far apart
+    ("-2+7i", "7", True),                      # a complex gold against a real answer
+    ("p - q", "12", True),                     # letters against a number: apart at a generic point
+    ("x^5-x^4+x^3-x^2+x-1", "(x-1)(x^4+x^2+1)", False),  # equal polynomials agree at every point
+    (r"\frac{1}{3}", "0.333333", False),       # within rounding: left to math-verify and the policy
+    (r"\frac{\pi}{4}", r"\arctan 1", False),   # equal constants in other notation
+    ("x^2+1", "y^2+1", True),                  # another letter is another expression, as math-verify has it
+    (r"\sqrt{x-5}\sqrt{x-5}", "x-5", False),    # equal where the values are complex too
+    ("f(2)", "3", False),                      # a value sympy cannot evaluate: left to math-verify
+])
+def test_numerically_apart_only_for_unequal_pairs(gold, pred, apart):
+    from passk.grade.equivalence import _numerically_apart, _parse
+
+    assert _numerically_apart(_parse(gold)[0], _parse(pred)[0]) is apart
