@@ -264,7 +264,7 @@ def cmd_seeds(args) -> int:
                   f"compared on the {b['n_problems']} shared", file=sys.stderr)
         print(f"{name}: {b['n_problems']} shared problems; pass@{b['k'][-1]} over seeds: " + ", ".join(
             f"{arm} {by_metric['pass@k'][b['k'][-1]].cell()}" for arm, by_metric in b["arms"].items()))
-    print(f"wrote {args.out}/seeds.json and seeds.md")
+    print(f"wrote {args.out}/seeds.json, seeds.md and seeds.png")
     return 0
 
 
@@ -508,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "with a t interval, and each arm against the first")
     seeds.add_argument("--arm", action="append", required=True, help="NAME=RUN_DIR[,RUN_DIR...] (repeat per arm)")
     seeds.add_argument("--k", help="comma-separated K list (default: powers of two up to the smallest n)")
-    seeds.add_argument("--out", default="seeds", help="folder for seeds.json and seeds.md")
+    seeds.add_argument("--out", default="seeds", help="folder for seeds.json, seeds.md and seeds.png")
     seeds.set_defaults(func=cmd_seeds)
 
     bud = sub.add_parser("budget", help="interval widths at each K, and the samples per problem a target width needs")

@@ -22,6 +22,7 @@ from passk.compare import RunData, load_run
 from passk.compare_report import markdown_table
 from passk.errors import ConfigError, InputError
 from passk.jsonl import write_json_atomic, write_text_atomic
+from passk.plot import Curve, plot_pass_at_k
 from passk.results import ScoreConfig
 from passk.score import k_list, per_problem
 
@@ -144,6 +145,20 @@ def write_seeds(result: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "seeds.json", to_json(result))
     write_text_atomic(out / "seeds.md", markdown(result))
+    plot_pass_at_k(curves(result), out / "seeds.png")
+
+
+def curves(result: dict[str, Any]) -> dict[str, list[Curve]]:
+    """A panel per benchmark: each arm's Pass@K mean over seeds, its t interval as the band (none for one run)."""
+    panels = {}
+    for name, b in result["benchmarks"].items():
+        panels[f"{name} ({b['n_problems']} shared problems)"] = [
+            Curve(f"{arm} ({len(result['arms'][arm])} runs)", tuple(b["k"]),
+                  tuple(by_k["pass@k"][k].mean for k in b["k"]),
+                  None if any(by_k["pass@k"][k].low is None for k in b["k"]) else
+                  (tuple(by_k["pass@k"][k].low for k in b["k"]), tuple(by_k["pass@k"][k].high for k in b["k"])))
+            for arm, by_k in b["arms"].items()]
+    return panels
 
 
 def load_arms(specs: list[str]) -> dict[str, list[RunData]]:

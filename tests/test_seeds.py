@@ -35,6 +35,12 @@ def test_mean_over_seeds_and_welch_difference_match_a_direct_computation(tmp_pat
     assert diff["ci95"] == pytest.approx([max(welch.low, -1), min(welch.high, 1)])
     md = (out / "seeds.md").read_text()
     assert "### maj@k (cons@k)" in md and "| K | base | rl | rl − base |" in md
+    assert (out / "seeds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from passk.seeds import aggregate, curves, load_arms  # the figure draws what seeds.json holds
+    panel = curves(aggregate(load_arms(args[2:5:2])))["toy (3 shared problems)"]
+    assert [c.label for c in panel] == ["base (2 runs)", "rl (3 runs)"]
+    assert panel[1].values[0] == pytest.approx(np.mean(pass1["rl"]))
+    assert panel[1].band[0][0] == pytest.approx(result["arms"]["rl"]["pass@k"]["1"]["ci95"][0])
 
 
 def test_arm_flags_are_checked():
