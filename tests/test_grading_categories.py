@@ -509,6 +509,30 @@ ROOT_CAUSE_CASES += [
     ("rc07-three-parts-one-rejected", B, "1, 2, 3", T + "(a) \\boxed{1} (b) \\boxed{5}, no wait, that's wrong, \\boxed{2} (c) \\boxed{3}", True, ""),
 ]
 
+# round 4, from set D's categories (its rows stay in results/; these are ours): a revision after a box answered by a
+# later stated final, a concluding clause after a revision, a boxed step naming another quantity, a letter boxed with
+# another option's value, quantities in convertible units
+ROOT_CAUSE_CASES += [
+    ("r4a-hmm-recount-final", B, "31", T + "So there are $\\boxed{29}$ paths.\n\nHmm, I skipped the two diagonal ones. "
+     "Recounting all of them: $29 + 2 = 31$.\n\nThe answer is 31.", True, ""),
+    ("r4a-rereading-box-returns", B, "16", T + "$\\boxed{16}$. Wait, must the squares be distinct? Then $\\boxed{12}$.\n\n"
+     "Hmm, no \u2014 re-reading, repeats are allowed, so it stays $\\boxed{16}$.", True, ""),
+    ("r4a-clause-after-revision", B, "10", T + "Hence $\\boxed{10}$.\n\nHmm, is zero allowed? No, the problem says "
+     "positive, so one case goes, so the count is 9.", False, "hedge"),
+    ("r4a-later-final-no-revision", B, "10", T + "Hence $\\boxed{10}$.\n\nThe answer is 12.", False, "hedge"),
+    ("r4b-boxed-step-other-quantity", B, "60^\\circ", T + "$$\\boxed{\\cos A = \\frac{1}{2}}$$\n\nAs $A$ is acute,\n"
+     "$$A = \\boxed{60^\\circ}$$", True, ""),
+    ("r4b-two-values-same-quantity", B, "3", T + "$$\\boxed{x = 3}$$ or $$\\boxed{x = -3}$$", False, "hedge"),
+    ("r4b-minutes-for-hours", B, "1.5 \\text{ hours}", T + "\\boxed{90 \\text{ minutes}}", True, "unit: converted"),
+    ("r4b-metres-for-km", B, "2.4 \\text{ km}", T + "\\boxed{2400 \\text{ m}}", True, "unit: converted"),
+    ("r4b-converted-wrong", B, "2.4 \\text{ km}", T + "\\boxed{240 \\text{ m}}", False, ""),
+    ("r4b-months-do-not-convert", B, "2 \\text{ years}", T + "\\boxed{24 \\text{ months}}", False, ""),
+    ("r4c-letter-with-another-value", B, "\\text{(D)}", "Options: (A) 3 (B) 5 (C) 7 (D) 9\n\n$3 \\cdot 3 = 9$, so "
+     "$\\boxed{(D)\\ 7}$", False, "hedge: option D"),
+    ("r4c-letter-with-its-value", B, "\\text{(D)}", "Options: (A) 3 (B) 5 (C) 7 (D) 9\n\n$3 \\cdot 3 = 9$, so "
+     "$\\boxed{(D)\\ 9}$", True, ""),
+]
+
 
 @pytest.mark.parametrize("case_id,form,gold,completion,correct,detail", ROOT_CAUSE_CASES, ids=[c[0] for c in ROOT_CAUSE_CASES])
 def test_root_cause_case(grader_for, case_id, form, gold, completion, correct, detail):

@@ -31,7 +31,14 @@ from tqdm.auto import tqdm
 from passk.errors import ConfigError, InputError
 from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_top_level, symbolic_verdict
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, choice_of_value, extract_answer, extract_gold
-from passk.grade.normalize import FORMS_SEP, POLICIES, choice_letter, normalize_answer, units_differ
+from passk.grade.normalize import (
+    FORMS_SEP,
+    POLICIES,
+    choice_letter,
+    converted_equal,
+    normalize_answer,
+    units_differ,
+)
 
 if TYPE_CHECKING:
     from pebble import ProcessPool
@@ -141,6 +148,10 @@ class Grader:
                 letter = choice_of_value(completions[i], extraction.answer)  # "(D) 9" listed, "9" answered
                 if letter:
                     extraction = extractions[i] = dataclasses.replace(extraction, answer=letter)
+            if extraction.answer is not None and choice_letter(gold) and not extraction.conflict:
+                mismatch = _letter_against_value(completions[i], extraction.answer)
+                if mismatch:  # "\boxed{(B)\ 18}" where the options list (C) 18: two answers in one
+                    extraction = extractions[i] = dataclasses.replace(extraction, conflict=mismatch)
             if extraction.answer is None or extraction.retracted or extraction.conflict \
                     or reason in TRUNCATED_FINISH_REASONS or (reason is None and extraction.cut):
                 keys.append(None)
@@ -160,14 +171,17 @@ class Grader:
                                         detail=f"retracted: {extraction.retracted!r} after the answer"))
             elif extraction.conflict:  # two different finals: no credit and no vote
                 verdicts.append(Verdict("incorrect", extraction.answer, extraction.rule, "extract",
-                                        f"hedge: a later stated answer differs: {extraction.conflict[:80]!r}"))
+                                        f"hedge: {extraction.conflict}" if extraction.conflict.startswith("option ")
+                                        else f"hedge: a later stated answer differs: {extraction.conflict[:80]!r}"))
             elif key is None:
                 verdicts.append(Verdict("no_answer", None, extraction.rule, detail=extraction.note))
             else:
                 d = self._memo[key]
-                unit = units_differ(extraction.answer or "", gold) if d.status == "correct" else ""
-                if unit:  # "60 mph" for "60 km/h": the same number of another quantity
+                unit = units_differ(extraction.answer or "", gold)
+                if unit and d.status == "correct":  # "60 mph" for "60 km/h": the same number of another quantity
                     d = _Decision("incorrect", d.method, f"unit: {unit}")
+                elif unit and d.status == "incorrect" and converted_equal(extraction.answer or "", gold, *key):
+                    d = _Decision("correct", "quick", f"unit: converted, {unit} but the same quantity")
                 detail = d.detail or ("turn: text after the model's own turn was ignored"
                                       if extraction.turn_cut and d.status != "correct" else "")
                 verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, detail, key[0]))
@@ -249,6 +263,16 @@ class Grader:
 
             self._pool = ProcessPool(max_workers=self.config.workers or os.cpu_count() or 1)
         return self._pool
+
+
+def _letter_against_value(completion: str, answer: str) -> str:
+    """'(B) 18' where the completion lists 18 as option (C): the letter and the value name two options."""
+    match = re.fullmatch(r"\(([A-E])\)(.+)", normalize_answer(answer))
+    if not match:
+        return ""
+    listed = choice_of_value(completion, match.group(2))
+    return f"option {match.group(1)} answered with the value of option {listed}" if listed and listed != match.group(1) \
+        else ""
 
 
 def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:

@@ -135,7 +135,8 @@ _RETRACTION_RE = re.compile(
 _REVISION_RE = re.compile(r"\b(?:wait|hold on|hang on|actually|on second thought|let me (?:re\w+|double[- ]check|check"
                           r"|try|redo|verify)|recount\w*|recheck\w*|re-?examin\w*|re-?calculat\w*|re-?evaluat\w*|mistake"
                           r"|error|oops|correction|I missed|scratch that|not right|not correct|wrong|incorrect"
-                          r"|however|instead)\b", re.IGNORECASE)
+                          r"|however|instead|hmm+|re-?read\w*|re-?consider\w*|on reflection)\b|\bno\s*[—–]",
+                          re.IGNORECASE)
 # words that offer a box beside another as an alternative ("Case 1: ... Case 2: ...", "if even ...; if odd ...")
 _ALTERNATIVE_CUE_RE = re.compile(r"\b(?:or|either|otherwise|alternatively|else|whereas|if|case|cases)\b", re.IGNORECASE)
 # "I don't think I made a mistake": a negation governing the admission, at most two words before it
@@ -295,7 +296,7 @@ def _extract(text: str, config: ExtractConfig) -> Extraction:
     found = [(end, rule, answer) for rule in config.rules[:config.compete]
              for end, answer in [_find(rule, text)] if answer]
     if found:
-        end, rule, answer = max(found)
+        end, rule, answer = _revised(text, *max(found))
         box = next((f for f in found if f[1] == "boxed"), None)
         if box and rule != "boxed" and normalize_answer(box[2]) != normalize_answer(answer) \
                 and not (_REVISION_RE.search(text, box[0], end) or _STEP_RE.search(text, box[0], end)
@@ -306,8 +307,25 @@ def _extract(text: str, config: ExtractConfig) -> Extraction:
     for rule in config.rules[config.compete:]:
         end, candidate = _find(rule, text)
         if candidate:
+            end, rule, candidate = _revised(text, end, rule, candidate)
             return _extraction(text, end, rule, candidate, _later_conflict(text, end, candidate, config))
     return Extraction(None, "none", note=_NO_FORM_NOTE if config.compete == 1 else "")
+
+
+def _revised(text: str, end: int, rule: str, answer: str) -> tuple[int, str, str]:
+    """'\\boxed{120}. Hmm, I added wrong. Recounting: ... So the answer is 100.': an explicit final stated after a
+    revision of the answer replaces it, as a reader takes the model's last committed answer; otherwise the answer."""
+    for _ in range(4):  # a few revisions in a row, each answered anew
+        for later_rule in _EXPLICIT_RULES + ("answer_is",):
+            at, later = _find(later_rule, text[end:])
+            if later and normalize_answer(later) != normalize_answer(answer) and \
+                    (_REVISION_RE.search(text, end, end + at) or retraction_in(text, end, end + at)) and \
+                    not (later_rule == "answer_is" and _aside(text[end:], at)):
+                end, rule, answer = end + at, later_rule, later
+                break
+        else:
+            break
+    return end, rule, answer
 
 
 def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> str:
@@ -328,6 +346,9 @@ def _closing_restatement(tail: str, answer: str) -> str:
     """'So, in summary, there are 46 valid codes.' after the answer 48: a concluding line that states another
     number is a second final answer. Only a line that concludes (so, thus, in summary, ...) and states one number."""
     line = tail.rstrip()[tail.rstrip().rfind("\n") + 1:]
+    clause = re.search(r"(?:[,;:]|\.\s)\s*((?:so|thus|therefore|hence)\b[^,;:]*)$", line, re.IGNORECASE)
+    if clause and not _STATEMENT_LEAD_RE.match(line.strip()):  # "That leaves 1 to 5, so the count is 5."
+        line = clause.group(1)
     if not line.strip() or not _STATEMENT_LEAD_RE.match(re.sub(r"\*\*|__", "", line).strip().lstrip("#>-* ")):
         return ""
     value = statement_value(line)
@@ -467,8 +488,16 @@ def _final_boxes(text: str) -> tuple[str, ...]:
             break  # far away, or revised before the later box: not an alternative
         if _STEP_RE.search(gap) and not _ALTERNATIVE_CUE_RE.search(text, max(0, box[0] - 80), group[0][0]):
             break  # "$a = \boxed{4}$ ..., so $a + b = \boxed{10}$": a step on the way (unless "or", "if", "case")
+        if _named_side(box[2]) and _named_side(box[2]) != _named_side(group[0][2]):
+            break  # "\boxed{\sin\theta = \frac{1}{2}}, so \theta = \boxed{\frac{\pi}{6}}": another quantity, a step
         group.insert(0, box)
     return tuple(dict.fromkeys(content for _, _, content in group))
+
+
+def _named_side(box: str) -> str:
+    """'\\sin\\theta' of a box '\\sin\\theta = \\frac{1}{2}': the quantity a box of one equation names; '' otherwise."""
+    sides = box.split("=")
+    return re.sub(r"\s+", "", sides[0]) if len(sides) == 2 and sides[0].strip() and "\\" not in sides[0][-1:] else ""
 
 
 def _balanced(text: str, open_at: int) -> str | None:

@@ -538,6 +538,30 @@ def unit_name(s: str) -> str | None:
     return _UNIT_NAMES.get(re.sub(r"\s+", "", match.group(1)).lower())
 
 
+# Units of one quantity, as multiples of one base unit: "150 minutes" answers "2.5 hours", "120 mm" answers "12 cm".
+# Months and years have no fixed length, so they do not convert.
+_UNIT_SCALES = {"s": ("time", Fraction(1)), "min": ("time", Fraction(60)), "h": ("time", Fraction(3600)),
+                "day": ("time", Fraction(86400)), "week": ("time", Fraction(604800)),
+                "mm": ("length", Fraction(1, 1000)), "cm": ("length", Fraction(1, 100)), "m": ("length", Fraction(1)),
+                "km": ("length", Fraction(1000)), "in": ("length", Fraction("0.0254")),
+                "ft": ("length", Fraction("0.3048")), "yd": ("length", Fraction("0.9144")),
+                "mi": ("length", Fraction("1609.344")), "g": ("mass", Fraction(1)), "kg": ("mass", Fraction(1000)),
+                "lb": ("mass", Fraction("453.59237")), "oz": ("mass", Fraction("28.349523125")),
+                "ml": ("volume", Fraction(1, 1000)), "l": ("volume", Fraction(1)),
+                "dollar": ("money", Fraction(1)), "cent": ("money", Fraction(1, 100)),
+                "m/s": ("speed", Fraction(1)), "km/h": ("speed", Fraction(5, 18)), "mph": ("speed", Fraction("0.44704"))}
+
+
+def converted_equal(answer: str, gold: str, answer_value: str, gold_value: str) -> bool:
+    """Both name units of one quantity, the units differ, and the values (canonical numbers, units dropped) agree
+    once converted: 150 min = 2.5 h."""
+    mine, theirs = _UNIT_SCALES.get(unit_name(answer) or ""), _UNIT_SCALES.get(unit_name(gold) or "")
+    a, g = parse_number(answer_value), parse_number(gold_value)
+    if not (mine and theirs and a and g) or mine[0] != theirs[0] or mine[1] == theirs[1]:
+        return False
+    return a.value * mine[1] == g.value * theirs[1]
+
+
 def units_differ(answer: str, gold: str) -> str:
     """'mph is not km/h' where both name a unit and the units differ; '' otherwise."""
     mine, theirs = unit_name(answer), unit_name(gold)
