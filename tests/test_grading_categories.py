@@ -529,6 +529,15 @@ ROOT_CAUSE_CASES += [
     ("r4b-months-do-not-convert", B, "2 \\text{ years}", T + "\\boxed{24 \\text{ months}}", False, ""),
     ("r4c-letter-with-another-value", B, "\\text{(D)}", "Options: (A) 3 (B) 5 (C) 7 (D) 9\n\n$3 \\cdot 3 = 9$, so "
      "$\\boxed{(D)\\ 7}$", False, "hedge: option D"),
+    ("r4d-residue-pmod", B, "4", T + "$$\\boxed{4 \\pmod{9}}$$", True, ""),
+    ("r4d-residue-equiv", F, "4", T + "So $n \\equiv 5 \\pmod 9$.", False, ""),
+    ("r4d-bold-fraction", B, "\\frac{7}{3}", T + "$\\boxed{\\mathbf{\\dfrac{7}{3}}}$", True, ""),
+    ("r4d-no-solution-empty-set", F, "\\varnothing", T + "Hence the equation has no real solutions.", True, ""),
+    ("r4d-empty-set-not-a-value", B, "\\emptyset", T + "$\\boxed{0}$", False, ""),
+    ("r4d-alternatively-checks", B, "12", T + "$\\boxed{12}$\n\nAlternatively, $3 \\cdot 4 = 12$ confirms it.", True, ""),
+    ("r4d-alternatively-offers", B, "12", T + "$\\boxed{12}$\n\nAlternatively, the answer might be 14.", False, "hedge"),
+    ("r4d-value-not-where-attained", F, "5", T + "Thus the maximum of $g$ is $5$, attained at $t = 3$.", True, ""),
+    ("r4d-where-attained-not-value", F, "3", T + "Thus the maximum of g is 5, achieved when t = 3.", False, ""),
     ("r4c-letter-with-its-value", B, "\\text{(D)}", "Options: (A) 3 (B) 5 (C) 7 (D) 9\n\n$3 \\cdot 3 = 9$, so "
      "$\\boxed{(D)\\ 9}$", True, ""),
 ]

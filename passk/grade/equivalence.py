@@ -68,6 +68,8 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
         if any(v is not None and v.equal for v in verdicts):
             return Judgement(True)
         return Judgement(False) if all(v is not None for v in verdicts) else None
+    if gold == "\\emptyset" and pred in _NO_SOLUTION:  # "there are no real solutions" answers the empty set
+        return Judgement(True)
     if CLOCK_CANONICAL.match(pred) and CLOCK_CANONICAL.match(gold):  # times of day: "21:00" is not "9:00"
         return Judgement(False)
     named, gold_named = _NAMED_VALUE.match(pred), _NAMED_VALUE.match(gold)
@@ -127,6 +129,7 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
 
 
 # "\approx 5", "5?", "probably 5": a guess, whatever its value
+_NO_SOLUTION = frozenset({"no", "none", "\\{\\}", "\\emptyset"})  # "no solution", "no real solutions" read as "no"
 _UNCERTAIN = re.compile(r"\\approx|\\sim(?![a-z])|≈|\?|\b(?:approx(?:imately)?|about|around|roughly|probably|maybe|"
                         r"perhaps|possibly|likely|guess|i think|i believe|not sure|unsure)\b", re.IGNORECASE)
 _APPROXIMATION = re.compile(r"([^≈]+?)\s*(?:\\approx|≈)\s*(-?\d+\.\d+)")

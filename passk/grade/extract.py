@@ -156,7 +156,10 @@ _END_OF_TURN_RE = re.compile(r"<\|(?:im_end|endoftext|eot_id|end_of_text|end)\|>
                              r"|<\|im_start\|>|\[INST\]|<｜User｜>|<\|user\|>|<\|start_header_id\|>")
 _INVENTED_TURN_RE = re.compile(r"\n[ \t]*(?:#+[ \t]*)?(?:Human|User|Question|Problem|Instruction|Q)[ \t]*[:：]")
 _ANSWER_SIGN_RE = re.compile(r"\\boxed|\\fbox|answer|</think>", re.IGNORECASE)
-_ALTERNATIVE_RE = re.compile(r"\b(?:(?:is|are) also (?:plausible|possible|correct|valid)|alternatively|or possibly"
+_ALTERNATIVE_RE = re.compile(r"\b(?:(?:is|are) also (?:plausible|possible|correct|valid)|or possibly"
+                             # "Alternatively, 4 + 4 = 8 ✓" checks the answer another way; "Alternatively, 9" offers one
+                             r"|alternatively(?![,:]?\s+(?:we|one|I|you|using|by|via|with|another|a different|consider"
+                             r"|note|check|verif\w*|comput\w*|calculat\w*|\$|\\\(|[\d(]))"
                              r"|or perhaps|or maybe|or else|(?:might|could|may) also be|would be \S+ instead)\b",
                              re.IGNORECASE)
 _CAUSAL_RE = re.compile(r"\b(?:since|because|as|so|which|where|thus|hence|therefore|that is|i\.e)\b", re.IGNORECASE)
@@ -595,6 +598,8 @@ def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
 # The closing line of a free-form answer: lead words and a label go ("So,", "Solution:"), markdown too.
 _STATEMENT_LEAD_RE = re.compile(r"^(?:(?:so|thus|therefore|hence|then|finally|overall|altogether|consequently|"
                                 r"in (?:summary|conclusion|total)|in all|all in all)\b[,:]?\s*)+", re.IGNORECASE)
+_ATTAINED_RE = re.compile(r",?\s*(?:(?:which|and) (?:is |it is |this is )?)?(?:attained|achieved|reached|obtained|occurring"
+                          r"|which occurs|with equality)\b", re.IGNORECASE)
 _STATEMENT_CONDITION_RE = re.compile(r"\b(?:once|when|whenever|if|since|because|after|before|where|excluding|except|"
                                      r"so that|provided|unless|as long as)\b", re.IGNORECASE)
 # words that answer a question on their own ("Is n^2 + n even?"): a closing line may state one after its verb
@@ -664,6 +669,10 @@ def statement_value(line: str) -> str | None:
     if label:
         s = s[label.end():]
     s = s.strip().rstrip(".!。").strip()
+    condition = _ATTAINED_RE.search(s)
+    conditioned = bool(condition and _has_value(s[:condition.start()]))
+    if conditioned:  # "the minimum of f is $4$, attained at $x = 2$": the value, not where it is attained
+        s = s[:condition.start()].rstrip(" ,;")
     if not _MATH_DELIMS_RE.sub("", s).strip() or _CJK_RE.search(s) or _HEDGE_WORDS_RE.search(s):
         return None  # other rules read these (answers in Chinese; a hedge is judged where it is found)
     for char, fraction in _VULGAR_FRACTIONS.items():
@@ -691,7 +700,7 @@ def statement_value(line: str) -> str | None:
                 break
             first = span
         if first is spans[-1]:
-            return None
+            return _MATH_DELIMS_RE.sub("", first.group(0)).strip() or None if conditioned else None
         region = s[first.start(): spans[-1].end()]
         return _MATH_DELIMS_RE.sub("", region).strip() or None
     copulas = list(_STATEMENT_COPULA_RE.finditer(s))

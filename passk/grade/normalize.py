@@ -105,6 +105,9 @@ FORMS_SEP = " ‖ "
 _CLOCK = re.compile(r"^(\d{1,2})(?:([:h.])([0-5]\d))?(?::([0-5]\d))?\s*(?:([ap])\.?\s*m\.?|(o'?\s*clock|h))?$", re.IGNORECASE)
 _CLOCK_WORDS = {"noon": "12:00", "midday": "12:00", "midnight": "0:00"}
 CLOCK_CANONICAL = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
+_BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm|textbf)\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+# a residue's modulus after it (before "\pm" is read: "\pmod" is no plus-minus), and "x \equiv" before it
+_RESIDUE_MODULUS = re.compile(r"\s*(?:\\pmod\s*\{?\s*\d+\s*\}?|\(\s*\\?(?:bmod|mod)\s*\{?\s*\d+\s*\}?\s*\))\s*\.?$|^[a-zA-Z]\s*\\equiv\s*(?=.*(?:pmod|mod))")
 _UNWRAP = re.compile(r"\\(?:text\w*|mathrm|mbox)\s*\{([^{}]*)\}")
 _REPEATING_DOTS = re.compile(r"^(-?\d*\.\d*?)\\dot\{?(\d)\}?(\d*)(?:\\dot\{?(\d)\}?)?$")  # 0.1\dot{6}, 0.\dot{1}\dot{2}
 _REPEATING_PARENS = re.compile(r"^(-?\d*\.\d*)\((\d+)\)$")  # 0.(3)
@@ -250,6 +253,8 @@ def normalize_answer(s: str) -> str:
         s = s.replace(char, latex)
     s = _UNICODE_ROOT.sub(r"\\sqrt{\1}", s)
     s = strip_delims(s)
+    s = _BOLD.sub(r"\1", s)  # "\mathbf{\tfrac{5}{2}}": bold is presentation, even around braces
+    s = _RESIDUE_MODULUS.sub("", s).strip()  # "2 \pmod 7", "x \equiv 2 \pmod{7}": the residue 2
     clock = clock_time(s)
     if clock:  # "9 p.m." is 21:00; AM and PM are never a unit to drop
         return clock
@@ -272,6 +277,7 @@ def normalize_answer(s: str) -> str:
     s = _REPEATING_PARENS.sub(r"\1\\overline{\2}", s)  # 0.(3)
     s = _REPEATING_ELLIPSIS.sub(r"\1\\overline{\2}", s)  # 0.333...
     s = s.replace("\\left", "").replace("\\right", "").replace("\\displaystyle", "")
+    s = s.replace("\\varnothing", "\\emptyset").replace("∅", "\\emptyset")
     s = s.replace("\\langle", "(").replace("\\rangle", ")")  # a vector <1, 2, 3> is the tuple (1, 2, 3)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\dbinom", "\\binom")
     s = _NATURAL_LOG.sub(r"\\ln", _LOG_E.sub(r"\\ln", s))  # \log and \log_e are natural; \log_b keeps its base
