@@ -538,6 +538,13 @@ ROOT_CAUSE_CASES += [
     ("r4d-alternatively-offers", B, "12", T + "$\\boxed{12}$\n\nAlternatively, the answer might be 14.", False, "hedge"),
     ("r4d-value-not-where-attained", F, "5", T + "Thus the maximum of $g$ is $5$, attained at $t = 3$.", True, ""),
     ("r4d-where-attained-not-value", F, "3", T + "Thus the maximum of g is 5, achieved when t = 3.", False, ""),
+    ("r4e-weekday-abbreviation", B, "\\text{Thursday}", T + "$\\boxed{\\text{Thu}}$", True, ""),
+    ("r4e-other-weekday", B, "\\text{Thursday}", T + "$\\boxed{\\text{Tue}}$", False, ""),
+    ("r4e-winner-named", B, "\\text{Bob}", T + "$\\boxed{\\text{Bob wins}}$", True, ""),
+    ("r4e-other-winner", B, "\\text{Bob}", T + "$\\boxed{\\text{Alice has a winning strategy}}$", False, ""),
+    ("r4e-player-ordinal", B, "\\text{the first player}", T + "$\\boxed{\\text{Player 1}}$", True, ""),
+    ("r4e-infinitely-many", B, "\\infty", T + "$\\boxed{\\text{infinitely many}}$", True, ""),
+    ("r4e-unicode-angle-vector", F, "(2, -1, 4)", T + "So the vector is ⟨2, −1, 4⟩.", True, ""),
     ("r4c-letter-with-its-value", B, "\\text{(D)}", "Options: (A) 3 (B) 5 (C) 7 (D) 9\n\n$3 \\cdot 3 = 9$, so "
      "$\\boxed{(D)\\ 9}$", True, ""),
 ]

@@ -64,7 +64,8 @@ _MAGNITUDES = {"hundred": "\\times10^{2}", "thousand": "\\times10^{3}", "million
 # Unicode math characters models write, as LaTeX (shared with extraction, which must see the same symbols)
 UNICODE_MATH = (("½", "\\frac{1}{2}"), ("⅓", "\\frac{1}{3}"), ("⅔", "\\frac{2}{3}"), ("¼", "\\frac{1}{4}"),
                 ("¾", "\\frac{3}{4}"), ("π", "\\pi "), ("×", "\\times "), ("−", "-"), ("≤", "\\le "),
-                ("≥", "\\ge "), ("∞", "\\infty "), ("·", "\\cdot "))
+                ("≥", "\\ge "), ("∞", "\\infty "), ("·", "\\cdot "),
+                ("⟨", "\\langle "), ("⟩", "\\rangle "))
 _UNICODE_ROOT = re.compile(r"√\s*(\d+|[a-zA-Z]|\([^()]*\))")
 _REPEATING = re.compile(r"^(-?)(\d*)\.(\d*)\\overline\{(\d+)\}$")  # 0.1\overline{6} = 1/6
 _UNIT_WORDS = (
@@ -335,7 +336,7 @@ def normalize_answer(s: str) -> str:
         return yes_no
     if re.fullmatch(r"[A-Za-z][A-Za-z ,.;'-]*", s) and len(s) > 1:
         number = number_from_words(s)  # "twelve", "twenty-one"
-        return str(number) if number is not None else fraction_from_words(s) or s.lower().rstrip(".")
+        return str(number) if number is not None else fraction_from_words(s) or word_answer(s.lower().rstrip("."))
     s = _TUPLE_JOIN.sub(r"(\1),", s)  # "(1,2)(3,4)" and "(1,2); (3,4)" list two tuples
     if _THOUSANDS.match(s):  # "1,000" and "1 000" are thousands; "1, 000" is a list
         return s.replace(",", "").replace(" ", "")
@@ -361,6 +362,29 @@ def _vector_as_tuple(match: re.Match) -> str:
 
 def _letter(match: re.Match) -> str:
     return next(g for g in match.groups() if g)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_ABBREVIATIONS = {**{d[:3]: d for d in _WEEKDAYS}, "tues": "tuesday", "thur": "thursday", "thurs": "thursday",
+                  **{m[:3]: m for m in _MONTHS}, "sept": "september"}
+_PLAYER = {"first": "1", "second": "2", "1st": "1", "2nd": "2", "one": "1", "two": "2"}
+_WINNER = re.compile(r"^([a-z]+) (?:wins|will win|can (?:always |force a )?win|has a winning strategy)$")
+
+
+def word_answer(s: str) -> str:
+    """A word answer by one name for its spellings: 'mon' is 'monday'; 'infinitely many' is \\infty; 'the second
+    player' is 2, as 'Player 2' is; 'alice wins' (who wins a game) is 'alice'. `s` is lower-case words."""
+    if s in _ABBREVIATIONS:
+        return _ABBREVIATIONS[s]
+    if re.fullmatch(r"infinite(?:ly many(?: [a-z]+)?)?", s):
+        return "\\infty"
+    player = re.fullmatch(r"(?:the )?(first|second|1st|2nd) player|player (one|two)", s)
+    if player:
+        return _PLAYER[player.group(1) or player.group(2)]
+    winner = _WINNER.match(s)
+    return winner.group(1) if winner else s
 
 
 def yes_or_no(s: str) -> str | None:
