@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from passk import data, metrics
-from passk.config import check_type, from_dict
+from passk.config import check_type, from_dict, json_object
 from passk.errors import ConfigError
 from passk.generate.backends import BACKENDS
 from passk.generate.openai_backend import ServerConfig
@@ -228,7 +227,7 @@ def _route(given: dict) -> dict[str, dict[str, Any]]:
             continue
         where, name = ALIASES.get(key) or next((w, key) for w in owners if key in fields[w])
         if (where, name) in JSON_FIELDS and isinstance(value, str):
-            value = _json_object(key, value)
+            value = json_object("--" + key.replace("_", "-"), value)
         elif name == "problems" and isinstance(value, str):
             value = tuple(value.split(","))
         elif isinstance(value, list):
@@ -244,17 +243,6 @@ def _names(value: str | list[str] | tuple[str, ...]) -> list[str]:
     if not all(names) or len(set(names)) != len(names):
         raise ConfigError(f"--benchmark {','.join(names)}: each name once, none empty")
     return names
-
-
-def _json_object(key: str, text: str) -> dict:
-    flag = "--" + key.replace("_", "-")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{flag}: not JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise ConfigError(f"{flag}: must be a JSON object, got {text!r}")
-    return value
 
 
 def check_model_argument(model: str) -> None:
