@@ -1,10 +1,14 @@
-"""A judge model behind any OpenAI-compatible chat endpoint, and what it is asked.
+"""A judge model behind any OpenAI-compatible chat endpoint, and the two things it is asked.
 
 `passk audit --judge MODEL` has it rate whether a rare success's reasoning supports its answer: Wen et al. (arXiv
 2506.14245) count a success only when the chain of thought is right (CoT-Pass@K). The model reads the problem,
 the gold and the completion and ends its reply with `VERDICT: SUPPORTED` or `VERDICT: UNSUPPORTED`.
 
-The prompt is data, here and nowhere else. A reply without a verdict line is `unclear`, a failed request an
+`passk grade --judge MODEL` (and `passk run --judge MODEL`) has it read the rows the rules are unsure of
+(passk/grade/judged.py): the gold and the end of the completion, ending with `VERDICT: EQUIVALENT` or
+`VERDICT: DIFFERENT`.
+
+Both prompts are data, here and nowhere else. A reply without a verdict line is `unclear`, a failed request an
 error: both are data, never a crash. A server that does not answer, or does not serve the model, is a one-line
 ConfigError before anything is asked.
 """
@@ -15,11 +19,12 @@ import hashlib
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from passk.config import from_dict
 from passk.errors import ConfigError
 from passk.generate.openai_backend import ServerConfig, served_model
 
@@ -39,6 +44,19 @@ Explain briefly, then end with one line: VERDICT: SUPPORTED or VERDICT: UNSUPPOR
 AUDIT_CHOICES = ("SUPPORTED", "UNSUPPORTED")
 VERDICTS = ("supported", "unsupported", "unclear", "error")
 
+# The grader's question. Only the end of the response is shown (the final answer is there; a long sample would
+# not fit a judge's context), so the prompt says it is the end.
+GRADE_PROMPT = """You compare a response's final answer with the reference answer of a math problem. They are \
+equivalent when they state the same mathematical result, in any wording or notation. A response that gives no \
+final answer, or offers several different ones, is different.
+
+Reference answer: {gold}
+
+End of the response:
+{response}
+
+Explain briefly, then end with one line: VERDICT: EQUIVALENT or VERDICT: DIFFERENT"""
+GRADE_CHOICES = ("EQUIVALENT", "DIFFERENT")
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,7 @@ class JudgeConfig:
     model: str
     server: ServerConfig = ServerConfig()
     max_tokens: int = 1024
+    options: dict = field(default_factory=dict)  # other fields of each chat request, the server's own (extra_body)
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,24 @@ class Reply:
     """One request's outcome: the model's reply, or why there is none (`failed`)."""
     text: str = ""
     failed: str = ""
+
+
+def judge_config(model: str | None = None, url: str | None = None, options: dict | None = None
+                 ) -> JudgeConfig | None:
+    """`--judge MODEL [--judge-url URL] [--judge-options JSON]` of `passk grade` and `passk run`; None without
+    --judge (the others alone are refused). Without a URL, the server's default (ServerConfig.base_url)."""
+    if model is None:
+        if url is not None or options is not None:
+            raise ConfigError(f"--judge-{'url' if url is not None else 'options'} goes with --judge MODEL")
+        return None
+    return from_dict(JudgeConfig, {"model": model, "server": {} if url is None else {"base_url": url},
+                                   "options": options or {}}, where="--judge")
+
+
+def check_judge(config: JudgeConfig | None) -> None:
+    """Reach the judge's server and find its model before any grading or generating: a one-line ConfigError."""
+    if config is not None:
+        JudgeClient(config, url_flag="--judge-url").close()
 
 
 def fingerprint(text: str) -> str:
@@ -92,7 +129,8 @@ class JudgeClient:
         try:
             answer = self._client.chat.completions.create(model=self.config.model, temperature=0.0,
                                                           max_tokens=self.config.max_tokens,
-                                                          messages=[{"role": "user", "content": prompt}])
+                                                          messages=[{"role": "user", "content": prompt}],
+                                                          extra_body=self.config.options or None)
         except self._openai.APIError as exc:  # after the client's retries: a failed judgement is data
             return Reply(failed=" ".join(str(exc).split())[:300])
         return Reply(answer.choices[0].message.content or "")

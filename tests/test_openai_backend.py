@@ -201,3 +201,16 @@ def test_other_servers_get_one_sample_per_request_with_retries_and_bounded_concu
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["settings"]["model_fingerprint"] == "served:served-model"
     assert manifest["engine"]["s0of1"]["samples_per_request"] == "1"
+
+
+def test_a_judge_nobody_serves_stops_a_run_before_any_sample(tiny_problems, tmp_path, capsys):
+    server = FlakyServer("served-model")
+    out = tmp_path / "run"
+    try:
+        args = [a for a in run_args((server.url, "served-model"), tiny_problems, out) if a != "--generate-only"]
+        assert main([*args, "--template", "raw", "--judge", "nope", "--judge-url", server.url]) == 2
+    finally:
+        server.httpd.shutdown()
+    err = capsys.readouterr().err.strip()
+    assert "--judge 'nope' is not served" in err and "served-model" in err and len(err.splitlines()) == 1
+    assert server.bodies == [] and not RunDir(out).sample_parts()

@@ -36,6 +36,9 @@ from passk.grade.normalize import FORMS_SEP, POLICIES, choice_letter, normalize_
 if TYPE_CHECKING:
     from pebble import ProcessPool
 
+    from passk.grade.judged import UnsureJudge
+    from passk.judge import JudgeConfig
+
 STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
 TRUNCATED_FINISH_REASONS = frozenset({"length"})
 CHUNK_SIZE = 8
@@ -49,6 +52,7 @@ class GradeConfig:
     cache_path: str | None = None
     extract: ExtractConfig = field(default_factory=lambda: BOXED_CONFIG)
     policy: str = "strict"  # "lenient" also credits correctly rounded decimals of exact answers
+    judge: JudgeConfig | None = None  # a model for the rows the rules are unsure of (passk.grade.judged); off: None
 
     def __post_init__(self):
         if not self.timeout_s > 0:
@@ -104,6 +108,7 @@ class Grader:
 
     def __init__(self, config: GradeConfig = GradeConfig()):
         self.config = config
+        self.judge = _unsure_judge(config)  # first: a judge server that does not answer stops here, nothing opened
         self._memo: dict[tuple[str, str], _Decision] = {}
         self._pool: ProcessPool | None = None
         self._cache = _DiskCache(config.cache_path, config.policy) if config.cache_path else None
@@ -118,7 +123,8 @@ class Grader:
     @property
     def provenance(self) -> dict[str, str]:
         """What made these verdicts: recorded with every grade, compared by score and compare."""
-        return {"grader": grader_fingerprint(), "policy": self.config.policy}
+        return {"grader": grader_fingerprint(), "policy": self.config.policy,
+                **(self.judge.provenance if self.judge else {})}
 
     def close(self) -> None:
         if self._pool is not None:
@@ -127,6 +133,8 @@ class Grader:
             self._pool = None
         if self._cache is not None:
             self._cache.close()
+        if self.judge is not None:
+            self.judge.close()
 
     def grade(self, completions: Sequence[str], golds: Sequence[str],
               finish_reasons: Sequence[str | None] | None = None, progress: bool = False) -> list[Verdict]:
@@ -172,7 +180,7 @@ class Grader:
                                       if extraction.turn_cut and d.status != "correct" else "")
                 verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, detail, key[0]))
         self.counters["comparisons"] += sum(k is not None for k in keys)
-        return verdicts
+        return self.judge.review(completions, golds, verdicts, progress) if self.judge else verdicts
 
     def _decide(self, keys: set[tuple[str, str]], progress: bool) -> None:
         pending = []
@@ -249,6 +257,15 @@ class Grader:
 
             self._pool = ProcessPool(max_workers=self.config.workers or os.cpu_count() or 1)
         return self._pool
+
+
+def _unsure_judge(config: GradeConfig) -> UnsureJudge | None:
+    """The judge of unsure rows where one is configured (its server checked now, before any grading), else None."""
+    if config.judge is None:
+        return None
+    from passk.grade.judged import UnsureJudge
+
+    return UnsureJudge(config.judge, config.cache_path)
 
 
 def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
