@@ -128,12 +128,14 @@ def test_a_judge_nobody_serves_is_one_line_before_anything_is_written(tmp_path, 
     assert not out.exists() and judge_server.prompts == []
 
 
-def test_a_judged_run_records_the_judge_on_every_grade_row(make_run, tmp_path, judge_server):
+def test_a_judged_run_says_so_in_score_and_compare(make_run, tmp_path, judge_server, capsys):
     texts = [r"\boxed{\text{Bob}}", r"\boxed{\text{Alice}}", r"\boxed{\text{Bob wins}}", r"\boxed{7}"]
     run = make_run({"p1": (PROSE, texts), "p2": ("7", [r"\boxed{7}", r"\boxed{8}"] * 2)})
     assert main(["grade", str(run.path), "--quiet"]) == 0
     plain = read_grades(run)
     assert set(plain[0]) == set(GRADE_SCHEMA.names)  # without --judge, the grade parts are as they were
+    assert main(["score", str(run.path), "--out", str(tmp_path / "plain")]) == 0
+    capsys.readouterr()
     shutil.copytree(run.path, tmp_path / "judged")
     assert main(["grade", str(tmp_path / "judged"), "--regrade", "--quiet", "--judge", "judge-m", "--judge-url",
                  judge_server.url]) == 0
@@ -143,6 +145,21 @@ def test_a_judged_run_records_the_judge_on_every_grade_row(make_run, tmp_path, j
     assert [grades[("p1", i)]["correct"] for i in range(4)] == [True, False, True, False]
     assert all(g["method"] != "judge" for (pid, _), g in grades.items() if pid == "p2")
     assert len(judge_server.prompts) == 4
+    assert main(["score", str(tmp_path / "judged")]) == 0
+    out = capsys.readouterr().out
+    assert "note: judge: 4 of 8 samples' verdicts came from a judge model" in out
+    scores = json.loads((tmp_path / "judged" / "scores.json").read_text())
+    assert scores["benchmarks"]["toy"]["judged_samples"] == 4 and "judge judge-m served:" in scores["graded_by"][0]
+    assert json.loads((tmp_path / "plain" / "scores.json").read_text())["benchmarks"]["toy"]["judged_samples"] == 0
+    assert main(["compare", str(run.path), str(tmp_path / "judged"), "--labels", "rules,judged", "--out",
+                 str(tmp_path / "cmp")]) == 0
+    err = capsys.readouterr().err
+    assert "toy, judged: judge: 4 of 8 samples' verdicts came from a judge model" in err
+    compare = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    assert {label: r["judged_samples"] for label, r in compare["benchmarks"]["toy"]["runs"].items()} == \
+        {"rules": 0, "judged": 4}
+    assert "graded_by" in compare["settings_differ"]
+    assert "| verdicts from the judge (samples) | 0 | 4 |" in (tmp_path / "cmp" / "compare.md").read_text()
 
 
 def test_run_resolves_the_judge_flags_and_refuses_the_url_alone(tiny_problems):
