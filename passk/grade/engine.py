@@ -336,12 +336,13 @@ def _symbolic_chunk(keys: list[tuple[str, str]], cpu_limit: float, policy: str) 
 
 
 class _DiskCache:
-    def __init__(self, path: str, policy: str):
+    def __init__(self, path: str, policy: str, fingerprint: str | None = None):
+        """`fingerprint`: what made the verdicts, where not this grader (the judge of passk.grade.judged)."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT, pred TEXT, gold TEXT, "
                          "status TEXT, method TEXT, detail TEXT, PRIMARY KEY (fingerprint, pred, gold))")
-        self._fingerprint = f"{grader_fingerprint()}-{policy}"
+        self._fingerprint = fingerprint or f"{grader_fingerprint()}-{policy}"
 
     def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], _Decision]:
         found = {}

@@ -6,7 +6,7 @@ rule verdict is unsure (`unsure_reason`, docs/grading.md) goes to the judge, whi
 the completion (passk.judge.GRADE_PROMPT). Its verdict replaces the rules' (`method` "judge", the detail says
 what the rules said); a failed request or a reply without a verdict leaves the rule verdict standing, its detail
 saying so. Every row graded with a judge records it (`JUDGE_FIELDS`: the model, what the server reports of it,
-the prompt's fingerprint). Judgements are memoized, and kept with `--cache` in a table beside the grader's, keyed
+the prompt's fingerprint). Judgements are memoized, and kept with `--cache` beside the grader's verdicts, keyed
 by the judge and exactly what it read, so a rerun asks nothing twice.
 """
 
@@ -15,11 +15,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import sqlite3
 from collections.abc import Sequence
-from pathlib import Path
 
-from passk.grade.engine import Verdict, _canonical_gold
+from passk.grade.engine import Verdict, _canonical_gold, _Decision, _DiskCache
 from passk.grade.extract import model_turn
 from passk.grade.normalize import FORMS_SEP
 from passk.grade.rows import JUDGE_FIELDS
@@ -85,14 +83,15 @@ class UnsureJudge:
         # what makes a judgement: the judge as served, the prompt, how long it may answer and the request's options
         self._fingerprint = fingerprint(json.dumps([*self.provenance.values(), config.max_tokens, config.options],
                                                    sort_keys=True))
-        self._memo: dict[tuple[str, str], str] = {}
-        self._cache = _JudgeCache(cache_path, self._fingerprint) if cache_path else None
+        self._memo: dict[tuple[str, str], str] = {}  # (the end of the response, the gold) -> the judge's verdict
+        # the grader's cache file and table, under the judge's own fingerprint
+        self._cache = _DiskCache(cache_path, "", f"judge-{self._fingerprint}") if cache_path else None
         self.counters = {"unsure": 0, "requests": 0, "cache_hits": 0, "failed": 0}
 
     def review(self, completions: Sequence[str], golds: Sequence[str], verdicts: list[Verdict],
                progress: bool = False) -> list[Verdict]:
         reasons = [unsure_reason(c, g, v) for c, g, v in zip(completions, golds, verdicts, strict=True)]
-        keys = [(g, model_turn(c).rstrip()[-RESPONSE_CHARS:]) if reason else None
+        keys = [(model_turn(c).rstrip()[-RESPONSE_CHARS:], g) if reason else None
                 for c, g, reason in zip(completions, golds, reasons, strict=True)]
         self.counters["unsure"] += sum(key is not None for key in keys)
         failures = self._decide({key for key in keys if key is not None}, progress)
@@ -105,12 +104,12 @@ class UnsureJudge:
         if self._cache is not None and pending:
             cached = self._cache.get_many(pending)
             self.counters["cache_hits"] += len(cached)
-            self._memo.update(cached)
+            self._memo.update({key: decision.status for key, decision in cached.items()})
             pending = [key for key in pending if key not in cached]
         if not pending:
             return {}
         self.counters["requests"] += len(pending)
-        replies = self._client.ask([GRADE_PROMPT.format(gold=gold, response=response) for gold, response in pending],
+        replies = self._client.ask([GRADE_PROMPT.format(gold=gold, response=response) for response, gold in pending],
                                    progress)
         failures: dict[tuple[str, str], str] = {}
         decided: dict[tuple[str, str], str] = {}
@@ -123,7 +122,7 @@ class UnsureJudge:
         self.counters["failed"] += len(failures)
         self._memo.update(decided)
         if self._cache is not None:
-            self._cache.put_many(decided)
+            self._cache.put_many({key: _Decision(verdict, "judge") for key, verdict in decided.items()})
         return failures
 
     def _judged(self, rules: Verdict, reason: str, verdict: str | None, failure: str | None) -> Verdict:
@@ -140,30 +139,3 @@ class UnsureJudge:
         if self._cache is not None:
             self._cache.close()
 
-
-class _JudgeCache:
-    """The judge's verdicts in a table beside the grader's (`--cache FILE`), by judge fingerprint and what it read."""
-
-    def __init__(self, path: str, judge_fingerprint: str):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS judge_verdicts (judge TEXT, gold TEXT, response TEXT, "
-                         "verdict TEXT, PRIMARY KEY (judge, gold, response))")
-        self._judge = judge_fingerprint
-
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        found = {}
-        for gold, response in keys:
-            row = self._db.execute("SELECT verdict FROM judge_verdicts WHERE judge=? AND gold=? AND response=?",
-                                   (self._judge, gold, response)).fetchone()
-            if row:
-                found[(gold, response)] = row[0]
-        return found
-
-    def put_many(self, decided: dict[tuple[str, str], str]) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO judge_verdicts VALUES (?, ?, ?, ?)",
-                             [(self._judge, g, r, v) for (g, r), v in decided.items()])
-        self._db.commit()
-
-    def close(self) -> None:
-        self._db.close()
