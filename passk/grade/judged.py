@@ -86,14 +86,12 @@ class UnsureJudge:
         self._memo: dict[tuple[str, str], str] = {}  # (the end of the response, the gold) -> the judge's verdict
         # the grader's cache file and table, under the judge's own fingerprint
         self._cache = _DiskCache(cache_path, "", f"judge-{self._fingerprint}") if cache_path else None
-        self.counters = {"unsure": 0, "requests": 0, "cache_hits": 0, "failed": 0}
 
     def review(self, completions: Sequence[str], golds: Sequence[str], verdicts: list[Verdict],
                progress: bool = False) -> list[Verdict]:
         reasons = [unsure_reason(c, g, v) for c, g, v in zip(completions, golds, verdicts, strict=True)]
         keys = [(model_turn(c).rstrip()[-RESPONSE_CHARS:], g) if reason else None
                 for c, g, reason in zip(completions, golds, reasons, strict=True)]
-        self.counters["unsure"] += sum(key is not None for key in keys)
         failures = self._decide({key for key in keys if key is not None}, progress)
         return [v if key is None or reason is None else self._judged(v, reason, self._memo.get(key), failures.get(key))
                 for v, key, reason in zip(verdicts, keys, reasons, strict=True)]
@@ -103,12 +101,10 @@ class UnsureJudge:
         pending = [key for key in keys if key not in self._memo]
         if self._cache is not None and pending:
             cached = self._cache.get_many(pending)
-            self.counters["cache_hits"] += len(cached)
             self._memo.update({key: decision.status for key, decision in cached.items()})
             pending = [key for key in pending if key not in cached]
         if not pending:
             return {}
-        self.counters["requests"] += len(pending)
         replies = self._client.ask([GRADE_PROMPT.format(gold=gold, response=response) for response, gold in pending],
                                    progress)
         failures: dict[tuple[str, str], str] = {}
@@ -119,7 +115,6 @@ class UnsureJudge:
                 decided[key] = verdict
             else:
                 failures[key] = reply.failed or "its reply has no VERDICT line"
-        self.counters["failed"] += len(failures)
         self._memo.update(decided)
         if self._cache is not None:
             self._cache.put_many({key: _Decision(verdict, "judge") for key, verdict in decided.items()})
