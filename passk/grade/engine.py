@@ -103,6 +103,15 @@ def grader_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def _unsure_judge(config: GradeConfig) -> UnsureJudge | None:
+    """The judge of unsure rows where one is configured (its server checked now, before any grading), else None."""
+    if config.judge is None:
+        return None
+    from passk.grade.judged import UnsureJudge
+
+    return UnsureJudge(config.judge, config.cache_path)
+
+
 class Grader:
     """Use as a context manager so the worker pool is shut down."""
 
@@ -257,15 +266,6 @@ class Grader:
 
             self._pool = ProcessPool(max_workers=self.config.workers or os.cpu_count() or 1)
         return self._pool
-
-
-def _unsure_judge(config: GradeConfig) -> UnsureJudge | None:
-    """The judge of unsure rows where one is configured (its server checked now, before any grading), else None."""
-    if config.judge is None:
-        return None
-    from passk.grade.judged import UnsureJudge
-
-    return UnsureJudge(config.judge, config.cache_path)
 
 
 def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
