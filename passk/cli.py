@@ -82,7 +82,13 @@ def _grade_config(args):
     if args.timeout is not None:
         grading = replace(grading, timeout_s=args.timeout)
     _check_cache(args.cache)
-    given = {"workers": args.workers, "cache_path": args.cache, "policy": args.policy}
+    from passk.config import json_object
+    from passk.judge import check_judge, judge_config
+
+    judge = judge_config(args.judge, args.judge_url,
+                         json_object("--judge-options", args.judge_options) if args.judge_options else None)
+    check_judge(judge)  # before an output file is opened or a part graded
+    given = {"workers": args.workers, "cache_path": args.cache, "policy": args.policy, "judge": judge}
     return grading.grade_config(**{k: v for k, v in given.items() if v is not None})  # GradeConfig checks them
 
 
@@ -198,6 +204,19 @@ def _add_ray_arguments(parser, actors: bool) -> None:
         parser.add_argument("--ray-cpus-per-actor", type=float, help="CPUs each engine actor reserves (default 1)")
         parser.add_argument("--ray-chunk-samples", type=int,
                             help="most samples handed to an actor at once, fewer as the queue drains (default 1024)")
+
+
+def _add_judge_arguments(parser) -> None:
+    from passk.generate.openai_backend import ServerConfig
+
+    parser.add_argument("--judge", metavar="MODEL", help="a judge model behind an OpenAI-compatible chat endpoint "
+                                                         "reads the rows the rules are unsure of (docs/grading.md: "
+                                                         "A judge for what rules cannot read); off by default")
+    parser.add_argument("--judge-url", metavar="URL", help=f"--judge: the server's /v1 URL (default "
+                                                           f"{ServerConfig.base_url})")
+    parser.add_argument("--judge-options", metavar="JSON", help="--judge: a JSON object of other fields for each "
+                                                                "chat request, the server's own (vLLM: "
+                                                                "structured_outputs, chat_template_kwargs)")
 
 
 def cmd_run(args) -> int:
@@ -402,7 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--regrade", action="store_true", help="regrade every sample part, not only new ones")
     grade.add_argument("--timeout", type=float, help="CPU seconds per symbolic comparison (default: the run's, else 5)")
     grade.add_argument("--workers", type=int, help="worker processes (default 0: every core)")
-    grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs")
+    grade.add_argument("--cache", help="SQLite file that keeps verdicts between runs (and the judge's)")
+    _add_judge_arguments(grade)
     grade.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_ray_arguments(grade, actors=False)
     grade.set_defaults(func=cmd_grade)
@@ -446,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--n-mode", choices=["auto", "split"],
                    help="openai backend: n samples per request where the server gives per-sample token counts (vLLM), "
                         "or always one sample per request with seeds seed+j")
+    _add_judge_arguments(r)
     r.add_argument("--out", help="run directory (default: runs/BENCHMARK)")
     r.add_argument("--n", type=int, help="samples per problem (default: the benchmark's)")
     r.add_argument("--temperature", type=float)

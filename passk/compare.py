@@ -23,7 +23,7 @@ from passk.errors import InputError
 from passk.grade.rows import grading_provenance
 from passk.results import BenchmarkComparison, BenchmarkResult, Comparison, PairedDifference, ScoreConfig, SolvedSets
 from passk.rundir import RunDir, read_grades
-from passk.score import ProblemTally, benchmark_result, estimates_by_metric, k_list, tally
+from passk.score import JUDGED, ProblemTally, benchmark_result, estimates_by_metric, k_list, tally
 from passk.settings import COMPARED_SETTINGS, settings_diff
 
 
@@ -57,7 +57,7 @@ def compare_runs(runs: list[RunData], config: ScoreConfig = ScoreConfig(), stric
     labels = [r.label for r in runs]
     if len(set(labels)) != len(labels):
         raise InputError(f"run labels must differ, got {labels}; pass --labels")
-    partial, truncation = [], []
+    partial, noted = [], []
     every = set.intersection(*(set(r.tallies) for r in runs))
     for benchmark in sorted(set.union(*(set(r.tallies) for r in runs)) - every):
         having = [r.label for r in runs if benchmark in r.tallies]
@@ -79,9 +79,9 @@ def compare_runs(runs: list[RunData], config: ScoreConfig = ScoreConfig(), stric
             partial.append(f"{benchmark}: K {', '.join(map(str, dropped))} exceed the smallest number of samples "
                            f"per problem ({n_min}) and are left out")
         scored = [benchmark_result(tallies, ks, config) for tallies in per_run]
-        for label, (result, _) in zip(labels, scored, strict=True):
-            truncation += [f"{benchmark}, {label}: {note.removeprefix('warning: ')}" for note in result.notes
-                           if note.startswith("warning:")]
+        for label, (result, _) in zip(labels, scored, strict=True):  # truncation, and verdicts of a judge model
+            noted += [f"{benchmark}, {label}: {note.removeprefix('warning: ')}" for note in result.notes
+                      if note.startswith(("warning:", JUDGED))]
         first = scored[0][1]
         differences = {f"{label} - {labels[0]}": _paired_difference(per_run[0], tallies, first, values, shared, ks,
                                                                     config, labels[0], label)
@@ -98,7 +98,7 @@ def compare_runs(runs: list[RunData], config: ScoreConfig = ScoreConfig(), stric
         raise InputError("the comparison is partial (--strict): " + "; ".join(partial))
     if not benchmarks:
         raise InputError(f"the runs share no benchmark with graded problems: {labels}")
-    return Comparison(tuple(labels), _differences(runs), benchmarks, tuple(partial + truncation))
+    return Comparison(tuple(labels), _differences(runs), benchmarks, tuple(partial + noted))
 
 
 def _answer_diversity(result: BenchmarkResult) -> tuple[float, float]:

@@ -66,6 +66,9 @@ def summary_table(b: BenchmarkComparison) -> list[list[str]]:
                  *([""] * len(b.differences))])
     rows.append(["truncated (hit the token budget)", *(f"{r.truncation_rate:.1%}" for r in b.runs.values()),
                  *([""] * len(b.differences))])
+    if any(r.judged_samples for r in b.runs.values()):  # verdicts of a judge model mixed in (`--judge`)
+        rows.append(["verdicts from the judge (samples)", *(str(r.judged_samples) for r in b.runs.values()),
+                     *([""] * len(b.differences))])
     if b.diversity:
         rows.append(["distinct answers per problem", *(f"{b.diversity[label][0]:.1f}" for label in b.runs),
                      *([""] * len(b.differences))])

@@ -4,6 +4,7 @@ values of the wrong type are errors that name the key and where it came from."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from collections.abc import Mapping
@@ -33,6 +34,17 @@ def from_dict(cls: type[T], data: Mapping[str, Any], where: str = "config") -> T
         return cls(**values)
     except ConfigError as exc:  # a __post_init__ check, named with where it came from
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def json_object(flag: str, text: str) -> dict:
+    """A flag's JSON object ("--engine-options", '{"seed": 1}'), or a ConfigError naming the flag."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{flag}: not JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{flag}: must be a JSON object, got {text!r}")
+    return value
 
 
 def check_type(value: Any, hint: Any, where: str) -> Any:

@@ -23,6 +23,7 @@ from passk.generate.backends import make_backend
 from passk.generate.runner import Job, Shard, generate_jobs, pending_requests, prepare_run
 from passk.generate.sampling import SamplingConfig
 from passk.grade.run_grades import grade_run
+from passk.judge import check_judge
 from passk.preflight import SUMMARY_FILES, Ready, check_out, dry_run_text, preflight, refuse, visible_gpus
 from passk.resolve import RunConfig, RunPlan
 from passk.results import RunScores, ScoreConfig
@@ -84,7 +85,10 @@ def run_benchmarks(configs: list[RunConfig], progress: bool = True, summary_dir:
     if first.dry_run:
         return [r.plan() for r in ready]
     backend_name = ready[0].backend
-    # a server is asked whether it serves the model before any run directory records it
+    # a server is asked whether it serves the model (and the judge's whether it serves the judge, where this run
+    # grades) before any run directory records it
+    if not first.generate_only:
+        check_judge(first.judge)
     served = make_backend(backend_name, ready[0].model, first.engine, first.server) \
         if backend_name == "openai" else None
     try:
@@ -204,8 +208,8 @@ def _score(p: Prepared, progress: bool) -> RunScores:
 
     config = p.config
     with p.run_dir.task_lock("grade"):
-        grade_run(p.run_dir, GradingRecord.for_template(p.ready.template, config.grade_timeout_s).grade_config(),
-                  progress=progress)
+        grade_run(p.run_dir, GradingRecord.for_template(p.ready.template, config.grade_timeout_s).grade_config(
+            judge=config.judge), progress=progress)
     scores = score_run(p.run_dir, ScoreConfig(k=config.k))
     write_scores(p.run_dir, scores)
     plot_scores([scores], [p.settings.model], p.run_dir.plot_png)

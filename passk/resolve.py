@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from passk import data, metrics
-from passk.config import check_type, from_dict
+from passk.config import check_type, from_dict, json_object
 from passk.errors import ConfigError
 from passk.generate.backends import BACKENDS
 from passk.generate.openai_backend import ServerConfig
 from passk.generate.sampling import EngineConfig, SamplingConfig
 from passk.grade.engine import GradeConfig
+from passk.judge import JudgeConfig, judge_config
 from passk.ray_cluster import RayConfig
 from passk.settings import check_k, parse_k
 
@@ -36,8 +36,10 @@ ALIASES = {"tp": ("engine", "tensor_parallel_size"), "engine_options": ("engine"
            "sampling_options": ("sampling", "options"), "request_timeout": ("server", "timeout_s"),
            "data": ("run", "data_file"), "grade_timeout": ("run", "grade_timeout_s"),
            "ray": ("ray", "address"), "ray_actors": ("ray", "actors"), "ray_cpus_per_actor": ("ray", "cpus_per_actor"),
-           "ray_chunk_samples": ("ray", "chunk_samples")}
-JSON_FIELDS = {("engine", "options"), ("engine", "hf_overrides"), ("sampling", "options")}  # a JSON string or a dict
+           "ray_chunk_samples": ("ray", "chunk_samples"), "judge": ("judge", "model"), "judge_url": ("judge", "url"),
+           "judge_options": ("judge", "options")}
+JSON_FIELDS = {("engine", "options"), ("engine", "hf_overrides"), ("sampling", "options"),  # a JSON string or a dict
+               ("judge", "options")}
 # what picks the benchmarks, and what each benchmark's settings resolve from
 PLAN_KEYS = ("benchmark", "preset", "out", "n", "k", "template")
 
@@ -69,6 +71,7 @@ class RunConfig:
     engine: EngineConfig = EngineConfig()
     server: ServerConfig = ServerConfig()
     ray: RayConfig | None = None  # --ray: engine actors across a Ray cluster fed from one queue (generate/ray_pool.py)
+    judge: JudgeConfig | None = None  # --judge MODEL [--judge-url URL]: reads the rows the rules are unsure of
     grade_timeout_s: float = GradeConfig.timeout_s
     system_prompt: str | None = None  # prompt options (passk.prompts.build_template)
     chat: bool | None = None
@@ -202,7 +205,7 @@ def _config(spec: data.BenchmarkSpec, out: str, preset_layer: dict, given: dict,
                      sampling=from_dict(SamplingConfig, merged, where="sampling"),
                      engine=from_dict(EngineConfig, routed["engine"], where="engine options"),
                      server=from_dict(ServerConfig, routed["server"], where="server options"),
-                     ray=_ray(given, routed["ray"]), **routed["run"])
+                     ray=_ray(given, routed["ray"]), judge=judge_config(**routed["judge"]), **routed["run"])
 
 
 def _ray(given: dict, options: dict) -> RayConfig | None:
@@ -222,13 +225,13 @@ def _route(given: dict) -> dict[str, dict[str, Any]]:
               "ray": RayConfig}
     fields = {where: {f.name for f in dataclasses.fields(cls)} for where, cls in owners.items()}
     run_hints = typing.get_type_hints(RunConfig)
-    routed: dict[str, dict[str, Any]] = {where: {} for where in owners}
+    routed: dict[str, dict[str, Any]] = {where: {} for where in (*owners, "judge")}  # judge: ALIASES route to it
     for key, value in given.items():
         if key in PLAN_KEYS or key in data.CUSTOM_FIELDS or key == "benchmark":
             continue
         where, name = ALIASES.get(key) or next((w, key) for w in owners if key in fields[w])
         if (where, name) in JSON_FIELDS and isinstance(value, str):
-            value = _json_object(key, value)
+            value = json_object("--" + key.replace("_", "-"), value)
         elif name == "problems" and isinstance(value, str):
             value = tuple(value.split(","))
         elif isinstance(value, list):
@@ -244,17 +247,6 @@ def _names(value: str | list[str] | tuple[str, ...]) -> list[str]:
     if not all(names) or len(set(names)) != len(names):
         raise ConfigError(f"--benchmark {','.join(names)}: each name once, none empty")
     return names
-
-
-def _json_object(key: str, text: str) -> dict:
-    flag = "--" + key.replace("_", "-")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{flag}: not JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise ConfigError(f"{flag}: must be a JSON object, got {text!r}")
-    return value
 
 
 def check_model_argument(model: str) -> None:

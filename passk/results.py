@@ -11,7 +11,7 @@ its estimates, not its counts and rows: read back, a run is a `ResultSummary`, w
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,8 @@ from passk.settings import check_k
 
 INTERVAL = ("95% percentile bootstrap over problems; each resampled problem keeps its own n samples, so the "
             "interval carries their sampling noise too (docs/metrics.md: coverage simulation)")
-SCORES_SCHEMA = 2  # 1: before the version was recorded (read the same way)
+# 1: before the version was recorded; 2: before judged_samples (both read the same way, no sample judged)
+SCORES_SCHEMA = 3
 MAJ_RULE = ("exact over all size-k subsets; samples without an answer are drawn but do not vote; a tie at the top "
             "credits 1/(number tied) when the gold's class is among them; no vote at all credits 0")
 
@@ -73,6 +74,7 @@ class ResultSummary:
     n_max: int
     mean_num_tokens: float
     truncation_rate: float
+    judged_samples: int = field(default=0, kw_only=True)  # samples whose verdict a judge model gave (`--judge`)
 
     @property
     def pass_at_k(self) -> dict[int, Estimate]:
@@ -118,7 +120,8 @@ class BenchmarkResult(ResultSummary):
                "pass_at_k": _values(self.pass_at_k), "ci95": _intervals(self.pass_at_k),
                "maj_at_k": _values(self.maj_at_k), "maj_ci95": _intervals(self.maj_at_k),
                "metrics": _metrics_json(self.metrics), "mean_at_n": self.mean_at_n.value, "mean_at_n_ci95": [self.mean_at_n.low, self.mean_at_n.high],
-               "status_counts": dict(self.status_counts), "truncation_rate": self.truncation_rate,
+               "status_counts": dict(self.status_counts), "judged_samples": self.judged_samples,
+               "truncation_rate": self.truncation_rate,
                "mean_num_tokens": self.mean_num_tokens, "notes": list(self.notes),
                "diversity": self.diversity.to_json() if self.diversity else None}
         if per_problem:
@@ -136,6 +139,7 @@ class BenchmarkResult(ResultSummary):
                    n_min=min(p.n for p in problems), n_max=max(p.n for p in problems),
                    mean_num_tokens=data["mean_num_tokens"], truncation_rate=data["truncation_rate"],
                    n_samples=data["n_samples"], status_counts=dict(data["status_counts"]), notes=tuple(data["notes"]),
+                   judged_samples=data.get("judged_samples", 0),
                    problems=problems, diversity=Diversity.from_json(data["diversity"]) if data.get("diversity") else None)
 
 
@@ -262,7 +266,8 @@ class BenchmarkComparison:
         runs = {label: ResultSummary(
             n_problems=data["n_problems"], k=tuple(data["k"]), metrics=_metrics_from_json(r, "pass_ci95"), mean_at_n=Estimate(r["mean_at_n"], *r["mean_at_n_ci95"]),
             n_min=r["n_min"], n_max=r["n_max"], mean_num_tokens=r["mean_num_tokens"],
-            truncation_rate=r["truncation_rate"]) for label, r in data["runs"].items()}
+            truncation_rate=r["truncation_rate"], judged_samples=r.get("judged_samples", 0))
+            for label, r in data["runs"].items()}
         problems = data.get("problems", {})
         return cls(data["n_problems"], tuple(data["k"]), data["problems_only_in_some_runs"], runs,
                    {name: PairedDifference.from_json(d) for name, d in data["differences"].items()},
@@ -277,7 +282,7 @@ class Comparison:
     runs: tuple[str, ...]
     settings_differ: dict[str, dict[str, Any]]
     benchmarks: dict[str, BenchmarkComparison]
-    warnings: tuple[str, ...] = ()  # what makes the comparison partial (shared subsets, K left out), truncation
+    warnings: tuple[str, ...] = ()  # what makes it partial (shared subsets, K left out); truncation; judge verdicts
 
     def to_json(self) -> dict[str, Any]:
         return {"runs": list(self.runs), "settings_differ": self.settings_differ, "warnings": list(self.warnings),
@@ -327,4 +332,4 @@ def _summary(r: ResultSummary) -> dict[str, Any]:
             "maj_at_k": _values(r.maj_at_k), "maj_ci95": _intervals(r.maj_at_k), "metrics": _metrics_json(r.metrics),
             "mean_at_n": r.mean_at_n.value, "mean_at_n_ci95": [r.mean_at_n.low, r.mean_at_n.high],
             "n_min": r.n_min, "n_max": r.n_max, "mean_num_tokens": r.mean_num_tokens,
-            "truncation_rate": r.truncation_rate}
+            "truncation_rate": r.truncation_rate, "judged_samples": r.judged_samples}

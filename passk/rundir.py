@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from passk.errors import InputError, RunIntegrityError, RunLocked, StorageError
+from passk.grade.rows import JUDGE_FIELDS
 from passk.jsonl import atomic_path, read_json, read_jsonl, write_json_atomic, write_jsonl_atomic
 from passk.provenance import library_versions
 from passk.settings import GenerateSettings, GradingRecord
@@ -58,6 +59,8 @@ GRADE_SCHEMA = pa.schema([
     ("method", pa.string()), ("answer_key", pa.string()), ("num_tokens", pa.int64()),
     ("detail", pa.string()), ("grader", pa.string()), ("policy", pa.string()),  # why; what graded it
 ])
+# a run graded with a judge (`--judge MODEL`) records it on every grade row; without one the parts stay as they were
+JUDGED_GRADE_SCHEMA = pa.schema([*GRADE_SCHEMA, *(pa.field(name, pa.string()) for name in JUDGE_FIELDS)])
 PROBLEM_FIELDS = ("benchmark", "problem_id", "gold")
 PART_SUFFIXES = (".parquet", ".jsonl")
 GRADING_KEYS = ("answer_form", "extract_fallbacks", "timeout_s")

@@ -27,6 +27,7 @@ class ProblemTally:
     votes: Counter  # answer class -> count, for maj@k
     abstain: int
     tokens: int
+    judged: int = 0  # samples whose verdict a judge model gave (method "judge")
 
     @property
     def n(self) -> int:
@@ -49,6 +50,7 @@ def tally(grades: list[dict[str, Any]]) -> dict[str, dict[str, ProblemTally]]:
         t = out[row["benchmark"]].setdefault(row["problem_id"], ProblemTally(row["problem_id"], Counter(), Counter(), 0, 0))
         t.statuses[row["status"]] += 1
         t.tokens += row.get("num_tokens") or 0
+        t.judged += row.get("method") == "judge"
         if row.get("answer_key") is None:
             t.abstain += 1
         else:
@@ -102,6 +104,16 @@ def truncation_note(rate: float) -> tuple[str, ...]:
             f"the scores measure the budget as much as the model",)
 
 
+JUDGED = "judge:"  # the note that says how many verdicts came from a judge model (`--judge`)
+
+
+def judge_note(judged: int, total: int) -> tuple[str, ...]:
+    if not judged:
+        return ()
+    return (f"{JUDGED} {judged} of {total} samples' verdicts came from a judge model (method judge), "
+            f"the others' from the rules",)
+
+
 def benchmark_result(tallies: list[ProblemTally], ks: list[int], config: ScoreConfig,
                      notes: tuple[str, ...] = ()) -> tuple[BenchmarkResult, dict[str, np.ndarray]]:
     """The scores of these problems at these K, for `passk score` and for each run of `passk compare`;
@@ -114,11 +126,12 @@ def benchmark_result(tallies: list[ProblemTally], ks: list[int], config: ScoreCo
     n = [t.n for t in tallies]
     total = sum(n)
     truncation = status_counts["truncated"] / total
+    judged = sum(t.judged for t in tallies)
     result = BenchmarkResult(
         n_problems=len(tallies), k=tuple(ks), metrics=at_k, mean_at_n=mean_at_n, n_min=min(n), n_max=max(n),
         mean_num_tokens=sum(t.tokens for t in tallies) / total, truncation_rate=truncation,
-        n_samples=total, status_counts={s: int(status_counts[s]) for s in STATUSES},
-        notes=truncation_note(truncation) + tuple(notes),
+        n_samples=total, status_counts={s: int(status_counts[s]) for s in STATUSES}, judged_samples=judged,
+        notes=truncation_note(truncation) + judge_note(judged, total) + tuple(notes),
         problems=tuple(ProblemRow(t.problem_id, t.n, t.c, dict(t.statuses), t.tokens / t.n) for t in tallies),
         diversity=diversity(tallies, values, ks, config))
     return result, values

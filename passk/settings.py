@@ -73,7 +73,7 @@ class GradingRecord:
                    GradeConfig.timeout_s if timeout_s is None else timeout_s)
 
     def grade_config(self, **options: Any) -> GradeConfig:
-        """The grader for these samples; `options` are GradeConfig's others (workers, cache_path, policy)."""
+        """The grader for these samples; `options` are GradeConfig's others (workers, cache_path, policy, judge)."""
         from passk.grade import extract_config
 
         return GradeConfig(timeout_s=self.timeout_s, extract=extract_config(self.answer_form, self.extract_fallbacks),

@@ -222,11 +222,18 @@ def test_report_md_carries_the_audit_and_links_it(tmp_path):
     assert "[view/index.html](view/index.html)" in run.report_md.read_text()
 
 
-class ChatServer:
-    """An OpenAI-shaped chat server on loopback: SUPPORTED unless the solution calls its answer obvious;
-    one reply without a verdict line (for the solution that says "unclear")."""
+def audit_reply(prompt: str) -> str:
+    """The audit's judge: SUPPORTED unless the solution calls its answer obvious; no verdict line for "unclear"."""
+    solution = prompt.split("Solution:")[1]
+    return ("It guesses.\nVERDICT: UNSUPPORTED" if "obvious" in solution
+            else "Hmm." if "unclear" in solution else "Sound.\nVERDICT: **SUPPORTED**")
 
-    def __init__(self, model: str):
+
+class ChatServer:
+    """An OpenAI-shaped chat server on loopback serving `model`: `reply(prompt)` writes each answer (None: the
+    request is refused, HTTP 400); it records every prompt."""
+
+    def __init__(self, model: str, reply=audit_reply):
         import json
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -237,9 +244,9 @@ class ChatServer:
             def log_message(self, *args):
                 pass
 
-            def answer(self, body):
+            def answer(self, body, code=200):
                 data = json.dumps(body).encode()
-                self.send_response(200)
+                self.send_response(code)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
@@ -252,12 +259,12 @@ class ChatServer:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 prompt = body["messages"][0]["content"]
                 outer.prompts.append(prompt)
-                solution = prompt.split("Solution:")[1]
-                reply = ("It guesses.\nVERDICT: UNSUPPORTED" if "obvious" in solution
-                         else "Hmm." if "unclear" in solution else "Sound.\nVERDICT: **SUPPORTED**")
+                text = reply(prompt)
+                if text is None:
+                    return self.answer({"error": {"message": "refused"}}, 400)
                 self.answer({"id": "x", "object": "chat.completion", "created": 0, "model": model,
                              "choices": [{"index": 0, "finish_reason": "stop",
-                                          "message": {"role": "assistant", "content": reply}}],
+                                          "message": {"role": "assistant", "content": text}}],
                              "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

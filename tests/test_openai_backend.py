@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from passk.cli import main
-from passk.rundir import SAMPLE_SCHEMA, RunDir, write_part
+from passk.rundir import SAMPLE_SCHEMA, RunDir, read_grades, write_part
 
 pytest.importorskip("vllm")
 pytest.importorskip("openai")
@@ -134,6 +135,46 @@ def test_misuse_is_one_line_before_anything_is_written(server, tiny_problems, tm
         assert not RunDir(run).sample_parts()
 
 
+# the tiny model is a poor judge, and does not write a verdict line unasked: the server's structured outputs hold its
+# reply to that form, so that the mechanism is what is tested, not the model's wisdom
+VERDICT_FORM = {"structured_outputs": {"regex": "[A-Za-z ,.]{0,60}\nVERDICT: (EQUIVALENT|DIFFERENT)"}}
+
+
+@pytest.mark.slow
+def test_a_judge_on_the_server_reads_only_unsure_rows_and_each_once(server, make_run, tmp_path, monkeypatch, capsys):
+    from passk.judge import JudgeClient
+
+    url, model = server
+    asked, ask_one = [], JudgeClient._ask_one
+    monkeypatch.setattr(JudgeClient, "_ask_one", lambda self, prompt: asked.append(prompt) or ask_one(self, prompt))
+    prose = "Bob has a winning strategy"
+    run = make_run({"prose": (prose, [r"\boxed{\text{Bob}}", "So Bob wins. Answer: Bob has a winning strategy.",
+                                      r"\boxed{\text{Bob has a winning strategy}}", r"\boxed{\text{Bob}}"]),
+                    "number": ("7", [r"\boxed{7}", r"\boxed{8}", r"\boxed{7} or maybe \boxed{8}", r"\boxed{7}"])})
+    assert main(["grade", str(run.path), "--quiet"]) == 0  # the rules alone, for compare
+    shutil.copytree(run.path, tmp_path / "rules")
+    args = ["grade", str(run.path), "--quiet", "--regrade", "--cache", str(tmp_path / "cache.sqlite"), "--judge",
+            model, "--judge-url", url, "--judge-options", json.dumps(VERDICT_FORM)]
+    assert main(args) == 0
+    # unsure: a prose gold answered "Bob" (twice: asked once) and a prose answer; not the correct one, a clear
+    # numeric mismatch or a hedge
+    assert len(asked) == 2 and all("Reference answer: Bob has a winning strategy" in p for p in asked)
+    grades = {(g["problem_id"], g["sample_idx"]): g for g in read_grades(run)}
+    assert {key for key, g in grades.items() if g["method"] == "judge"} == {("prose", 0), ("prose", 1), ("prose", 3)}
+    assert all(g["judge_model"] == model and g["judge_revision"].startswith("served:") for g in grades.values())
+    assert grades[("prose", 0)]["detail"].startswith(f"judge {model} (served:")
+    assert main(args) == 0  # every part graded again: the judge's verdicts come from the cache
+    assert len(asked) == 2 and {(g["problem_id"], g["sample_idx"]): g for g in read_grades(run)} == grades
+    assert main(["score", str(run.path)]) == 0
+    assert "note: judge: 3 of 8 samples' verdicts came from a judge model" in capsys.readouterr().out
+    assert json.loads(run.scores_json.read_text())["benchmarks"]["toy"]["judged_samples"] == 3
+    assert main(["compare", str(tmp_path / "rules"), str(run.path), "--labels", "rules,judged", "--out",
+                 str(tmp_path / "cmp")]) == 0
+    assert "toy, judged: judge: 3 of 8 samples' verdicts" in capsys.readouterr().err
+    runs = json.loads((tmp_path / "cmp" / "compare.json").read_text())["benchmarks"]["toy"]["runs"]
+    assert {label: r["judged_samples"] for label, r in runs.items()} == {"rules": 0, "judged": 3}
+
+
 class FlakyServer:
     """An OpenAI-shaped completions server on loopback that is not vLLM: no /version, one sample per request,
     a 503 on its first completion call; it records the requests and how many were in flight at once."""
@@ -201,3 +242,16 @@ def test_other_servers_get_one_sample_per_request_with_retries_and_bounded_concu
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["settings"]["model_fingerprint"] == "served:served-model"
     assert manifest["engine"]["s0of1"]["samples_per_request"] == "1"
+
+
+def test_a_judge_nobody_serves_stops_a_run_before_any_sample(tiny_problems, tmp_path, capsys):
+    server = FlakyServer("served-model")
+    out = tmp_path / "run"
+    try:
+        args = [a for a in run_args((server.url, "served-model"), tiny_problems, out) if a != "--generate-only"]
+        assert main([*args, "--template", "raw", "--judge", "nope", "--judge-url", server.url]) == 2
+    finally:
+        server.httpd.shutdown()
+    err = capsys.readouterr().err.strip()
+    assert "--judge 'nope' is not served" in err and "served-model" in err and len(err.splitlines()) == 1
+    assert server.bodies == [] and not RunDir(out).sample_parts()

@@ -62,16 +62,18 @@ def test_scores_json_has_no_copy_of_the_manifest_and_older_files_still_read(tmp_
     a, _ = uneven_runs(tmp_path)
     assert main(["score", str(a.path)]) == 0
     written = json.loads(a.scores_json.read_text())
-    assert "manifest" not in written and written["schema_version"] == 2
+    assert "manifest" not in written and written["schema_version"] == 3
     older = {**written, "manifest": RunDir(a.path).read_manifest().to_json()}  # as versions before this one wrote it
     del older["graded_by"], older["schema_version"]
+    older["benchmarks"] = {name: {k: v for k, v in b.items() if k != "judged_samples"}  # before judges (schema 2)
+                           for name, b in written["benchmarks"].items()}
     assert RunScores.from_json(older, "old").benchmarks == RunScores.from_json(written, "new").benchmarks
     with pytest.raises(InputError, match="bad.json: not a passk scores.json"):
         RunScores.from_json({"benchmarks": {}}, "bad.json")
     with pytest.raises(InputError, match="no scores.json; run `passk score`"):
         RunScores.read(tmp_path / "nowhere" / "scores.json")
-    with pytest.raises(InputError, match="newer.json: scores.json schema_version 3; this passk reads up to 2"):
-        RunScores.from_json({**written, "schema_version": 3}, "newer.json")
+    with pytest.raises(InputError, match="newer.json: scores.json schema_version 4; this passk reads up to 3"):
+        RunScores.from_json({**written, "schema_version": 4}, "newer.json")
 
 
 def test_compare_with_every_k_above_n_is_a_clear_error(tmp_path, capsys):

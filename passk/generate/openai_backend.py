@@ -177,9 +177,10 @@ def _message(exc: BaseException) -> str:
     return " ".join(str(text).split())[:300]
 
 
-def served_model(model: str, server: ServerConfig, client=None) -> dict[str, Any]:
-    """Reach the server and find the model there, before any tokenizer or prompt: a one-line error otherwise.
-    Returns what the server says of the model (the manifest's `served_model`)."""
+def served_model(model: str, server: ServerConfig, client=None, model_flag: str = "--model",
+                 url_flag: str = "--base-url") -> dict[str, Any]:
+    """Reach the server and find the model there, before any tokenizer or prompt: a one-line error otherwise,
+    naming the flags that gave them. Returns what the server says of the model (the manifest's `served_model`)."""
     try:
         import openai
     except ImportError:
@@ -191,9 +192,9 @@ def served_model(model: str, server: ServerConfig, client=None) -> dict[str, Any
         raise ConfigError(f"{server.base_url} refused the API key "
                           f"(from ${server.api_key_env or 'OPENAI_API_KEY'}): {_message(exc)}") from None
     except openai.APIError as exc:
-        raise ConfigError(f"--base-url {server.base_url}: no OpenAI-compatible server answers "
+        raise ConfigError(f"{url_flag} {server.base_url}: no OpenAI-compatible server answers "
                           f"({_message(exc)})") from None
     if model not in models:
-        raise ConfigError(f"--model {model!r} is not served at {server.base_url}; it serves {sorted(models)}")
+        raise ConfigError(f"{model_flag} {model!r} is not served at {server.base_url}; it serves {sorted(models)}")
     served = models[model].model_dump() if hasattr(models[model], "model_dump") else {}
     return {k: served.get(k) for k in ("id", "root", "owned_by", "max_model_len") if served.get(k) is not None}

@@ -43,6 +43,9 @@ from passk.grade.normalize import (
 if TYPE_CHECKING:
     from pebble import ProcessPool
 
+    from passk.grade.judged import UnsureJudge
+    from passk.judge import JudgeConfig
+
 STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
 TRUNCATED_FINISH_REASONS = frozenset({"length"})
 CHUNK_SIZE = 8
@@ -56,6 +59,7 @@ class GradeConfig:
     cache_path: str | None = None
     extract: ExtractConfig = field(default_factory=lambda: BOXED_CONFIG)
     policy: str = "strict"  # "lenient" also credits correctly rounded decimals of exact answers
+    judge: JudgeConfig | None = None  # a model for the rows the rules are unsure of (passk.grade.judged); off: None
 
     def __post_init__(self):
         if not self.timeout_s > 0:
@@ -106,11 +110,21 @@ def grader_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def _unsure_judge(config: GradeConfig) -> UnsureJudge | None:
+    """The judge of unsure rows where one is configured (its server checked now, before any grading), else None."""
+    if config.judge is None:
+        return None
+    from passk.grade.judged import UnsureJudge
+
+    return UnsureJudge(config.judge, config.cache_path)
+
+
 class Grader:
     """Use as a context manager so the worker pool is shut down."""
 
     def __init__(self, config: GradeConfig = GradeConfig()):
         self.config = config
+        self.judge = _unsure_judge(config)  # first: a judge server that does not answer stops here, nothing opened
         self._memo: dict[tuple[str, str], _Decision] = {}
         self._pool: ProcessPool | None = None
         self._cache = _DiskCache(config.cache_path, config.policy) if config.cache_path else None
@@ -125,7 +139,8 @@ class Grader:
     @property
     def provenance(self) -> dict[str, str]:
         """What made these verdicts: recorded with every grade, compared by score and compare."""
-        return {"grader": grader_fingerprint(), "policy": self.config.policy}
+        return {"grader": grader_fingerprint(), "policy": self.config.policy,
+                **(self.judge.provenance if self.judge else {})}
 
     def close(self) -> None:
         if self._pool is not None:
@@ -134,6 +149,8 @@ class Grader:
             self._pool = None
         if self._cache is not None:
             self._cache.close()
+        if self.judge is not None:
+            self.judge.close()
 
     def grade(self, completions: Sequence[str], golds: Sequence[str],
               finish_reasons: Sequence[str | None] | None = None, progress: bool = False) -> list[Verdict]:
@@ -186,7 +203,7 @@ class Grader:
                                       if extraction.turn_cut and d.status != "correct" else "")
                 verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, detail, key[0]))
         self.counters["comparisons"] += sum(k is not None for k in keys)
-        return verdicts
+        return self.judge.review(completions, golds, verdicts, progress) if self.judge else verdicts
 
     def _decide(self, keys: set[tuple[str, str]], progress: bool) -> None:
         pending = []
@@ -343,12 +360,13 @@ def _symbolic_chunk(keys: list[tuple[str, str]], cpu_limit: float, policy: str) 
 
 
 class _DiskCache:
-    def __init__(self, path: str, policy: str):
+    def __init__(self, path: str, policy: str, fingerprint: str | None = None):
+        """`fingerprint`: what made the verdicts, where not this grader (the judge of passk.grade.judged)."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT, pred TEXT, gold TEXT, "
                          "status TEXT, method TEXT, detail TEXT, PRIMARY KEY (fingerprint, pred, gold))")
-        self._fingerprint = f"{grader_fingerprint()}-{policy}"
+        self._fingerprint = fingerprint or f"{grader_fingerprint()}-{policy}"
 
     def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], _Decision]:
         found = {}

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from passk.errors import InputError
 from passk.grade.engine import GradeConfig, Grader
 from passk.grade.gold import gold_answer
-from passk.grade.rows import verdict_fields
+from passk.grade.rows import judge_fields, verdict_fields
 from passk.jsonl import read_jsonl
 
 PAIRS_BLOCK_ROWS = 20_000  # graded and written block by block: a bad line later loses nothing before it
@@ -52,8 +52,9 @@ def grade_pairs(path: str, out: TextIO, config: GradeConfig, fields: PairFields 
         def flush():
             verdicts = grader.grade([str(fields.completion_in(r)) for r in block], golds,
                                     [r.get(fields.finish_reason) for r in block])
+            judge = judge_fields(grader.provenance)  # which judge read the unsure rows, where one did
             for row, verdict in zip(block, verdicts, strict=True):
-                row.update(verdict_fields(verdict))
+                row.update(verdict_fields(verdict), **judge)
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
             graded.extend(block)

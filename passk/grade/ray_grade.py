@@ -39,6 +39,8 @@ def grade_rows(completions: list[str], golds: list[str], finish_reasons: list[st
 def grade_run_ray(run: RunDir, config: GradeConfig, ray: RayConfig, progress: bool = True,
                   regrade: bool = False) -> dict[str, int]:
     """What `grade_run` does, each sample part a task on the cluster; status counts of the new grades."""
+    if config.judge is not None:
+        raise ConfigError("--judge asks its server from this machine, and remembers its verdicts here: drop --ray")
     import ray as ray_api
 
     if config.cache_path:

@@ -10,13 +10,13 @@ from passk.errors import InputError
 from passk.grade.engine import GradeConfig, Grader
 from passk.grade.gold import gold_answer
 from passk.grade.rows import verdict_fields
-from passk.rundir import GRADE_SCHEMA, RunDir, read_sample_part, write_part
+from passk.rundir import GRADE_SCHEMA, JUDGED_GRADE_SCHEMA, RunDir, read_sample_part, write_part
 
 
 def grade_run(run: RunDir, config: GradeConfig, progress: bool = True, regrade: bool = False) -> dict[str, int]:
     """Grade every sample part that has no grade part yet (every part with `regrade`, each grade part
     replaced atomically); returns status counts of the new grades. Each grade row records the grader's
-    fingerprint and policy."""
+    fingerprint and policy (and the judge, with `config.judge`)."""
     run.require()
     # problems.jsonl may come from elsewhere (the README invites it): its golds are read as loading reads them
     golds = {key: gold_answer(row["gold"], where=f"{run.problems}: the gold of {key[1]!r}")
@@ -34,6 +34,6 @@ def grade_run(run: RunDir, config: GradeConfig, progress: bool = True, regrade: 
             write_part(run.grade_part_for(part), [
                 {**{k: r[k] for k in ("benchmark", "problem_id", "sample_idx", "num_tokens")}, **verdict_fields(v),
                  "answer_key": v.answer_key, **grader.provenance}
-                for r, v in zip(rows, verdicts, strict=True)], GRADE_SCHEMA)
+                for r, v in zip(rows, verdicts, strict=True)], JUDGED_GRADE_SCHEMA if grader.judge else GRADE_SCHEMA)
             counts.update(v.status for v in verdicts)
     return dict(counts)
