@@ -16,7 +16,7 @@ from passk.grade.judged import UNSURE_REASONS, unsure_reason
 from passk.grade.rows import JUDGE_FIELDS
 from passk.rundir import GRADE_SCHEMA, JUDGED_GRADE_SCHEMA, RunDir, read_grades
 
-PROSE = "Bob has a winning strategy"
+PROSE = "Bob can always force a draw"  # prose no rule reduces to a word ("Bob wins" is Bob)
 # (completion, gold, why the rules are unsure of it: a name of UNSURE_REASONS, or None for a verdict that stands)
 ROWS = [
     (r"So \boxed{\text{Bob}}", PROSE, "prose_gold"),
@@ -33,7 +33,7 @@ ROWS = [
     ("I do not know", "5", None),  # no answer, and no prose answer either
     (r"\boxed{\text{yes}}", "no", None),  # two one-word answers: no wording to misread
     (r"\boxed{\sin x}", r"\cos x", None),
-    (r"\boxed{\text{Bob has a winning strategy}}", PROSE, None),  # correct
+    (r"\boxed{\text{Bob can always force a draw}}", PROSE, None),  # correct
 ]
 
 

@@ -670,8 +670,8 @@ def statement_value(line: str) -> str | None:
         s = s[label.end():]
     s = s.strip().rstrip(".!。").strip()
     condition = _ATTAINED_RE.search(s)
-    conditioned = bool(condition and _has_value(s[:condition.start()]))
-    if conditioned:  # "the minimum of f is $4$, attained at $x = 2$": the value, not where it is attained
+    conditioned = condition is not None and _has_value(s[:condition.start()])
+    if condition is not None and conditioned:  # "the minimum of f is $4$, attained at $x = 2$": not where attained
         s = s[:condition.start()].rstrip(" ,;")
     if not _MATH_DELIMS_RE.sub("", s).strip() or _CJK_RE.search(s) or _HEDGE_WORDS_RE.search(s):
         return None  # other rules read these (answers in Chinese; a hedge is judged where it is found)
