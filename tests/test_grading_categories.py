@@ -545,6 +545,14 @@ ROOT_CAUSE_CASES += [
     ("r4e-player-ordinal", B, "\\text{the first player}", T + "$\\boxed{\\text{Player 1}}$", True, ""),
     ("r4e-infinitely-many", B, "\\infty", T + "$\\boxed{\\text{infinitely many}}$", True, ""),
     ("r4e-unicode-angle-vector", F, "(2, -1, 4)", T + "So the vector is ⟨2, −1, 4⟩.", True, ""),
+    ("r4d-residue-class-gold", B, "n \\equiv 2 \\pmod{5}", T + "$\\boxed{n = 2}$", True, ""),
+    ("r4d-other-residue-class", B, "n \\equiv 2 \\pmod{5}", T + "$\\boxed{n \\equiv 2 \\pmod 6}$", False, ""),
+    ("r4d-same-residue-class", B, "n \\equiv 2 \\pmod{5}", T + "$\\boxed{n \\equiv 7 \\pmod 5}$", True, ""),
+    ("r4f-degrees-for-radians", B, "\\frac{\\pi}{3}, \\frac{2\\pi}{3}", T + "$\\boxed{60^\\circ, 120^\\circ}$", True,
+     "unit: degrees converted"),
+    ("r4f-radians-for-degrees", F, "45^\\circ", T + "So the angle is $\\frac{\\pi}{4}$.", True, "unit: degrees converted"),
+    ("r4f-other-angle", B, "45^\\circ", T + "$\\boxed{\\frac{\\pi}{3}}$", False, ""),
+    ("r4f-degrees-not-a-number-of-radians", B, "\\frac{\\pi}{6}", T + "$\\boxed{30}$", False, ""),
     ("r4c-letter-with-its-value", B, "\\text{(D)}", "Options: (A) 3 (B) 5 (C) 7 (D) 9\n\n$3 \\cdot 3 = 9$, so "
      "$\\boxed{(D)\\ 9}$", True, ""),
 ]

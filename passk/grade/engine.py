@@ -174,9 +174,13 @@ class Grader:
                 keys.append(None)
             else:
                 keys.append(_key(extraction, gold))
-        self._decide({k for k in keys if k is not None}, progress)
+        # an angle in degrees against one in radians: also compared with the degrees written in radians
+        in_radians = [_in_radians(e.answer, gold) if k is not None else None
+                      for e, k, gold in zip(extractions, keys, golds, strict=True)]
+        self._decide({k for k in keys + in_radians if k is not None}, progress)
         verdicts = []
-        for extraction, key, reason, gold in zip(extractions, keys, finish_reasons, golds, strict=True):
+        for extraction, key, reason, gold, radians in zip(extractions, keys, finish_reasons, golds, in_radians,
+                                                          strict=True):
             if reason in TRUNCATED_FINISH_REASONS:
                 verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
                                         detail=f"finish_reason={reason}"))
@@ -199,6 +203,8 @@ class Grader:
                     d = _Decision("incorrect", d.method, f"unit: {unit}")
                 elif unit and d.status == "incorrect" and converted_equal(extraction.answer or "", gold, *key):
                     d = _Decision("correct", "quick", f"unit: converted, {unit} but the same quantity")
+                elif radians and d.status == "incorrect" and self._memo[radians].status == "correct":
+                    d = _Decision("correct", self._memo[radians].method, "unit: degrees converted to radians")
                 detail = d.detail or ("turn: text after the model's own turn was ignored"
                                       if extraction.turn_cut and d.status != "correct" else "")
                 verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, detail, key[0]))
@@ -280,6 +286,25 @@ class Grader:
 
             self._pool = ProcessPool(max_workers=self.config.workers or os.cpu_count() or 1)
         return self._pool
+
+
+_DEGREES_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\s*(?:\\text\{\s*)?degrees?\b\}?)")
+
+
+def _in_radians(answer: str | None, gold: str) -> tuple[str, str] | None:
+    """'30^\\circ, 150^\\circ' against '\\frac{\\pi}{6}, \\frac{5\\pi}{6}' (or the other way round): the side in
+    degrees with each angle written in radians, as a memo key; None unless exactly one side is in degrees and the
+    other uses pi."""
+    if answer is None:
+        return None
+    answer_degrees, gold_degrees = bool(_DEGREES_RE.search(answer)), bool(_DEGREES_RE.search(gold))
+    if answer_degrees == gold_degrees or "\\pi" not in (gold if answer_degrees else answer).replace("π", "\\pi"):
+        return None
+    def radians(text: str) -> str:
+        return _DEGREES_RE.sub(lambda m: f"\\frac{{{m.group(1)}\\pi}}{{180}}", text)
+    if answer_degrees:
+        return normalize_answer(radians(answer)), _canonical_gold(gold)
+    return normalize_answer(answer), _canonical_gold(radians(gold))
 
 
 def _letter_against_value(completion: str, answer: str) -> str:

@@ -24,6 +24,7 @@ from passk.grade.normalize import (
     CLOCK_CANONICAL,
     DECIMAL_GOLD_DIGITS,
     FORMS_SEP,
+    RESIDUE_CANONICAL,
     choice_letter,
     has_finite_decimal,
     normalize_answer,
@@ -68,6 +69,14 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
         if any(v is not None and v.equal for v in verdicts):
             return Judgement(True)
         return Judgement(False) if all(v is not None for v in verdicts) else None
+    pred_residue, gold_residue = RESIDUE_CANONICAL.fullmatch(pred), RESIDUE_CANONICAL.fullmatch(gold)
+    if gold_residue and pred_residue:  # two classes: the same modulus and congruent residues
+        return Judgement(pred_residue.group(2) == gold_residue.group(2)
+                         and _same_residue(pred_residue.group(1), gold_residue.group(1), int(gold_residue.group(2))))
+    if gold_residue:
+        gold = gold_residue.group(1)  # "x \equiv 4 \pmod 7" solved as "x = 4": the residue answers
+    elif pred_residue:
+        pred = pred_residue.group(1)  # "2 \pmod 7" answers a gold 2: the residue
     if gold == "\\emptyset" and pred in _NO_SOLUTION:  # "there are no real solutions" answers the empty set
         return Judgement(True)
     if CLOCK_CANONICAL.match(pred) and CLOCK_CANONICAL.match(gold):  # times of day: "21:00" is not "9:00"
@@ -135,6 +144,13 @@ _UNCERTAIN = re.compile(r"\\approx|\\sim(?![a-z])|≈|\?|\b(?:approx(?:imately)?
 _APPROXIMATION = re.compile(r"([^≈]+?)\s*(?:\\approx|≈)\s*(-?\d+\.\d+)")
 _NAMED_VALUE = re.compile(r"^([a-zA-Z](?:_\{?\w+\}?)?)=(?!.*=)")
 _CHOICE_WITH_VALUE = re.compile(r"^\([A-E]\)(?=.)")
+
+
+def _same_residue(a: str, b: str, modulus: int) -> bool:
+    x, y = parse_number(a), parse_number(b)
+    if x is None or y is None or x.value.denominator != 1 or y.value.denominator != 1:
+        return a == b
+    return (x.value - y.value) % modulus == 0
 
 
 def _same_value(a: str, b: str) -> bool:

@@ -108,7 +108,9 @@ _CLOCK_WORDS = {"noon": "12:00", "midday": "12:00", "midnight": "0:00"}
 CLOCK_CANONICAL = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm|textbf)\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 # a residue's modulus after it (before "\pm" is read: "\pmod" is no plus-minus), and "x \equiv" before it
-_RESIDUE_MODULUS = re.compile(r"\s*(?:\\pmod\s*\{?\s*\d+\s*\}?|\(\s*\\?(?:bmod|mod)\s*\{?\s*\d+\s*\}?\s*\))\s*\.?$|^[a-zA-Z]\s*\\equiv\s*(?=.*(?:pmod|mod))")
+_RESIDUE_MODULUS = re.compile(r"(?:[a-zA-Z]\s*(?:\\equiv|≡)\s*)?(.+?)\s*(?:\\pmod\s*\{?\s*(\d+)\s*\}?|"
+                              r"\(\s*\\?(?:bmod|mod)\s*\{?\s*(\d+)\s*\}?\s*\))\s*\.?")
+RESIDUE_CANONICAL = re.compile(r"(.+)\\pmod\{(\d+)\}")  # what normalize_answer makes of a residue class
 _UNWRAP = re.compile(r"\\(?:text\w*|mathrm|mbox)\s*\{([^{}]*)\}")
 _REPEATING_DOTS = re.compile(r"^(-?\d*\.\d*?)\\dot\{?(\d)\}?(\d*)(?:\\dot\{?(\d)\}?)?$")  # 0.1\dot{6}, 0.\dot{1}\dot{2}
 _REPEATING_PARENS = re.compile(r"^(-?\d*\.\d*)\((\d+)\)$")  # 0.(3)
@@ -255,7 +257,9 @@ def normalize_answer(s: str) -> str:
     s = _UNICODE_ROOT.sub(r"\\sqrt{\1}", s)
     s = strip_delims(s)
     s = _BOLD.sub(r"\1", s)  # "\mathbf{\tfrac{5}{2}}": bold is presentation, even around braces
-    s = _RESIDUE_MODULUS.sub("", s).strip()  # "2 \pmod 7", "x \equiv 2 \pmod{7}": the residue 2
+    residue = _RESIDUE_MODULUS.fullmatch(s)
+    if residue:  # "2 \pmod 7", "x \equiv 2 \pmod{7}", "2 (mod 7)": one form, and \pmod is never a plus-minus
+        return f"{normalize_answer(residue.group(1))}\\pmod{{{residue.group(2) or residue.group(3)}}}"
     clock = clock_time(s)
     if clock:  # "9 p.m." is 21:00; AM and PM are never a unit to drop
         return clock
