@@ -33,6 +33,7 @@ from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_to
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, choice_of_value, extract_answer, extract_gold
 from passk.grade.normalize import (
     FORMS_SEP,
+    MAX_NORMALIZED_CHARS,
     POLICIES,
     choice_letter,
     converted_equal,
@@ -288,14 +289,14 @@ class Grader:
         return self._pool
 
 
-_DEGREES_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\s*(?:\\text\{\s*)?degrees?\b\}?)")
+_DEGREES_RE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\s*(?:\\text\{\s*)?degrees?\b\}?)")
 
 
 def _in_radians(answer: str | None, gold: str) -> tuple[str, str] | None:
     """'30^\\circ, 150^\\circ' against '\\frac{\\pi}{6}, \\frac{5\\pi}{6}' (or the other way round): the side in
     degrees with each angle written in radians, as a memo key; None unless exactly one side is in degrees and the
     other uses pi."""
-    if answer is None:
+    if answer is None or max(len(answer), len(gold)) > MAX_NORMALIZED_CHARS:  # refused before any comparison
         return None
     answer_degrees, gold_degrees = bool(_DEGREES_RE.search(answer)), bool(_DEGREES_RE.search(gold))
     if answer_degrees == gold_degrees or "\\pi" not in (gold if answer_degrees else answer).replace("π", "\\pi"):
