@@ -147,9 +147,9 @@ def test_a_judge_on_the_server_reads_only_unsure_rows_and_each_once(server, make
     url, model = server
     asked, ask_one = [], JudgeClient._ask_one
     monkeypatch.setattr(JudgeClient, "_ask_one", lambda self, prompt: asked.append(prompt) or ask_one(self, prompt))
-    prose = "Bob has a winning strategy"
+    prose = "Bob can always force a draw"  # prose no rule reduces to a word ("Bob wins" is Bob)
     run = make_run({"prose": (prose, [r"\boxed{\text{Bob}}", "So Bob wins. Answer: Bob has a winning strategy.",
-                                      r"\boxed{\text{Bob has a winning strategy}}", r"\boxed{\text{Bob}}"]),
+                                      r"\boxed{\text{Bob can always force a draw}}", r"\boxed{\text{Bob}}"]),
                     "number": ("7", [r"\boxed{7}", r"\boxed{8}", r"\boxed{7} or maybe \boxed{8}", r"\boxed{7}"])})
     assert main(["grade", str(run.path), "--quiet"]) == 0  # the rules alone, for compare
     shutil.copytree(run.path, tmp_path / "rules")
@@ -158,7 +158,7 @@ def test_a_judge_on_the_server_reads_only_unsure_rows_and_each_once(server, make
     assert main(args) == 0
     # unsure: a prose gold answered "Bob" (twice: asked once) and a prose answer; not the correct one, a clear
     # numeric mismatch or a hedge
-    assert len(asked) == 2 and all("Reference answer: Bob has a winning strategy" in p for p in asked)
+    assert len(asked) == 2 and all(f"Reference answer: {prose}" in p for p in asked)
     grades = {(g["problem_id"], g["sample_idx"]): g for g in read_grades(run)}
     assert {key for key, g in grades.items() if g["method"] == "judge"} == {("prose", 0), ("prose", 1), ("prose", 3)}
     assert all(g["judge_model"] == model and g["judge_revision"].startswith("served:") for g in grades.values())
