@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING
 from tqdm.auto import tqdm
 
 from passk.errors import ConfigError, InputError
-from passk.grade.equivalence import Refused, check_sane, quick_verdict, split_top_level, symbolic_verdict
+from passk.grade.equivalence import (
+    CHOICE_WITH_VALUE,
+    Refused,
+    check_sane,
+    quick_verdict,
+    split_top_level,
+    symbolic_verdict,
+)
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, choice_of_value, extract_answer, extract_gold
 from passk.grade.normalize import (
     FORMS_SEP,
@@ -310,12 +317,12 @@ def _in_radians(answer: str | None, gold: str) -> tuple[str, str] | None:
 
 def _letter_against_value(completion: str, answer: str) -> str:
     """'(B) 18' where the completion lists 18 as option (C): the letter and the value name two options."""
-    match = re.fullmatch(r"\(([A-E])\)(.+)", normalize_answer(answer))
+    canonical = normalize_answer(answer)
+    match = CHOICE_WITH_VALUE.match(canonical)
     if not match:
         return ""
-    listed = choice_of_value(completion, match.group(2))
-    return f"option {match.group(1)} answered with the value of option {listed}" if listed and listed != match.group(1) \
-        else ""
+    letter, listed = canonical[1], choice_of_value(completion, canonical[match.end():])
+    return f"option {letter} answered with the value of option {listed}" if listed and listed != letter else ""
 
 
 def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:

@@ -100,7 +100,7 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
         pred = normalize_answer(exact)
     elif _UNCERTAIN.search(pred) and not _UNCERTAIN.search(gold):
         return Judgement(False, "hedge: an approximate or uncertain answer")
-    gold_prefixed, pred_prefixed = _CHOICE_WITH_VALUE.match(gold), _CHOICE_WITH_VALUE.match(pred)
+    gold_prefixed, pred_prefixed = CHOICE_WITH_VALUE.match(gold), CHOICE_WITH_VALUE.match(pred)
     if pred_prefixed and not gold_prefixed and not choice_letter(gold):
         pred = pred[pred_prefixed.end():]  # "(C)12" answers 12 where the gold is the value, not the letter
     if gold_prefixed and not choice_letter(pred):
@@ -143,7 +143,7 @@ _UNCERTAIN = re.compile(r"\\approx|\\sim(?![a-z])|≈|\?|\b(?:approx(?:imately)?
                         r"perhaps|possibly|likely|guess|i think|i believe|not sure|unsure)\b", re.IGNORECASE)
 _APPROXIMATION = re.compile(r"([^≈]+?)\s*(?:\\approx|≈)\s*(-?\d+\.\d+)")
 _NAMED_VALUE = re.compile(r"^([a-zA-Z](?:_\{?\w+\}?)?)=(?!.*=)")
-_CHOICE_WITH_VALUE = re.compile(r"^\([A-E]\)(?=.)")
+CHOICE_WITH_VALUE = re.compile(r"^\([A-E]\)(?=.)")  # a canonical "(C)12": a letter with its option's value
 
 
 def _same_residue(a: str, b: str, modulus: int) -> bool:
@@ -434,8 +434,7 @@ def _numerically_apart(gold_expr, pred_expr) -> bool:
 
     if not all(isinstance(e, sympy.Expr) for e in (gold_expr, pred_expr)):
         return False
-    difference = gold_expr - pred_expr
-    letters = sorted(difference.free_symbols, key=lambda s: s.name)
+    letters = sorted(gold_expr.free_symbols | pred_expr.free_symbols, key=lambda s: s.name)
     for point in _GENERIC_POINTS:
         values = {s: point[k % len(point)] + k for k, s in enumerate(letters)}
         try:
