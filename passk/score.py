@@ -12,7 +12,7 @@ import numpy as np
 
 from passk import metrics
 from passk.errors import InputError
-from passk.grade.engine import STATUSES
+from passk.grade.engine import CUT_AFTER_ANSWER, STATUSES
 from passk.grade.rows import grading_provenance
 from passk.integrity import require_consistent_grades
 from passk.jsonl import write_json_atomic, write_text_atomic
@@ -28,6 +28,7 @@ class ProblemTally:
     abstain: int
     tokens: int
     judged: int = 0  # samples whose verdict a judge model gave (method "judge")
+    cut_graded: int = 0  # samples cut at the token budget after a committed answer, graded on it (not `truncated`)
 
     @property
     def n(self) -> int:
@@ -51,6 +52,7 @@ def tally(grades: list[dict[str, Any]]) -> dict[str, dict[str, ProblemTally]]:
         t.statuses[row["status"]] += 1
         t.tokens += row.get("num_tokens") or 0
         t.judged += row.get("method") == "judge"
+        t.cut_graded += (row.get("detail") or "").startswith(CUT_AFTER_ANSWER)
         if row.get("answer_key") is None:
             t.abstain += 1
         else:
@@ -125,7 +127,7 @@ def benchmark_result(tallies: list[ProblemTally], ks: list[int], config: ScoreCo
         status_counts.update(t.statuses)
     n = [t.n for t in tallies]
     total = sum(n)
-    truncation = status_counts["truncated"] / total
+    truncation = (status_counts["truncated"] + sum(t.cut_graded for t in tallies)) / total
     judged = sum(t.judged for t in tallies)
     result = BenchmarkResult(
         n_problems=len(tallies), k=tuple(ks), metrics=at_k, mean_at_n=mean_at_n, n_min=min(n), n_max=max(n),

@@ -77,7 +77,7 @@ def problem_view(problem: dict, grading: tuple) -> tuple[dict, dict]:
     top = max(votes, key=lambda c: c["count"]) if votes else None
     stats = {"n": n, "c": statuses["correct"], "rate": statuses["correct"] / n,
              "maj": top["answer"] if top else None, "majShare": top["count"] / n if top else 0.0,
-             "majCorrect": bool(top and top["correct"]), "trunc": statuses["truncated"] / n,
+             "majCorrect": bool(top and top["correct"]), "trunc": sum(s["finish_reason"] == "length" or s["status"] == "truncated" for s in samples) / n,
              "noans": statuses["no_answer"] / n, "flagged": flagged, "distinct": len(votes)}
     return stats, {"stats": stats, "classes": classes, "samples": rows}
 

@@ -433,7 +433,7 @@ ROOT_CAUSE_CASES += [
     ("r2-summary-restates-other", B, "60", T + "$5 \\cdot 4 \\cdot 3 = 60$.\n\n$\\boxed{60}$\n\nSo in total there are 58 valid "
      "passwords once we remove the two repeats.", False, "hedge"),
     ("r2-summary-restates-same", B, "60", T + "$\\boxed{60}$\n\nSo in total there are 60 valid passwords.", True, ""),
-    ("r2-short-cut-tail", B, "9", T + "So the number of edges is $\\boxed{9}$.\n\nThis agrees with the count we", False, "truncated"),
+    ("r2-short-cut-tail", B, "9", T + "So the number of edges is $\\boxed{9}$.\n\nNext the faces: there are", False, "truncated"),
     ("r2-short-tail-complete", B, "9", T + "So the number of edges is $\\boxed{9}$.\n\nThis agrees with Euler's formula.", True, ""),
 ]
 ROOT_CAUSE_CASES += [

@@ -39,6 +39,7 @@ from passk.grade.equivalence import (
 )
 from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, choice_of_value, extract_answer, extract_gold
 from passk.grade.normalize import (
+    DECIMAL_COMMA,
     FORMS_SEP,
     MAX_NORMALIZED_CHARS,
     POLICIES,
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
 
 STATUSES = ("correct", "incorrect", "no_answer", "truncated", "timeout", "error")
 TRUNCATED_FINISH_REASONS = frozenset({"length"})
+# the detail of a sample cut after a committed answer, in the check that followed it, and graded on that answer
+CUT_AFTER_ANSWER = "cut after its answer"
 CHUNK_SIZE = 8
 CORRECT_CLASS = "<equivalent to gold>"
 
@@ -99,6 +102,14 @@ class Verdict:
     @property
     def correct(self) -> bool:
         return self.status == "correct"
+
+
+def _stopped(extraction: Extraction, reason: str | None) -> str:
+    """Why the sample is cut ('' if it is not): its finish reason says so, or, where none is given, its text
+    stops mid-sentence after the answer."""
+    if reason in TRUNCATED_FINISH_REASONS:
+        return f"finish_reason={reason}"
+    return "truncated: the text stops mid-sentence after the answer" if reason is None and extraction.cut else ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +189,7 @@ class Grader:
                 if mismatch:  # "\boxed{(B)\ 18}" where the options list (C) 18: two answers in one
                     extraction = extractions[i] = dataclasses.replace(extraction, conflict=mismatch)
             if extraction.answer is None or extraction.retracted or extraction.conflict \
-                    or reason in TRUNCATED_FINISH_REASONS or (reason is None and extraction.cut):
+                    or (_stopped(extraction, reason) and not extraction.settled):
                 keys.append(None)
             else:
                 keys.append(_key(extraction, gold))
@@ -189,12 +200,9 @@ class Grader:
         verdicts = []
         for extraction, key, reason, gold, radians in zip(extractions, keys, finish_reasons, golds, in_radians,
                                                           strict=True):
-            if reason in TRUNCATED_FINISH_REASONS:
-                verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
-                                        detail=f"finish_reason={reason}"))
-            elif reason is None and extraction.cut:  # no finish reason given, and the text stops mid-sentence
-                verdicts.append(Verdict("truncated", extraction.answer, extraction.rule,
-                                        detail="truncated: the text stops mid-sentence after the answer"))
+            stopped = _stopped(extraction, reason)  # a settled answer is graded: the cut fell in its check
+            if stopped and key is None:
+                verdicts.append(Verdict("truncated", extraction.answer, extraction.rule, detail=stopped))
             elif extraction.retracted:
                 verdicts.append(Verdict("no_answer", extraction.answer, extraction.rule,
                                         detail=f"retracted: {extraction.retracted!r} after the answer"))
@@ -215,6 +223,8 @@ class Grader:
                     d = _Decision("correct", self._memo[radians].method, "unit: degrees converted to radians")
                 detail = d.detail or ("turn: text after the model's own turn was ignored"
                                       if extraction.turn_cut and d.status != "correct" else "")
+                if stopped:
+                    detail = f"{CUT_AFTER_ANSWER} ({stopped})" + (f"; {detail}" if detail else "")
                 verdicts.append(Verdict(d.status, extraction.answer, extraction.rule, d.method, detail, key[0]))
         self.counters["comparisons"] += sum(k is not None for k in keys)
         return self.judge.review(completions, golds, verdicts, progress) if self.judge else verdicts
@@ -335,6 +345,8 @@ def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
         answer = ", ".join(extraction.boxes[-parts:])  # "(a) \boxed{3} ... (b) \boxed{5}" answers "3, 5"
     elif parts == 1 and extraction.rule == "boxed" and len(extraction.finals) > 1:
         answer = ", ".join(extraction.finals)  # "if ordered \boxed{12}; if not \boxed{6}": alternatives
+    if _ONE_NUMBER.fullmatch(gold):
+        answer = DECIMAL_COMMA.sub(r"\1.\2\3", answer)  # "0,5" for 0.5: a decimal comma, where no list is asked
     pred = normalize_answer(answer)
     named, gold_name = _LEADING_NAME.match(answer), _gold_name(raw_gold)
     if named and gold_name and named.group(1) != gold_name and "=" not in pred + gold:
@@ -342,6 +354,7 @@ def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
     return pred, gold
 
 
+_ONE_NUMBER = re.compile(r"-?\d+(?:\.\d+)?|-?\\frac\{\d+\}\{\d+\}|-?\d+/\d+")
 _LEADING_NAME = re.compile(r"^\s*\$?\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*=(?!.*=)")
 
 

@@ -60,7 +60,7 @@ class ExtractConfig:
 # What each prompt's answer form is graded with: its own form first, explicit answer markers after.
 # Guessing rules (last_math, last_number) only where no form was asked for.
 ANSWER_FORMS = {
-    "boxed": ExtractConfig(("boxed", "answer_line", "final_answer", "answer_is")),
+    "boxed": ExtractConfig(("boxed", "answer_tag", "answer_line", "final_answer", "answer_is")),
     "answer_line": ExtractConfig(("answer_line", "boxed", "final_answer", "answer_is")),
     "answer_tag": ExtractConfig(("answer_tag", "boxed", "answer_line", "final_answer", "answer_is")),
     "bare": ExtractConfig(("boxed", "answer_line", "final_answer", "answer_is", "bare")),  # the completion is the answer
@@ -90,6 +90,7 @@ class Extraction:
     note: str = ""  # why there is no answer, where there is a reason beyond "none was found"
     turn_cut: bool = False  # text after the model's own turn (an invented next turn) was ignored
     cut: bool = False  # the text stops mid-sentence after the answer: a completion cut off, if no reason says
+    settled: bool = False  # the answer ends a sentence or a box and only a check or a restatement follows it
 
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
@@ -99,7 +100,7 @@ _MARKERS = r"(?:answer|r[ée]ponse|respuesta|antwort|risposta|resposta|отве�
 _ANSWER_LINE_RE = re.compile(rf"^[\s*#]*{_MARKERS}[\s*]*[:：][\s*]*(.+?)\s*$",
                              re.IGNORECASE | re.MULTILINE)
 _IS = r"[*\s]*(?:(?:ist|est|es|is|è|é|是|为|為|は)(?![a-z])[*\s]*[:：]?|[:：=])[*\s]*"
-_FINAL_ANSWER_RE = re.compile(rf"final answer{_IS}|final answer of\s+|(?:la r[ée]ponse|la respuesta|die antwort) final\w*{_IS}"
+_FINAL_ANSWER_RE = re.compile(rf"final answer{_IS}|final answer of\s+|final answer\s*\*\*[ \t]+(?=[^\s*:：])|(?:la r[ée]ponse|la respuesta|die antwort) final\w*{_IS}"
                               r"|最终答案[是:：]\s*", re.IGNORECASE)
 _ANSWER_IS_RE = re.compile(rf"(?:the answer|la r[ée]ponse|la respuesta|die antwort|la risposta|a resposta|答案|答え){_IS}",
                            re.IGNORECASE)
@@ -388,7 +389,8 @@ def _find(rule: str, text: str) -> tuple[int, str | None]:
 
 def _extraction(text: str, end: int, rule: str, answer: str, conflict: str = "") -> Extraction:
     retraction = retraction_in(text, end, end + RETRACTION_WINDOW)
-    return Extraction(answer, rule, _all_boxes(text), _final_boxes(text), retraction, conflict, cut=_cut_after(text, end))
+    return Extraction(answer, rule, _all_boxes(text), _final_boxes(text), retraction, conflict, cut=_cut_after(text, end),
+                      settled=_settled(text, end, rule, answer))
 
 
 def retraction_in(text: str, start: int, end: int) -> str:
@@ -401,6 +403,42 @@ def retraction_in(text: str, start: int, end: int) -> str:
 
 
 CUT_TAIL_CHARS = 100
+# What may follow a committed answer in a sample cut at its token limit without unsettling it: a check, a
+# summary, an explanation, the answer restated. Any doubt or second thought in the tail unsettles it.
+_CHECK_LEAD_RE = re.compile(
+    r"(?:let(?:'s| me| us)\s+|we\s+(?:can\s+)?|i(?:'ll| will)?\s+|to\s+|now\s+(?:let(?:'s| me| us)\s+)?)?"
+    r"(?:verif\w*|check\w*|double[- ]?check\w*|sanity|confirm\w*|summar\w*|in summary|recap\w*|explanation"
+    r"|because|since|indeed|this (?:is|matches|agrees|confirms|makes|gives)|which (?:matches|agrees|confirms)|i hope"
+    r"|final answer|the answer is|so the answer is|therefore,? the answer is|✓|✔"
+    r"|(?:method|approach|solution) (?:2|two|ii)\b|(?:another|a second|an alternative|a different) (?:method|way|approach))",
+    re.IGNORECASE)
+_CONTINUATION_RE = re.compile(r"then|next|now|and|or|so|step|part|case|second|first|for|if|to|the|a|we|let|but|wait|hmm+"
+                              r"|however|actually|no|not|maybe|is|are", re.IGNORECASE)
+_SETTLING_RULES = frozenset({"boxed", "answer_tag", "answer_line", "final_answer", "answer_is", "last_statement"})
+_DOUBT_RE = re.compile(r"\b(?:wait|hold on|hang on|actually|hmm+|however|but|mistake|error|wrong|incorrect|not right"
+                       r"|not correct|oops|instead|re-?consider\w*|redo|recount\w*|re-?calculat\w*|re-?read\w*|maybe|perhaps"
+                       r"|whether|unless|doesn't|does not|isn't|is not|fails?|contradict\w*|✗|✘)\b|[✗✘]|\?", re.IGNORECASE)
+
+
+def _settled(text: str, end: int, rule: str, answer: str) -> bool:
+    """'\\boxed{42}. Let me verify: 6 * 7 = 4' cut at the token limit: the answer was complete and committed,
+    and the cut fell in its check. The answer must close (a box, or a sentence ended after it), and the tail must
+    open with a check, a summary, an explanation or the answer restated, with no doubt anywhere in it."""
+    tail = text[end:]
+    if rule not in _SETTLING_RULES:  # a guessed answer ("... 1 + 8 = 9" before "$\\boxed{9") settles nothing
+        return False
+    if rule != "boxed":  # a prose answer ends where its sentence ends: "So x = 12" cut may have been 125
+        closed = re.match(r"\s*(?:\$\$?|\\\]|\\\)|\*\*)?\s*(?:[.!]|\n)", tail)
+        if not closed and not re.search(r"(?:\$|\\\]|\\\))$", text[:end]):  # "The answer is $12$ because" is whole
+            return False
+        tail = tail[closed.end():] if closed else tail
+    lead = re.sub(r"^(?:[\s.,;:!$*#>_-]|\\\]|\\\))+", "", tail).rstrip()
+    if _DOUBT_RE.search(tail) or retraction_in(text, end, len(text)):
+        return False
+    sentence = text[max(text.rfind(". ", 0, end), text.rfind("\n", 0, end)) + 1: end].strip()
+    return bool(_CHECK_LEAD_RE.match(lead)) \
+        or (rule == "boxed" and re.fullmatch(r"[A-Za-z]+", lead) is not None and not _CONTINUATION_RE.fullmatch(lead)) \
+        or (len(lead) > 2 and sentence.lower().startswith(lead.lower()))  # cut while repeating itself
 
 
 def _cut_after(text: str, end: int) -> bool:
@@ -572,7 +610,8 @@ def _has_marker_word(text: str, kind: str) -> bool:
 def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
     if not _has_marker_word(text, "final" if marker is _FINAL_ANSWER_RE else "answer"):
         return -1, None
-    matches = list(marker.finditer(text))
+    # a marker with nothing after it ("The answer is 210. The answer is", cut) leaves the one before it standing
+    matches = [m for m in marker.finditer(text) if text[m.end():].strip(" \t\n*$")]
     if not matches:
         return -1, None
     at = matches[-1].end()

@@ -96,6 +96,10 @@ _SENTENCE_VALUE = re.compile(r"^[A-Z][A-Za-z ,'-]*?\b(?:is|are|equals|was|were|e
 _VECTOR = re.compile(r"\\begin\{pmatrix\}((?:(?!\\end\{pmatrix\}).)*)\\end\{pmatrix\}", re.DOTALL)
 _SPACE_NOT_BETWEEN_WORDS = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")
+_DOT_THOUSANDS = re.compile(r"^-?\d{1,3}(?:\.\d{3}){2,}$")
+_LATEX_COMMA = re.compile(r"(?<=\d)\{,\}(\d+)")  # a comma in braces sits inside a number: thousands or decimals
+# "0,5" for a gold that is one number: the decimal comma of French, German, Russian... (three digits are thousands)
+DECIMAL_COMMA = re.compile(r"^(\s*\$?\s*(?:[a-zA-Z]\s*=\s*)?-?\d+),(\d{1,2}|\d{4,})(\s*\$?\s*)$")
 
 
 # A gold (or a unit conversion in an answer) may offer one answer in several forms: "\frac{1}{2} (or equivalently
@@ -291,7 +295,8 @@ def normalize_answer(s: str) -> str:
     s = _IFF.sub(" iff ", s)  # "if and only if" is one statement, not a list joined by "and"
     s = _LIST_CONJUNCTION.sub(", ", s)
     s = _PERCENT_WORD.sub("%", s)
-    s = re.sub(r",\\!\s*", ",", s).replace("{,}", "").replace("\\%", "%").replace("\\$", "")  # 11,\!111 is 11,111
+    s = re.sub(r",\\!\s*", ",", s).replace("\\%", "%").replace("\\$", "")  # 11,\!111 is 11,111
+    s = _LATEX_COMMA.sub(lambda m: ("" if len(m.group(1)) == 3 else ".") + m.group(1), s)  # 1{,}000, but 2{,}5 is 2.5
     s = _NEGATIVE_SPACE.sub("", _SPACING.sub(" ", s))
     s = _DEGREES_ENDING_NUMBER.sub(r"\1", s)
     s = _DEGREES_OF_NUMBER.sub(r"(\1\\cdot\\frac{\\pi}{180})", s)  # \\sin 30^\\circ is sin(pi/6)
@@ -344,6 +349,8 @@ def normalize_answer(s: str) -> str:
     s = _TUPLE_JOIN.sub(r"(\1),", s)  # "(1,2)(3,4)" and "(1,2); (3,4)" list two tuples
     if _THOUSANDS.match(s):  # "1,000" and "1 000" are thousands; "1, 000" is a list
         return s.replace(",", "").replace(" ", "")
+    if _DOT_THOUSANDS.match(s):  # "1.234.567": only thousands take two dots
+        return s.replace(".", "")
     s = _SPACE_NOT_BETWEEN_WORDS.sub("", s)  # keep "\\pi r" and "3128 1/2" apart, join "x + 1"
     return _inequalities_as_set(s) or s  # "x < 1 or x > 3" is the union of two intervals
 

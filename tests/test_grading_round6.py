@@ -1,0 +1,83 @@
+r"""Round 6 of grading (issue 19): the team's own cases for the categories blind sets G-I and D-F showed.
+
+Each row: (case id, answer form, gold, completion, finish reason, correct?, what the detail must start with).
+`boxed` grades as a boxed-template run does; `free` as a pairs file (no prompt, every rule).
+"""
+
+import pytest
+
+from passk.grade import GradeConfig, Grader, extract_config
+from passk.grade.engine import CUT_AFTER_ANSWER
+
+B, F = "boxed", "free"
+T = "Let me work through this carefully.\n\n"
+
+CASES = [
+    # a sample cut at its token limit after a committed answer, in the check that followed it, is graded on it
+    ("cut-in-verification", B, "42", T + "$$\\boxed{42}$$\n\nLet me verify by another method: $7 \\cdot 6 = 4", "length",
+     True, CUT_AFTER_ANSWER),
+    ("cut-in-summary", F, "12", T + "So the answer is 12.\n\nTo summarize:\n1. We counted the", "length", True,
+     CUT_AFTER_ANSWER),
+    ("cut-repeating-itself", F, "210", T + "The answer is 210. The answer is 210. The answer is", "length", True,
+     CUT_AFTER_ANSWER),
+    ("cut-explaining-a-math-answer", F, "12", T + "**Final Answer**\n\nThe answer is $12$ because", "length", True,
+     CUT_AFTER_ANSWER),
+    ("cut-in-second-method", B, "13", T + "$$\\boxed{13}$$\n\n**Method 2.** Counting directly: $1 + 5 + 6 + 1 = 1",
+     "length", True, CUT_AFTER_ANSWER),
+    ("cut-wrong-answer-in-check", B, "42", T + "$$\\boxed{40}$$\n\nLet me verify: $7 \\cdot 6 = 4", "length", False,
+     CUT_AFTER_ANSWER),
+    ("cut-after-doubt", B, "40", T + "So the answer is $\\boxed{40}$.\n\nWait, I forgot the case of equal digits. "
+     "Recounting, the total is", "length", False, "finish_reason=length"),
+    ("cut-check-with-doubt", B, "42", T + "$$\\boxed{42}$$\n\nLet me check: is $6 \\cdot 7 = 42$? Hmm, the pairs might",
+     "length", False, "finish_reason=length"),
+    ("cut-inside-unclosed-box", F, "9", T + "Then $1 + 8 = 9$.\n\nThe answer is $\\boxed{9", "length", False,
+     "finish_reason=length"),
+    ("cut-mid-number", F, "2023", T + "So the next such year is 2016 + 7 = 20", "length", False, "finish_reason=length"),
+    ("cut-continuing-the-solution", B, "4", T + "For the first part, $\\boxed{4}$ red balls. Next we count the",
+     "length", False, "finish_reason=length"),
+    ("cut-first-word-after-box", B, "100", T + "$$\\boxed{100}$$\n\nThis", "length", True, CUT_AFTER_ANSWER),
+    ("cut-right-at-box", B, "100", T + "$$\\boxed{100}$$", "length", False, "finish_reason=length"),
+    ("cut-prose-answer-unended", F, "125", T + "So the answer is 12", "length", False, "finish_reason=length"),
+    # decimal commas: a comma inside one number, where the gold is one number
+    ("decimal-comma-french", F, "0.5", T + "La probabilité est donc 0,5.", None, True, ""),
+    ("decimal-comma-named", F, "4.5", T + "Also ist $x = 4,5$.", None, True, ""),
+    ("decimal-comma-fraction-gold", F, "\\frac{1}{2}", T + "Réponse : 0,5", None, True, ""),
+    ("decimal-comma-wrong-value", F, "3.5", T + "Die Antwort ist 3,6.", None, False, ""),
+    ("decimal-comma-three-digits-thousands", F, "1234", T + "The answer is 1,234.", None, True, ""),
+    ("decimal-comma-list-gold-stays-a-list", F, "1, 2", T + "The roots are $1,2$.", None, True, ""),
+    ("latex-brace-comma-decimal", B, "2.5", T + "$\\boxed{2{,}5}$", None, True, ""),
+    ("latex-brace-comma-thousands", B, "150000000", T + "$\\boxed{150{,}000{,}000}$", None, True, ""),
+    ("dot-thousands-two-groups", F, "1234567", T + "Die Antwort ist 1.234.567.", None, True, ""),
+    # markers
+    ("final-answer-bold-heading-same-line", F, "7", T + "**Final Answer** 7\n\n**Explanation:** the digit sum is 45.",
+     None, True, ""),
+    ("answer-tag-in-boxed-form", B, "4", "<reasoning>\nx(x-2) = 8, so x = 4.\n</reasoning>\n<answer>\n4\n</answer>",
+     None, True, ""),
+]
+
+
+@pytest.fixture(scope="module")
+def graders():
+    made = {form: Grader(GradeConfig(extract=extract_config(form), workers=1)) for form in (B, F)}
+    yield made
+    for grader in made.values():
+        grader.close()
+
+
+@pytest.mark.parametrize("case_id,form,gold,completion,finish_reason,correct,detail", CASES, ids=[c[0] for c in CASES])
+def test_round6_case(graders, case_id, form, gold, completion, finish_reason, correct, detail):
+    verdict = graders[form].grade([completion], [gold], [finish_reason])[0]
+    assert verdict.correct == correct, (verdict.status, verdict.extracted, verdict.canonical, verdict.detail)
+    assert verdict.detail.startswith(detail), verdict.detail
+
+
+def test_a_sample_cut_after_its_answer_still_counts_as_hitting_the_budget():
+    from collections import Counter
+
+    from passk.score import tally
+
+    rows = [{"benchmark": "b", "problem_id": "p", "sample_idx": i, "status": s, "detail": d, "answer_key": None}
+            for i, (s, d) in enumerate([("correct", f"{CUT_AFTER_ANSWER} (finish_reason=length)"),
+                                        ("truncated", "finish_reason=length"), ("correct", "")])]
+    t = tally(rows)["b"]["p"]
+    assert t.cut_graded == 1 and t.statuses == Counter({"correct": 2, "truncated": 1})
