@@ -53,6 +53,39 @@ CASES = [
      None, True, ""),
     ("answer-tag-in-boxed-form", B, "4", "<reasoning>\nx(x-2) = 8, so x = 4.\n</reasoning>\n<answer>\n4\n</answer>",
      None, True, ""),
+    # a check after the box that changes the answer is a second final; one that restates it is not
+    ("check-adds-a-root", B, "2", T + "$\\boxed{2}$\n\nChecking: $x = -1$ also works, so both $2$ and $-1$ are solutions.",
+     None, False, "hedge"),
+    ("check-adds-plus-minus", B, "2", T + "\\boxed{2}\n\nPlugging in x = -2 also gives 0, so x = ±2.", None, False, "hedge"),
+    ("restating-another-value", B, "12", T + "\\boxed{12}\n\nRestating: the area is 6·4 = 24 square units.", None, False,
+     "hedge"),
+    ("restating-the-result-other-count", B, "9", T + "$\\boxed{9}$\n\nRestating the result: the number of solutions is 10.",
+     None, False, "hedge"),
+    ("restating-same-value-other-forms", B, "\\frac{3}{4}", T + "\\boxed{\\frac{3}{4}}\n\nSo the final answer is 3/4, "
+     "i.e. 0.75 or 75%.", None, True, ""),
+    ("restating-same-value-decimal", B, "\\frac{1}{2}", T + "\\boxed{\\frac{1}{2}}\n\nSo the probability is 0.5.", None,
+     True, ""),
+    ("i-e-one-value-twice", F, "\\frac{1}{4}", T + "I get 0.25, i.e. 25%.", None, True, ""),
+    # named values keep their names; ratios keep their order and scale
+    ("named-values-swapped", B, "a = 2, b = -1", T + "$\\boxed{a=-1,\\ b=2}$", None, False, ""),
+    ("named-values-reordered", B, "a = 2, b = -1", T + "$\\boxed{b=-1,\\ a=2}$", None, True, ""),
+    ("named-tuple-swapped", B, "p = 2, q = 3", T + "$\\boxed{(p,q) = (3,2)}$", None, False, ""),
+    ("named-tuple-same", B, "p = 2, q = 3", T + "$\\boxed{(p,q) = (2,3)}$", None, True, ""),
+    ("roots-named-alike-stay-unordered", B, "1, 2", T + "$\\boxed{x=2,\\ x=1}$", None, True, ""),
+    ("ratio-parts-swapped", B, "5:3:2", T + "$\\boxed{5:2:3}$", None, False, ""),
+    ("ratio-scaled", B, "5:3:2", T + "$\\boxed{10:6:4}$", None, True, ""),
+    ("ratio-two-parts-scaled", B, "2:3", T + "$\\boxed{4:6}$", None, True, ""),
+    # units: a power is part of the unit; cents are dollars; hours and minutes are one duration
+    ("unit-area-for-length", B, "12 \\text{ m}", T + "$\\boxed{12 \\text{ m}^2}$", None, False, "unit: m^2 is not m"),
+    ("unit-square-words", B, "12 \\text{ m}^2", T + "$\\boxed{12 \\text{ square meters}}$", None, True, ""),
+    ("unit-cents-for-dollars", B, "\\$0.45", T + "$\\boxed{45\\text{ cents}}$", None, True, "unit: converted"),
+    ("unit-hours-and-minutes", B, "2.5 \\text{ hours}", T + "$\\boxed{2 \\text{ hours } 30 \\text{ minutes}}$", None,
+     True, "unit: converted"),
+    ("unit-hours-and-other-minutes", B, "2.5 \\text{ hours}", T + "$\\boxed{2 \\text{ hours } 20 \\text{ minutes}}$",
+     None, False, ""),
+    # "or" in other languages offers alternatives
+    ("chinese-or-is-a-hedge", F, "5", T + "所以根为 5 和 6。\n答案是 5 或 6。", None, False, "hedge"),
+    ("french-or-is-a-hedge", F, "5", T + "La réponse est 5 ou 6.", None, False, "hedge"),
 ]
 
 

@@ -81,6 +81,18 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
         return Judgement(True)
     if CLOCK_CANONICAL.match(pred) and CLOCK_CANONICAL.match(gold):  # times of day: "21:00" is not "9:00"
         return Judgement(False)
+    gold_values, pred_values = named_values(gold), named_values(pred)
+    if gold_values and pred_values:  # "a = -1, b = 2" against "a = 2, b = -1": each name keeps its own value
+        if set(gold_values) != set(pred_values):
+            return Judgement(False)
+        verdicts = [quick_verdict(pred_values[name], value, policy) for name, value in gold_values.items()]
+        if any(v is not None and not v.equal for v in verdicts):
+            return Judgement(False)
+        return Judgement(True) if all(v is not None for v in verdicts) else None
+    gold_ratio, pred_ratio = _ratio(gold), _ratio(pred)
+    if gold_ratio and pred_ratio:  # "10:6:4" is "5:3:2"; "5:2:3" is not
+        return Judgement(len(gold_ratio) == len(pred_ratio) and
+                         all(p * gold_ratio[0] == g * pred_ratio[0] for p, g in zip(pred_ratio, gold_ratio)))
     named, gold_named = _NAMED_VALUE.match(pred), _NAMED_VALUE.match(gold)
     if named and gold_named and named.group(1) != gold_named.group(1):
         return Judgement(False)  # "y=3" is not "x=3"
@@ -144,6 +156,44 @@ _UNCERTAIN = re.compile(r"\\approx|\\sim(?![a-z])|≈|\?|\b(?:approx(?:imately)?
 _APPROXIMATION = re.compile(r"([^≈]+?)\s*(?:\\approx|≈)\s*(-?\d+\.\d+)")
 _NAMED_VALUE = re.compile(r"^([a-zA-Z](?:_\{?\w+\}?)?)=(?!.*=)")
 CHOICE_WITH_VALUE = re.compile(r"^\([A-E]\)(?=.)")  # a canonical "(C)12": a letter with its option's value
+
+
+_ASSIGNMENT = re.compile(r"^([a-zA-Z](?:_\{?\w+\}?)?)=([^=]+)$")
+_TUPLE_ASSIGNMENT = re.compile(r"^\(([a-zA-Z](?:,[a-zA-Z])+)\)=\(([^=]+)\)$")  # "(p,q)=(3,2)"
+_RATIO_PART = r"-?\d+(?:\.\d+)?"
+_RATIO = re.compile(rf"^{_RATIO_PART}(?::{_RATIO_PART})+$")
+
+
+def named_values(s: str) -> dict[str, str] | None:
+    """'a=2,b=-1' and '(a,b)=(2,-1)' -> {'a': '2', 'b': '-1'}: two or more distinct names, each given one value;
+    None for anything else (a list of roots "x=1,x=2" names one variable twice)."""
+    tupled = _TUPLE_ASSIGNMENT.match(s)
+    if tupled:
+        names, values = tupled.group(1).split(","), _top_level_items(tupled.group(2))
+        return dict(zip(names, values)) if len(names) == len(values) else None
+    pairs = [_ASSIGNMENT.match(item) for item in _top_level_items(s)]
+    if len(pairs) < 2 or not all(pairs):
+        return None
+    values = {m.group(1): m.group(2) for m in pairs if m}
+    return values if len(values) == len(pairs) else None
+
+
+def _top_level_items(s: str) -> list[str]:
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(s):
+        depth += (ch in "([{") - (ch in ")]}")
+        if ch == "," and depth == 0:
+            items.append(s[start:i])
+            start = i + 1
+    return [item.strip() for item in items + [s[start:]] if item.strip()]
+
+
+def _ratio(s: str) -> list[Fraction] | None:
+    """'5:3:2' -> its parts; None for anything else, and for a time of day ('20:34')."""
+    if not _RATIO.match(s) or re.fullmatch(r"\d{1,2}:\d{2}(?::\d{2})?", s):
+        return None
+    parts = [Fraction(p) for p in s.split(":")]
+    return parts if parts[0] != 0 else None
 
 
 def _same_residue(a: str, b: str, modulus: int) -> bool:

@@ -32,6 +32,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from passk.errors import ConfigError
+from passk.grade.equivalence import quick_verdict
 from passk.grade.normalize import (
     FORMS_SEP,
     UNICODE_MATH,
@@ -322,7 +323,7 @@ def _revised(text: str, end: int, rule: str, answer: str) -> tuple[int, str, str
     for _ in range(4):  # a few revisions in a row, each answered anew
         for later_rule in _EXPLICIT_RULES + ("answer_is",):
             at, later = _find(later_rule, text[end:])
-            if later and normalize_answer(later) != normalize_answer(answer) and \
+            if later and not same_answer(later, answer) and \
                     (_REVISION_RE.search(text, end, end + at) or retraction_in(text, end, end + at)) and \
                     not (later_rule == "answer_is" and _aside(text[end:], at)):
                 end, rule, answer = end + at, later_rule, later
@@ -341,7 +342,7 @@ def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> 
     tail = text[end:]  # only what comes after the answer can contradict it
     for rule in _EXPLICIT_RULES + ("answer_is",):
         at, later = _find(rule, tail)
-        if later and normalize_answer(later) != normalize_answer(answer) and not (rule == "answer_is" and _aside(tail, at)):
+        if later and not same_answer(later, answer) and not (rule == "answer_is" and _aside(tail, at)):
             return later
     return _closing_restatement(tail, answer)
 
@@ -356,10 +357,26 @@ def _closing_restatement(tail: str, answer: str) -> str:
     if not line.strip() or not _STATEMENT_LEAD_RE.match(re.sub(r"\*\*|__", "", line).strip().lstrip("#>-* ")):
         return ""
     value = statement_value(line)
-    if not value or not re.fullmatch(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?", value):
+    value = value and re.split(r"(?<![<>!\\])=", value)[-1].strip()  # "the area is 6 \cdot 4 = 24": its last side
+    if not value or not _PLAIN_VALUE_RE.fullmatch(normalize_answer(value)):
         return ""
-    mine = re.fullmatch(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?", normalize_answer(answer))
-    return value if mine and normalize_answer(value) != normalize_answer(answer) else ""
+    if not _PLAIN_VALUE_RE.fullmatch(normalize_answer(answer)):
+        return ""
+    return value if not same_answer(value, answer) else ""
+
+
+# what a closing restatement may state and be compared by: numbers, lists of them, a plus-minus ("x = \pm 2")
+_PLAIN_VALUE_RE = re.compile(r"(?:[a-z]=)?-?\d[\d,]*(?:\.\d+)?(?:/\d+)?%?(?:,(?:[a-z]=)?-?\d+(?:\.\d+)?(?:/\d+)?%?)*")
+
+
+def same_answer(a: str, b: str) -> bool:
+    """Two statements of one answer ('3/4' and '0.75, i.e. 75%'); unsure counts as different only where the
+    canonical strings differ."""
+    x, y = normalize_answer(a), normalize_answer(b)
+    if x == y:
+        return True
+    judged = quick_verdict(x, y)
+    return judged is not None and judged.equal
 
 
 def _aside(text: str, end: int) -> bool:
@@ -627,7 +644,7 @@ def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
             end = following.end()
         return at + end, ", ".join(dict.fromkeys(spans))
     # up to the end of the sentence: a period followed by a space or the end, not a decimal point
-    sentence = re.split(r"\.(?:\s|$)|\n", rest, maxsplit=1)[0]
+    sentence = re.split(r"(?<!\bi\.e)(?<!\be\.g)\.(?:\s|$)|\n", rest, maxsplit=1)[0]
     end = at + len(sentence)
     # "Final Answer: The volume of $ABCD$ is 120." -> what follows the last " is "
     sentence = re.split(r"\s(?:is|are|equals)\s", sentence)[-1]
@@ -636,6 +653,7 @@ def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
 
 # The closing line of a free-form answer: lead words and a label go ("So,", "Solution:"), markdown too.
 _STATEMENT_LEAD_RE = re.compile(r"^(?:(?:so|thus|therefore|hence|then|finally|overall|altogether|consequently|"
+                                r"restat\w*(?: the (?:result|answer))?|to restate|in other words|"
                                 r"in (?:summary|conclusion|total)|in all|all in all)\b[,:]?\s*)+", re.IGNORECASE)
 _ATTAINED_RE = re.compile(r",?\s*(?:(?:which|and) (?:is |it is |this is )?)?(?:attained|achieved|reached|obtained|occurring"
                           r"|which occurs|with equality)\b", re.IGNORECASE)

@@ -65,7 +65,7 @@ _MAGNITUDES = {"hundred": "\\times10^{2}", "thousand": "\\times10^{3}", "million
 UNICODE_MATH = (("½", "\\frac{1}{2}"), ("⅓", "\\frac{1}{3}"), ("⅔", "\\frac{2}{3}"), ("¼", "\\frac{1}{4}"),
                 ("¾", "\\frac{3}{4}"), ("π", "\\pi "), ("×", "\\times "), ("−", "-"), ("≤", "\\le "),
                 ("≥", "\\ge "), ("∞", "\\infty "), ("·", "\\cdot "),
-                ("⟨", "\\langle "), ("⟩", "\\rangle "))
+                ("⟨", "\\langle "), ("⟩", "\\rangle "), ("±", "\\pm "), ("∓", "\\mp "))
 _UNICODE_ROOT = re.compile(r"√\s*(\d+|[a-zA-Z]|\([^()]*\))")
 _REPEATING = re.compile(r"^(-?)(\d*)\.(\d*)\\overline\{(\d+)\}$")  # 0.1\overline{6} = 1/6
 _UNIT_WORDS = (
@@ -85,7 +85,9 @@ _TRAILING_UNIT = re.compile(r"(?:(?<=[\d}.])\s+|\s*(?=\\(?:text|mbox|mathrm)))" 
                             r"\s*(?:\^\s*\{?\d\}?)?\s*$", re.IGNORECASE)
 _PERCENT_WORD = re.compile(r"\s*(?:\\text\{\s*)?(?:pct|percent)\b\}?\s*$", re.IGNORECASE)
 _LIST_CONJUNCTION = re.compile(r"\s*(?:,\s*)?\\text\{\s*(?:and|or)\s*\}\s*|\s*,?\s*\\(?:lor|vee)\s*"
-                               r"|(?<=[\w})])\s*,?\s+(?:and|or)\s+(?=[-\w\\(])")
+                               r"|(?<=[\w})])\s*,?\s+(?:and|or|et|ou|und|oder|или|и)\s+(?=[-\w\\(])"
+                               r"|\s*(?:或者|或|和|及|と|または|か)\s*(?=[-\w\\(])")  # "5 或 6": Chinese and Japanese "or", "and"
+_RESTATED = re.compile(r"\s*,?\s*(?:\\text\{\s*)?\bi\.\s?e\.?(?:\s*\})?\s*,?\s*")
 _MATRIX_ENV = re.compile(r"\\(begin|end)\{[bBvV]?matrix\}")
 _TUPLE_JOIN = re.compile(r"\(([^()]*,[^()]*)\)\s*(?:[;；]\s*)?(?=\([^()]*,[^()]*\))")  # "(1,2)(3,4)"; not "(x-1)(x+2)"
 _CHOICE = re.compile(r"^(?:\(([A-E])\)|([A-E])[).:]?|(?i:option|choice)\s*\(?([A-E])\)?)$")  # (C), C), Option C
@@ -232,6 +234,12 @@ def _inequalities_as_set(s: str) -> str | None:
     return "\\cup".join(intervals) if len(variables) == 1 else None
 
 
+_UNWRAP_TEXT = re.compile(r"\\(?:text\w*|mathrm|mbox)\{([^{}]*)\}")
+_COMPOUND_DURATION = re.compile(r"(\d+)\s*(?:hours?|hrs?|h)\s*,?\s*(?:and\s+)?(\d+)\s*(?:minutes?|mins?|m)\.?"
+                                r"|(\d+)\s*(?:minutes?|mins?)\s*,?\s*(?:and\s+)?(\d+)\s*(?:seconds?|secs?|s)\.?",
+                                re.IGNORECASE)
+
+
 def _unit_conversion(s: str) -> str | None:
     """'2 \\text{ hours} = 120 \\text{ minutes}': one quantity in two units, so either side answers."""
     sides = s.split("=")
@@ -255,7 +263,7 @@ def normalize_answer(s: str) -> str:
     """A canonical string: two answers with equal canonical strings are equivalent."""
     if len(s) > MAX_NORMALIZED_CHARS:
         return s  # refused before any comparison (equivalence.check_sane); never worth normalizing
-    s = repair_escapes(s).strip()
+    s = repair_escapes(s).strip().rstrip("。．")
     for char, latex in UNICODE_MATH:
         s = s.replace(char, latex)
     s = _UNICODE_ROOT.sub(r"\\sqrt{\1}", s)
@@ -267,6 +275,10 @@ def normalize_answer(s: str) -> str:
     clock = clock_time(s)
     if clock:  # "9 p.m." is 21:00; AM and PM are never a unit to drop
         return clock
+    compound = _COMPOUND_DURATION.fullmatch(_UNWRAP_TEXT.sub(r" \1 ", s).strip())
+    if compound:  # "2 hours 30 minutes" is 150 minutes: unit_name reads the last unit
+        big, small = (g for g in compound.groups() if g is not None)
+        return str(60 * int(big) + int(small))
     if "=" in s:
         conversion = _unit_conversion(s)  # "2 \text{ hours} = 120 \text{ minutes}"
         if conversion:
@@ -293,7 +305,7 @@ def normalize_answer(s: str) -> str:
     s = _MATRIX_ENV.sub(r"\\\1{pmatrix}", s)
     s = _TRANSPOSE.sub("", _VECTOR.sub(_vector_as_tuple, s))  # a column (or row) vector is the tuple of its entries
     s = _IFF.sub(" iff ", s)  # "if and only if" is one statement, not a list joined by "and"
-    s = _LIST_CONJUNCTION.sub(", ", s)
+    s = _LIST_CONJUNCTION.sub(", ", _RESTATED.sub(", ", s))  # "0.25, i.e. 25%": one value twice, as a list says it
     s = _PERCENT_WORD.sub("%", s)
     s = re.sub(r",\\!\s*", ",", s).replace("\\%", "%").replace("\\$", "")  # 11,\!111 is 11,111
     s = _LATEX_COMMA.sub(lambda m: ("" if len(m.group(1)) == 3 else ".") + m.group(1), s)  # 1{,}000, but 2{,}5 is 2.5
@@ -567,16 +579,24 @@ _UNIT_NAMES = {name: canonical for canonical, names in {
     "lb": "lb lbs pound pounds", "oz": "oz ounce ounces", "l": "l liter liters litre litres", "ml": "ml milliliter milliliters",
     "dollar": "dollar dollars", "cent": "cent cents", "euro": "euro euros",
 }.items() for name in names.split()}
-_UNIT_AT_END = re.compile(r"(?<=[\d}\s~])(?:\\(?:text\w*|mathrm|mbox)\{\s*~?)?\s*([A-Za-z]+(?:\s*/\s*[A-Za-z]+)?)\s*\}?\s*\.?\s*$")
+_UNIT_AT_END = re.compile(r"(?<=[\d}\s~])(?:\\(?:text\w*|mathrm|mbox)\{\s*~?)?\s*((?:square|sq\.?|cubic)\s+)?"
+                          r"([A-Za-z]+(?:\s*/\s*[A-Za-z]+)?)\s*\}?\s*(\^\s*\{?\s*[23]\s*\}?|[²³]|\s+squared|\s+cubed)?"
+                          r"\s*\.?\s*$")
+_POWER = {"square": 2, "sq": 2, "sq.": 2, "cubic": 3, "²": 2, "³": 3, "squared": 2, "cubed": 3}
 
 
 def unit_name(s: str) -> str | None:
-    """The unit an answer ends in, by one name for its spellings ('5 \\text{ weeks}' -> 'week'); None if none."""
+    """The unit an answer ends in, by one name for its spellings ('5 \\text{ weeks}' -> 'week', '12 m^2' and
+    '12 square meters' -> 'm^2'); 'dollar' for a leading dollar sign; None if none."""
     text = strip_delims(s.strip())
     match = _UNIT_AT_END.search(text)
     if not match or re.search(r"[/^*]\s*$|\\cdot\s*$", text[:match.start()]):
-        return None  # none, or the end of a compound unit ("\\mathrm{m} / \\mathrm{s}") read apart
-    return _UNIT_NAMES.get(re.sub(r"\s+", "", match.group(1)).lower())
+        # none, or the end of a compound unit ("\\mathrm{m} / \\mathrm{s}") read apart; "\\$0.45" is dollars
+        return "dollar" if re.match(r"\\\$\s*-?\d", text) and not match else None
+    name = _UNIT_NAMES.get(re.sub(r"\s+", "", match.group(2)).lower())
+    power_word = (match.group(1) or "").strip().lower() or re.sub(r"[\s^{}]", "", match.group(3) or "")
+    power = _POWER.get(power_word) or (int(power_word) if power_word.isdigit() else 1)
+    return f"{name}^{power}" if name and power > 1 else name
 
 
 # Units of one quantity, as multiples of one base unit: "150 minutes" answers "2.5 hours", "120 mm" answers "12 cm".
