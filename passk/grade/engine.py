@@ -37,7 +37,16 @@ from passk.grade.equivalence import (
     split_top_level,
     symbolic_verdict,
 )
-from passk.grade.extract import BOXED_CONFIG, ExtractConfig, Extraction, choice_of_value, extract_answer, extract_gold
+from passk.grade.extract import (
+    BOXED_CONFIG,
+    ExtractConfig,
+    Extraction,
+    choice_of_value,
+    closing_line,
+    extract_answer,
+    extract_gold,
+    phrase_answers,
+)
 from passk.grade.normalize import (
     DECIMAL_COMMA,
     FORMS_SEP,
@@ -184,6 +193,11 @@ class Grader:
                 letter = choice_of_value(completions[i], extraction.answer)  # "(D) 9" listed, "9" answered
                 if letter:
                     extraction = extractions[i] = dataclasses.replace(extraction, answer=letter)
+            if self.config.extract.compete > 1 and not extraction.conflict and not extraction.retracted \
+                    and not (extraction.answer and phrase_answers(extraction.answer, gold)):
+                line = closing_line(completions[i])  # no prompt: "So the second player (Bob) wins." answers "Bob"
+                if phrase_answers(line, gold):
+                    extraction = extractions[i] = dataclasses.replace(extraction, answer=line, rule="last_statement")
             if extraction.answer is not None and choice_letter(gold) and not extraction.conflict:
                 mismatch = _letter_against_value(completions[i], extraction.answer)
                 if mismatch:  # "\boxed{(B)\ 18}" where the options list (C) 18: two answers in one
@@ -348,12 +362,18 @@ def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
     if _ONE_NUMBER.fullmatch(gold):
         answer = DECIMAL_COMMA.sub(r"\1.\2\3", answer)  # "0,5" for 0.5: a decimal comma, where no list is asked
     pred = normalize_answer(answer)
+    if _IMAGINARY_I.search(gold) and "i" not in pred and _ENGINEERING_J.search(pred):
+        pred = _ENGINEERING_J.sub("i", pred)  # "2 + 3j": engineers write the imaginary unit j
+    if phrase_answers(answer, raw_gold):
+        return gold, gold  # "\\text{an isosceles triangle}" answers "isosceles"
     named, gold_name = _LEADING_NAME.match(answer), _gold_name(raw_gold)
     if named and gold_name and named.group(1) != gold_name and "=" not in pred + gold:
         return f"{named.group(1)}={pred}", f"{gold_name}={gold}"  # "y = 3" does not answer "x = 3"
     return pred, gold
 
 
+_IMAGINARY_I = re.compile(r"(?<![a-zA-Z\\])i(?![a-zA-Z])")
+_ENGINEERING_J = re.compile(r"(?<![a-zA-Z\\])j(?![a-zA-Z])")
 _ONE_NUMBER = re.compile(r"-?\d+(?:\.\d+)?|-?\\frac\{\d+\}\{\d+\}|-?\d+/\d+")
 _LEADING_NAME = re.compile(r"^\s*\$?\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*=(?!.*=)")
 

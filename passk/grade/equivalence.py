@@ -233,7 +233,7 @@ def _any_symbolic(items: list[str]) -> bool:
 
 
 _EQUALS = re.compile(r"(?<![<>:=\\])(?<!(?<![\d)}])!)=(?!=)")  # "4!=24" is 4! = 24; "a!=b" is not an equation
-_NAME = re.compile(r"^(?:[A-Za-z](?:_\{?\w+\}?)?|[A-Z]{2,3}|[A-Za-z]\([^()]*\)|\\angle ?[A-Z]{2,3})$")
+_NAME = re.compile(r"^(?:[A-Za-z](?:_\{?\w+\}?)?(?:\^\{?-?\w+\}?)?|[A-Z]{2,3}|[A-Za-z]\([^()]*\)|\\angle ?[A-Z]{2,3})$")
 
 
 def equation_sides(s: str) -> list[str]:

@@ -210,8 +210,14 @@ def extract_gold(gold: str) -> str:
         return boxed
     if _IFF_RE.search(gold):  # "n is odd if and only if n^2 is odd": a statement, compared whole
         return _MATH_DELIMS_RE.sub("", gold).strip().rstrip(".")
+    parts = _PART_LABEL_RE.split(gold.strip())
+    if len(parts) > 2 and not parts[0].strip():  # "(a) 3, (b) 2": the parts' answers, in order
+        return ", ".join(p.strip().rstrip(",;.").strip() for p in parts[1:])
     answer = _sentence_answer(gold) or gold
     return FORMS_SEP.join(_gold_forms(answer))
+
+
+_PART_LABEL_RE = re.compile(r"(?:^|(?<=[,;])|(?<=\\\\))\s*(?:\\text\{\s*)?\(?(?:[a-h]|i{1,3}|iv)\)(?:\s*\})?\s*:?\s*")
 
 
 _IFF_RE = re.compile(r"\bif and only if\b|\\(?:iff|Leftrightarrow)(?![a-zA-Z])")
@@ -844,3 +850,46 @@ def choice_of_value(text: str, answer: str) -> str | None:
     target = normalize_answer(answer)
     letters = {m.group(1).upper() for m in _OPTION_RE.finditer(text) if normalize_answer(m.group(2)) == target}
     return letters.pop() if len(letters) == 1 else None
+
+
+# Terms with two names in common use; a phrase answer is compared under one of them.
+_SYNONYMS = ((r"one-to-one and onto|one-to-one correspondence", "bijective"), (r"one-to-one", "injective"),
+             (r"\bonto\b", "surjective"), (r"the null hypothesis|\bh_?\{?0\}?(?![\w])", "hnull"), (r"\bbut\b", ""), (r"\bdne\b", "does not exist"))
+_NEGATION_RE = re.compile(r"\b(?:not|no|never|neither|nor|none|cannot|fail\w*|unable|without|isn't|aren't|doesn't|don't|or|but)\b|n't\b")
+
+
+def _phrase(text: str) -> str:
+    plain = re.sub(r"\\(?:text\w*|mathrm|mbox|operatorname)\{([^{}]*)\}", r" \1 ", text)
+    plain = re.sub(r"[$\\]|\\[,;!]", " ", plain).lower()
+    for pattern, name in _SYNONYMS:
+        plain = re.sub(pattern, name, plain)
+    return " ".join(re.findall(r"[a-z0-9][a-z0-9'-]*", plain))
+
+
+def closing_line(text: str) -> str:
+    """The last line of a completion's own turn, as a reader takes its closing statement."""
+    lines = [line for line in model_turn(text).strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def phrase_answers(answer: str, gold: str) -> bool:
+    """A gold of a few words, said inside a short answer: "\\text{an isosceles triangle}" for "isosceles", "Yes, they are
+    linearly independent" for "linearly independent", "the second player (Bob)" for "Bob", "We reject the null
+    hypothesis" for "Reject $H_0$". Not where the answer negates or offers an alternative ("not", "or", "but") that
+    the gold does not, nor a name inside a longer statement ("Alice beats Bob")."""
+    return any(_phrase_in(_phrase(form), _phrase(answer), form, answer) for form in dict.fromkeys((gold, extract_gold(gold))))
+
+
+def _phrase_in(wanted: str, said: str, gold: str, answer: str) -> bool:
+    if not wanted or re.search(r"\d", wanted) or len(wanted.split()) > 6 or len(said.split()) > 12 \
+            or any(len(word) < 2 for word in wanted.split()):  # "-i" is no phrase "i", nor "f(x) = x" one of "f x x"
+        return False
+    if not re.search(rf"(?<![\w-]){re.escape(wanted)}(?![\w-])", said):
+        return False
+    if {m.group(0) for m in _NEGATION_RE.finditer(said)} - {m.group(0) for m in _NEGATION_RE.finditer(wanted)}:
+        return False
+    if len(wanted.split()) == 1 and re.search(r"[A-Z]", gold):  # a name: only named apart
+        return bool(re.search(rf"\(\s*{re.escape(wanted)}\s*\)|^(?:the )?{re.escape(wanted)}$", said + "",
+                              re.IGNORECASE)) or bool(re.search(rf"\(\s*{re.escape(wanted)}\s*\)", answer, re.IGNORECASE))
+    return len(wanted.split()) > 1 or len(said.split()) <= 4
+

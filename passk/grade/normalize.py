@@ -65,7 +65,8 @@ _MAGNITUDES = {"hundred": "\\times10^{2}", "thousand": "\\times10^{3}", "million
 UNICODE_MATH = (("½", "\\frac{1}{2}"), ("⅓", "\\frac{1}{3}"), ("⅔", "\\frac{2}{3}"), ("¼", "\\frac{1}{4}"),
                 ("¾", "\\frac{3}{4}"), ("π", "\\pi "), ("×", "\\times "), ("−", "-"), ("≤", "\\le "),
                 ("≥", "\\ge "), ("∞", "\\infty "), ("·", "\\cdot "),
-                ("⟨", "\\langle "), ("⟩", "\\rangle "), ("±", "\\pm "), ("∓", "\\mp "))
+                ("⟨", "\\langle "), ("⟩", "\\rangle "), ("±", "\\pm "), ("∓", "\\mp "),
+                ("∈", "\\in "), ("ℝ", "\\mathbb{R}"))
 _UNICODE_ROOT = re.compile(r"√\s*(\d+|[a-zA-Z]|\([^()]*\))")
 _REPEATING = re.compile(r"^(-?)(\d*)\.(\d*)\\overline\{(\d+)\}$")  # 0.1\overline{6} = 1/6
 _UNIT_WORDS = (
@@ -268,6 +269,7 @@ def normalize_answer(s: str) -> str:
         s = s.replace(char, latex)
     s = _UNICODE_ROOT.sub(r"\\sqrt{\1}", s)
     s = strip_delims(s)
+    s = _UNIT_VECTORS.sub(_unit_vectors_as_tuple, s)  # "\\mathbf{i} - 2\\mathbf{j} + \\mathbf{k}" is (1, -2, 1)
     s = _BOLD.sub(r"\1", s)  # "\mathbf{\tfrac{5}{2}}": bold is presentation, even around braces
     residue = _RESIDUE_MODULUS.fullmatch(s)
     if residue:  # "2 \pmod 7", "x \equiv 2 \pmod{7}", "2 (mod 7)": one form, and \pmod is never a plus-minus
@@ -302,6 +304,7 @@ def normalize_answer(s: str) -> str:
     s = s.replace("\\langle", "(").replace("\\rangle", ")")  # a vector <1, 2, 3> is the tuple (1, 2, 3)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\dbinom", "\\binom")
     s = _NATURAL_LOG.sub(r"\\ln", _LOG_E.sub(r"\\ln", s))  # \log and \log_e are natural; \log_b keeps its base
+    s = _NESTED_LIST.sub(_nested_list_as_matrix, s)  # "[[7, 10], [15, 22]]", as code prints a matrix
     s = _MATRIX_ENV.sub(r"\\\1{pmatrix}", s)
     s = _TRANSPOSE.sub("", _VECTOR.sub(_vector_as_tuple, s))  # a column (or row) vector is the tuple of its entries
     s = _IFF.sub(" iff ", s)  # "if and only if" is one statement, not a list joined by "and"
@@ -364,7 +367,42 @@ def normalize_answer(s: str) -> str:
     if _DOT_THOUSANDS.match(s):  # "1.234.567": only thousands take two dots
         return s.replace(".", "")
     s = _SPACE_NOT_BETWEEN_WORDS.sub("", s)  # keep "\\pi r" and "3128 1/2" apart, join "x + 1"
+    s = _SET_BUILDER.sub(lambda m: m.group(1).strip(), s)  # "\\{x \\mid x > 4\\}" is the condition "x > 4"
+    s = _REVERSED_BRACKETS.sub(_interval_brackets, s)  # "]2,5[" is (2,5); "(1; 3)" is (1,3)
+    s = _CIS.sub(lambda m: f"({m.group(1).strip() or 1})(\\cos({m.group(2)})+i\\sin({m.group(2)}))", s)  # r cis t
     return _inequalities_as_set(s) or s  # "x < 1 or x > 3" is the union of two intervals
+
+
+_SET_BUILDER = re.compile(r"^\\?\{[a-zA-Z](?:\\in\\mathbb\{?R\}?)?(?:\\mid|\||:)(.+?)\\?\}$")
+_BOUND = r"(-?(?:[\d./]+|\\infty|\\frac\{\d+\}\{\d+\}|\\sqrt\{?\d+\}?|\\pi))"
+_REVERSED_BRACKETS = re.compile(rf"^(\]|\[){_BOUND}[,;]{_BOUND}(\[|\])$|^(\(|\[){_BOUND};{_BOUND}(\)|\])$")
+_CIS = re.compile(r"^([^=]*?)(?:\\operatorname\{cis\}|\\mathrm\{cis\}|(?:(?<=\d)|\b)cis\b)\(?(.+?)\)?$")
+_NESTED_LIST = re.compile(r"\[\s*(\[[^\[\]]*\](?:\s*,\s*\[[^\[\]]*\])+)\s*\]")
+_UNIT_VECTOR = r"\\(?:mathbf|hat|vec|boldsymbol)\s*\{?\s*([ijk])\s*\}?"
+_UNIT_VECTORS = re.compile(rf"^\s*(?:[+-]?\s*(?:\d+(?:\.\d+)?|\\frac\{{\d+\}}\{{\d+\}})?\s*(?:\\cdot\s*)?{_UNIT_VECTOR}\s*)+$")
+_UNIT_VECTOR_TERM = re.compile(rf"([+-]?)\s*(\d+(?:\.\d+)?|\\frac\{{\d+\}}\{{\d+\}})?\s*(?:\\cdot\s*)?{_UNIT_VECTOR}")
+
+
+def _interval_brackets(match: re.Match) -> str:
+    groups = match.groups()
+    if groups[0] is not None:  # the French notation: an outward bracket leaves its end open
+        opening, low, high, closing = groups[:4]
+        return ("(" if opening == "]" else "[") + f"{low},{high}" + (")" if closing == "[" else "]")
+    opening, low, high, closing = groups[4:]
+    return f"{opening}{low},{high}{closing}"
+
+
+def _nested_list_as_matrix(match: re.Match) -> str:
+    rows = re.findall(r"\[([^\[\]]*)\]", match.group(1))
+    return "\\begin{pmatrix}" + "\\\\".join("&".join(c.strip() for c in row.split(",")) for row in rows) + "\\end{pmatrix}"
+
+
+def _unit_vectors_as_tuple(match: re.Match) -> str:
+    coefficients = {"i": "0", "j": "0", "k": "0"}
+    for sign, number, axis in _UNIT_VECTOR_TERM.findall(match.group(0)):
+        coefficients[axis] = ("-" if sign == "-" else "") + (number or "1")
+    axes = "ijk" if "k" in re.sub(r"\s", "", match.group(0)) else "ij"
+    return "(" + ", ".join(coefficients[a] for a in axes) + ")"
 
 
 def _dots_as_overline(match: re.Match) -> str:
