@@ -23,7 +23,8 @@ ROWS = [
     (r"The second player mirrors. \boxed{2}", "n is odd", "prose_gold"),
     ("So Bob wins. Answer: Bob has a winning strategy.", PROSE, "prose_answer"),
     ("Thus the final answer is that Alice wins the game.", PROSE, "prose_answer"),
-    (r"\boxed{\text{n is odd}}", "odd", "wording"),
+    (r"\boxed{\text{not divisible by 2}}", "odd", "wording"),
+    (r"\boxed{\text{n is odd}}", "odd", None),  # the gold said inside a short answer: correct
     (r"\boxed{5}", "7", None),  # a clear numeric mismatch
     (r"\boxed{5} or maybe \boxed{7}", "7", None),  # a hedge
     (r"\boxed{x = 3 \text{ or } x = 5}", "3", None),  # a hedge
