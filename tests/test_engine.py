@@ -34,7 +34,7 @@ def grader():
 
 
 def test_every_status_and_order(grader):
-    completions = [r"\boxed{4}", r"\boxed{5}", "no answer here", r"\boxed{4}", rf"\boxed{{{SLOW}}}",
+    completions = [r"\boxed{4}", r"\boxed{5}", "no answer here", r"\boxed{4}. Next, the", rf"\boxed{{{SLOW}}}",
                    r"\boxed{" + "9^{" * 3 + "9" + "}" * 3 + "}"]
     golds = ["4", "4", "4", "4", "1", "7"]
     finish = ["stop", "stop", "stop", "length", "stop", "stop"]

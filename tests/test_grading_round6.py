@@ -36,7 +36,11 @@ CASES = [
     ("cut-continuing-the-solution", B, "4", T + "For the first part, $\\boxed{4}$ red balls. Next we count the",
      "length", False, "finish_reason=length"),
     ("cut-first-word-after-box", B, "100", T + "$$\\boxed{100}$$\n\nThis", "length", True, CUT_AFTER_ANSWER),
-    ("cut-right-at-box", B, "100", T + "$$\\boxed{100}$$", "length", False, "finish_reason=length"),
+    ("cut-right-at-box", B, "100", T + "$$\\boxed{100}$$", "length", True, CUT_AFTER_ANSWER),
+    ("cut-in-the-check-sentence", B, "36", T + "\\boxed{36}\n\nLet me double-check by listing: for each of the 6 choices "
+     "of a there are 6 of b, so 6 + 6 + 6 + 6 + 6 + 6 = 3", "length", True, CUT_AFTER_ANSWER),
+    ("cut-after-also-verify", F, "42", T + "So the answer is 42. Let me also verify this with the recurrence: 14 + 5 = 1",
+     "length", True, CUT_AFTER_ANSWER),
     ("cut-prose-answer-unended", F, "125", T + "So the answer is 12", "length", False, "finish_reason=length"),
     # decimal commas: a comma inside one number, where the gold is one number
     ("decimal-comma-french", F, "0.5", T + "La probabilité est donc 0,5.", None, True, ""),
@@ -51,6 +55,9 @@ CASES = [
     # markers
     ("final-answer-bold-heading-same-line", F, "7", T + "**Final Answer** 7\n\n**Explanation:** the digit sum is 45.",
      None, True, ""),
+    ("my-answer-is-option", F, "A", T + "A. injective only  B. surjective only\nSo my answer is Option A.", None, True, ""),
+    ("answer-should-be-after-revision", B, "14", T + "\\boxed{12}\n\nWait, I forgot the 3×3 square: 9 + 4 + 1 = 14. "
+     "The answer should be 14.", None, True, ""),
     ("answer-tag-in-boxed-form", B, "4", "<reasoning>\nx(x-2) = 8, so x = 4.\n</reasoning>\n<answer>\n4\n</answer>",
      None, True, ""),
     # a check after the box that changes the answer is a second final; one that restates it is not
@@ -124,6 +131,32 @@ CASES = [
     ("phrase-name-in-parentheses", F, "Bob", T + "So the second player (Bob) has a winning strategy.", None, True, ""),
     ("phrase-name-in-a-statement", B, "Bob", T + "$\\boxed{\\text{Alice beats Bob}}$", None, False, ""),
     ("phrase-not-a-letter", B, "i", T + "$\\boxed{-i}$", None, False, ""),
+    # chains: a percent side converts; a rounding beside the exact value is not a false link (two digits at least)
+    ("chain-to-percent", B, "20\\%", T + "\\boxed{0.5 \\cdot 0.4 = 0.2 = 20\\%}", None, True, ""),
+    ("chain-rounding-then-exact", B, "\\frac{1}{3}", T + "\\boxed{0.33 = \\frac13}", None, True, ""),
+    ("chain-exact-then-rounding", B, "\\frac{4}{3}", T + "\\boxed{\\frac{4}{3} = 1.33}", None, True, ""),
+    ("chain-too-coarse-rounding", B, "\\frac{1}{3}", T + "\\boxed{\\frac{1}{3} = 0.3}", None, False, "false equation chain"),
+    ("chain-misrounded", B, "\\frac{4}{3}", T + "\\boxed{\\frac{4}{3} = 1.34}", None, False, "false equation chain"),
+    ("chain-false-middle", B, "81", T + "\\boxed{3^4 = 12 = 81}", None, False, "false equation chain"),
+    # base numerals in one base; a numeral does not convert itself to decimal
+    ("base-parenthesised-numeral", B, "212_3", T + "$\\boxed{(212)_3}$", None, True, ""),
+    ("base-digits-for-numeral", B, "212_3", T + "$\\boxed{212}$", None, True, ""),
+    ("base-decimal-for-numeral", B, "212_3", T + "$\\boxed{23}$", None, False, ""),
+    ("base-numeral-for-decimal", B, "11", T + "$\\boxed{1011_2}$", None, False, ""),
+    # multi-select golds
+    ("choice-set", B, "AC", T + "$\\boxed{A, C}$", None, True, ""),
+    ("choice-set-reordered", B, "AC", T + "$\\boxed{\\text{(C) and (A)}}$", None, True, ""),
+    ("choice-set-other", B, "AC", T + "$\\boxed{A, B}$", None, False, ""),
+    ("choice-set-partial", B, "AC", T + "$\\boxed{C}$", None, False, ""),
+    # an unclosed <think> that ends on its boxed answer; "over"; "must be (A)"
+    ("unclosed-think-ending-on-box", B, "-1", "<think>\nThe roots are 2 and -3.\n\nSo the final answer is\n\n\\boxed{-1}", None,
+     True, ""),
+    ("unclosed-think-box-mid-thought", B, "-1", "<think>\nMaybe \\boxed{-1}, but let me keep thinking about the", None,
+     False, "unclosed <think>"),
+    ("fraction-as-over", F, "\\frac{4}{9}", T + "The smaller area is therefore 4 over 9 of the larger one's.", None, True, ""),
+    ("answer-must-be-letter", F, "A", T + "B through E fail, so the answer must be **(A)**.", None, True, ""),
+    ("answer-should-be-a-check", B, "13", T + "$\\boxed{13}$\n\nSanity check: the answer should be less than $2^6 = 64$. ✓",
+     None, True, ""),
 ]
 
 

@@ -113,6 +113,28 @@ class Verdict:
         return self.status == "correct"
 
 
+def choice_set(text: str) -> frozenset[str] | None:
+    """'AC', 'A, C', '(A) and (C)' -> {'A', 'C'}: two or more distinct option letters, nothing else; None otherwise."""
+    plain = re.sub(r"\\(?:text\w*|mathrm|mbox)\{([^{}]*)\}", r"\1", text)
+    plain = re.sub(r"[$()\s]|\band\b", "", plain)
+    letters = plain.split(",") if "," in plain else list(plain)
+    if not 2 <= len(letters) <= 5 or not all(re.fullmatch(r"[A-E]", x) for x in letters) \
+            or len(set(letters)) != len(letters):
+        return None
+    return frozenset(letters)
+
+
+def _without_cut_sentence(extraction: Extraction, completion: str, reason: str | None,
+                          config: ExtractConfig) -> Extraction:
+    """A sample cut at its token limit ends in a broken sentence ("..., so 6 + 6 + 6 = 3"): that fragment states
+    nothing, so a settled answer's second final is looked for in the text before it."""
+    if reason not in TRUNCATED_FINISH_REASONS or not (extraction.settled and extraction.conflict):
+        return extraction
+    whole = completion[:max(completion.rfind("\n"), completion.rfind(". ") + 1)]
+    again = extract_answer(whole, config)
+    return again if again.answer == extraction.answer and not again.conflict else extraction
+
+
 def _stopped(extraction: Extraction, reason: str | None) -> str:
     """Why the sample is cut ('' if it is not): its finish reason says so, or, where none is given, its text
     stops mid-sentence after the answer."""
@@ -186,7 +208,8 @@ class Grader:
         if len(completions) != len(golds):
             raise InputError(f"{len(completions)} completions but {len(golds)} golds")
         finish_reasons = finish_reasons if finish_reasons is not None else [None] * len(completions)
-        extractions = [extract_answer(c, self.config.extract) for c in completions]
+        extractions = [_without_cut_sentence(extract_answer(c, self.config.extract), c, reason, self.config.extract)
+                       for c, reason in zip(completions, finish_reasons, strict=True)]
         keys: list[tuple[str, str] | None] = []
         for i, (extraction, gold, reason) in enumerate(zip(extractions, golds, finish_reasons, strict=True)):
             if extraction.answer is not None and choice_letter(gold) and not choice_letter(extraction.answer):
@@ -364,6 +387,10 @@ def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
     pred = normalize_answer(answer)
     if _IMAGINARY_I.search(gold) and "i" not in pred and _ENGINEERING_J.search(pred):
         pred = _ENGINEERING_J.sub("i", pred)  # "2 + 3j": engineers write the imaginary unit j
+    gold_letters = choice_set(extract_gold(raw_gold))
+    if gold_letters:  # a multi-select gold "AC" answered "A, C", "(C) and (A)"
+        letters = choice_set(answer)
+        return ",".join(sorted(letters or ())) or normalize_answer(answer), ",".join(sorted(gold_letters))
     if phrase_answers(answer, raw_gold):
         return gold, gold  # "\\text{an isosceles triangle}" answers "isosceles"
     named, gold_name = _LEADING_NAME.match(answer), _gold_name(raw_gold)

@@ -89,10 +89,15 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
         if any(v is not None and not v.equal for v in verdicts):
             return Judgement(False)
         return Judgement(True) if all(v is not None for v in verdicts) else None
+    gold_base, pred_base = _base_numeral(gold), _base_numeral(pred)
+    if pred_base is not None and gold_base is not None:  # "(212)_3" is "212_3" (but "1011_2" does not convert 11)
+        return Judgement(pred_base == gold_base)
+    if gold_base is not None and re.fullmatch(r"\d+", pred):  # "212" for "212_3": the digits in the base the gold names
+        return Judgement(_base_numeral(f"{pred}_{{{_BASE_OF.search(gold).group(1)}}}") == gold_base)  # type: ignore[union-attr]
     gold_ratio, pred_ratio = _ratio(gold), _ratio(pred)
     if gold_ratio and pred_ratio:  # "10:6:4" is "5:3:2"; "5:2:3" is not
         return Judgement(len(gold_ratio) == len(pred_ratio) and
-                         all(p * gold_ratio[0] == g * pred_ratio[0] for p, g in zip(pred_ratio, gold_ratio)))
+                         all(p * gold_ratio[0] == g * pred_ratio[0] for p, g in zip(pred_ratio, gold_ratio, strict=True)))
     named, gold_named = _NAMED_VALUE.match(pred), _NAMED_VALUE.match(gold)
     if named and gold_named and named.group(1) != gold_named.group(1):
         return Judgement(False)  # "y=3" is not "x=3"
@@ -169,13 +174,13 @@ def named_values(s: str) -> dict[str, str] | None:
     None for anything else (a list of roots "x=1,x=2" names one variable twice)."""
     tupled = _TUPLE_ASSIGNMENT.match(s)
     if tupled:
-        names, values = tupled.group(1).split(","), _top_level_items(tupled.group(2))
-        return dict(zip(names, values)) if len(names) == len(values) else None
+        names, items = tupled.group(1).split(","), _top_level_items(tupled.group(2))
+        return dict(zip(names, items, strict=True)) if len(names) == len(items) else None
     pairs = [_ASSIGNMENT.match(item) for item in _top_level_items(s)]
     if len(pairs) < 2 or not all(pairs):
         return None
-    values = {m.group(1): m.group(2) for m in pairs if m}
-    return values if len(values) == len(pairs) else None
+    named = {m.group(1): m.group(2) for m in pairs if m}
+    return named if len(named) == len(pairs) else None
 
 
 def _top_level_items(s: str) -> list[str]:
@@ -186,6 +191,21 @@ def _top_level_items(s: str) -> list[str]:
             items.append(s[start:i])
             start = i + 1
     return [item.strip() for item in items + [s[start:]] if item.strip()]
+
+
+_BASE_NUMERAL = re.compile(r"^\(?([0-9A-Za-z]+)\)?_\{?\(?(\d{1,2})\)?\}?$")
+_BASE_OF = re.compile(r"_\{?\(?(\d{1,2})\)?\}?$")
+
+
+def _base_numeral(s: str) -> int | None:
+    """'212_3', '(212)_3', '1A_{16}' -> its value; None for anything else (or digits the base does not have)."""
+    match = _BASE_NUMERAL.match(s)
+    if not match or not 2 <= int(match.group(2)) <= 36:
+        return None
+    try:
+        return int(match.group(1), int(match.group(2)))
+    except ValueError:
+        return None
 
 
 def _ratio(s: str) -> list[Fraction] | None:
@@ -263,20 +283,36 @@ def _quick_chain(pred: str) -> tuple[bool, str] | None:
     if not sides[-1]:
         return False, "an equation with no right-hand side"
     from_name = _NAME.match(sides[0]) is not None  # "S = <work> = 13": only the plain arithmetic of the work is checked
-    values = []
+    values: list[tuple[str, Fraction]] = []
     for side in sides:
         if _NAME.match(side):
             continue
         value = arithmetic_value(side)
+        number = parse_number(normalize_answer(side)) if value is None else None
+        if number is not None and number.percent:
+            value = number.value / 100  # "0.2 = 20\%": a conversion to percent
         if value is None and from_name and side is not sides[-1]:
             continue  # symbolic work between the name and the value
         if value is None:
             return None
-        values.append(value)
-    if any(v != values[0] for v in values):
+        values.append((side, value))
+    exact = [(side, v) for side, v in values if not _rounds(side, v, values)]
+    if not exact or any(v != exact[0][1] for _, v in exact):
         return False, "false equation chain: its sides are not equal"
+    if len(exact) < len(values):  # "0.33 = \frac13", "\frac{4}{3} = 1.33": a rounding beside the exact value
+        return True, normalize_answer(exact[-1][0])
     named = [side for side in sides if not _NAME.match(side)]  # "5 = x" answers 5
     return True, normalize_answer(named[-1] if named else sides[-1])
+
+
+def _rounds(side: str, value: Fraction, values: list[tuple[str, Fraction]]) -> bool:
+    """A decimal side that is a rounding (to its own decimals) of a different value in the chain."""
+    number = parse_number(normalize_answer(side))
+    significant = re.sub(r"\D", "", normalize_answer(side)).lstrip("0")
+    if number is None or not number.decimals or len(significant) < 2:  # "0.3" for 1/3 is too coarse for a rounding
+        return False
+    step = Fraction(1, 10 ** number.decimals)
+    return any(other != value and abs(other - value) <= step / 2 for _, other in values)
 
 
 def arithmetic_value(s: str) -> Fraction | None:
@@ -528,7 +564,7 @@ def _chain_holds(pred: str) -> bool:
         parsed = _parse(side) if side else []
         exprs.append(parsed[0] if parsed and isinstance(parsed[0], sympy.Expr) else None)
     values = [e for e in exprs if e is not None and e.is_number]
-    if not all(abs(complex((v - values[0]).evalf(30))) < 1e-12 for v in values[1:]):
+    if not all(_same_number(v, values[0]) for v in values[1:]):
         return False
     for a, b in pairwise(exprs):
         if a is not None and b is not None and not (a.is_number and b.is_number):
@@ -536,6 +572,15 @@ def _chain_holds(pred: str) -> bool:
             if difference.is_number and difference != 0:
                 return False
     return True
+
+
+def _same_number(a, b) -> bool:
+    import sympy
+
+    try:
+        return abs(complex((a - b).evalf(30))) < 1e-12
+    except (TypeError, ValueError):  # a number sympy cannot evaluate (a percent sign parsed as a symbol's factor)
+        return sympy.simplify(a - b) == 0
 
 
 def _policy_on_decimals(pred: str, gold_parsed: list, policy: str) -> Judgement:

@@ -103,7 +103,11 @@ _ANSWER_LINE_RE = re.compile(rf"^[\s*#]*{_MARKERS}[\s*]*[:：][\s*]*(.+?)\s*$",
 _IS = r"[*\s]*(?:(?:ist|est|es|is|è|é|是|为|為|は)(?![a-z])[*\s]*[:：]?|[:：=])[*\s]*"
 _FINAL_ANSWER_RE = re.compile(rf"final answer{_IS}|final answer of\s+|final answer\s*\*\*[ \t]+(?=[^\s*:：])|(?:la r[ée]ponse|la respuesta|die antwort) final\w*{_IS}"
                               r"|最终答案[是:：]\s*", re.IGNORECASE)
-_ANSWER_IS_RE = re.compile(rf"(?:the answer|la r[ée]ponse|la respuesta|die antwort|la risposta|a resposta|答案|答え){_IS}",
+_ANSWER_SHOULD_RE = re.compile(r"(?:the|my|our) (?:final |correct )?answer (?:should|must) be[*\s]*[:：]?[*\s]*",
+                               re.IGNORECASE)
+_ANSWER_IS_RE = re.compile(rf"(?:(?:the|my|our) (?:final )?answer|la r[ée]ponse|la respuesta|die antwort|la risposta|a resposta|答案|答え){_IS}"
+                           # "so the answer must be **(A)**": a marked answer; "the answer should be less than 64" is not
+                           r"|(?:the|my|our) (?:final )?answer (?:must|should) be[*\s]*(?=\(?[A-E]\)|\\boxed|\$|\\\()",
                            re.IGNORECASE)
 _MATH_SPAN_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$((?:[^$\\]|\\.)+?)\$",
                            re.DOTALL)  # an escaped \$ inside math is a dollar sign, not a delimiter
@@ -166,7 +170,7 @@ _ALTERNATIVE_RE = re.compile(r"\b(?:(?:is|are) also (?:plausible|possible|correc
                              re.IGNORECASE)
 _CAUSAL_RE = re.compile(r"\b(?:since|because|as|so|which|where|thus|hence|therefore|that is|i\.e)\b", re.IGNORECASE)
 # A box or a math span is an answer the model marked; a prose marker may be followed by prose.
-_PROSE_MARKER_RULES = frozenset({"answer_tag", "answer_line", "final_answer", "answer_is"})
+_PROSE_MARKER_RULES = frozenset({"answer_tag", "answer_line", "final_answer", "answer_is", "answer_should"})
 
 
 def extract_answer(text: str, config: ExtractConfig = BOXED_CONFIG) -> Extraction:
@@ -185,6 +189,9 @@ def _extract_turn(text: str, config: ExtractConfig) -> Extraction:
         if found.answer is not None:  # no prompt: any answer after the thinking, even in prose; else anywhere
             return found
     elif _THINK_START in text:
+        found = _extract(text, config)  # "<think> ... So the final answer is \\boxed{-1}": it ended on its answer
+        if found.answer is not None and found.rule == "boxed" and not text[text.rfind("}") + 1:].strip():
+            return found
         return Extraction(None, "none", note="unclosed <think>: the reasoning never ended")
     return _extract(text, config)
 
@@ -327,8 +334,9 @@ def _revised(text: str, end: int, rule: str, answer: str) -> tuple[int, str, str
     """'\\boxed{120}. Hmm, I added wrong. Recounting: ... So the answer is 100.': an explicit final stated after a
     revision of the answer replaces it, as a reader takes the model's last committed answer; otherwise the answer."""
     for _ in range(4):  # a few revisions in a row, each answered anew
-        for later_rule in _EXPLICIT_RULES + ("answer_is",):
+        for later_rule in _EXPLICIT_RULES + ("answer_is", "answer_should"):
             at, later = _find(later_rule, text[end:])
+            later_rule = "answer_is" if later_rule == "answer_should" else later_rule
             if later and not same_answer(later, answer) and \
                     (_REVISION_RE.search(text, end, end + at) or retraction_in(text, end, end + at)) and \
                     not (later_rule == "answer_is" and _aside(text[end:], at)):
@@ -429,7 +437,8 @@ CUT_TAIL_CHARS = 100
 # What may follow a committed answer in a sample cut at its token limit without unsettling it: a check, a
 # summary, an explanation, the answer restated. Any doubt or second thought in the tail unsettles it.
 _CHECK_LEAD_RE = re.compile(
-    r"(?:let(?:'s| me| us)\s+|we\s+(?:can\s+)?|i(?:'ll| will)?\s+|to\s+|now\s+(?:let(?:'s| me| us)\s+)?)?"
+    r"(?:let(?:'s| me| us)\s+(?:also\s+|quickly\s+|now\s+|just\s+)?|we\s+(?:can\s+)?(?:also\s+)?|i(?:'ll| will)?\s+"
+    r"(?:also\s+)?|to\s+|now\s+(?:let(?:'s| me| us)\s+)?)?"
     r"(?:verif\w*|check\w*|double[- ]?check\w*|sanity|confirm\w*|summar\w*|in summary|recap\w*|explanation"
     r"|because|since|indeed|this (?:is|matches|agrees|confirms|makes|gives)|which (?:matches|agrees|confirms)|i hope"
     r"|final answer|the answer is|so the answer is|therefore,? the answer is|✓|✔"
@@ -460,7 +469,7 @@ def _settled(text: str, end: int, rule: str, answer: str) -> bool:
         return False
     sentence = text[max(text.rfind(". ", 0, end), text.rfind("\n", 0, end)) + 1: end].strip()
     return bool(_CHECK_LEAD_RE.match(lead)) \
-        or (rule == "boxed" and re.fullmatch(r"[A-Za-z]+", lead) is not None and not _CONTINUATION_RE.fullmatch(lead)) \
+        or (rule == "boxed" and re.fullmatch(r"[A-Za-z]*", lead) is not None and not _CONTINUATION_RE.fullmatch(lead)) \
         or (len(lead) > 2 and sentence.lower().startswith(lead.lower()))  # cut while repeating itself
 
 
@@ -608,6 +617,11 @@ def _answer_is(text: str) -> tuple[int, str | None]:
     return _after_marker(text, _ANSWER_IS_RE)
 
 
+def _answer_should(text: str) -> tuple[int, str | None]:
+    """'The answer should be 14': an answer only where it follows a revision (see _revised); else a check."""
+    return _after_marker(text, _ANSWER_SHOULD_RE)
+
+
 def _after_marker(text: str, marker: re.Pattern) -> tuple[int, str | None]:
     end, answer = _marked_answer(text, marker)
     boxed = _boxed(answer)[2] if answer and "\\boxed" in answer else None
@@ -750,6 +764,7 @@ def statement_value(line: str) -> str | None:
     for char, latex in UNICODE_MATH:  # "4π", "x ≥ 4", "3 × 10^8": the value keeps its symbols
         s = s.replace(char, latex)
     s = _FRACTION_WORDS_RE.sub(lambda m: fraction_from_words(m.group(0)) or m.group(0), s)  # "one sixth"
+    s = re.sub(r"\b(\d+)\s+over\s+(\d+)\b", r"\1/\2", s)  # "4 over 9"
     s = _NUMBER_WORD_RUN_RE.sub(lambda m: _number_words(m.group(0)), s)
     s = _MAGNITUDE_WORD_RE.sub(lambda m: _magnitude(m.group(1), m.group(2)), s)  # "10 thousand"
     if re.search(r"\b(?:ratio|odds)\b", s, re.IGNORECASE):
@@ -832,7 +847,7 @@ def _strip_math_delims(s: str) -> str:
 
 _EXPLICIT_RULES = ("boxed", "answer_tag", "answer_line", "final_answer")
 _FINDERS = {"boxed": _finder_boxed, "answer_tag": _answer_tag, "answer_line": _answer_line, "final_answer": _final_answer,
-            "answer_is": _answer_is,
+            "answer_is": _answer_is, "answer_should": _answer_should,
             "last_statement": _last_statement, "last_math": _last_math, "bare": _bare, "last_number": _last_number}
 
 
