@@ -50,8 +50,11 @@ def test_only_unsure_verdicts_are_named_unsure():
     timeout = Verdict("timeout", "x^x^x", "boxed", "symbolic", "over 5 s of CPU time", "x^x^x")
     assert unsure_reason(r"\boxed{x^x^x}", "5", timeout) == "timeout"
     # a truncated sample never goes, whatever its gold
+    cut = grade([(r"So \boxed{\text{Bob}}. Next, we", PROSE, None)], finish_reasons=["length"])[0]
+    assert cut.status == "truncated" and unsure_reason(r"So \boxed{\text{Bob}}. Next, we", PROSE, cut) is None
+    # nor one cut in the check after its answer, graded on that answer
     cut = grade([(r"So \boxed{\text{Bob}}", PROSE, None)], finish_reasons=["length"])[0]
-    assert cut.status == "truncated" and unsure_reason(r"So \boxed{\text{Bob}}", PROSE, cut) is None
+    assert cut.status == "incorrect" and unsure_reason(r"So \boxed{\text{Bob}}", PROSE, cut) is None
 
 
 def reply_by_answer(prompt: str) -> str | None:

@@ -46,6 +46,7 @@ from passk.grade.extract import (
     extract_answer,
     extract_gold,
     phrase_answers,
+    says_no,
 )
 from passk.grade.normalize import (
     DECIMAL_COMMA,
@@ -221,6 +222,9 @@ class Grader:
                 line = closing_line(completions[i])  # no prompt: "So the second player (Bob) wins." answers "Bob"
                 if phrase_answers(line, gold):
                     extraction = extractions[i] = dataclasses.replace(extraction, answer=line, rule="last_statement")
+                elif _canonical_gold(gold) in ("yes", "no") and normalize_answer(extraction.answer or "") not in \
+                        ("yes", "no") and says_no(line):  # "Therefore, no such integer exists."
+                    extraction = extractions[i] = dataclasses.replace(extraction, answer="no", rule="last_statement")
             if extraction.answer is not None and choice_letter(gold) and not extraction.conflict:
                 mismatch = _letter_against_value(completions[i], extraction.answer)
                 if mismatch:  # "\boxed{(B)\ 18}" where the options list (C) 18: two answers in one

@@ -677,7 +677,10 @@ _STATEMENT_LEAD_RE = re.compile(r"^(?:(?:so|thus|therefore|hence|then|finally|ov
                                 r"in (?:summary|conclusion|total)|in all|all in all)\b[,:]?\s*)+", re.IGNORECASE)
 _ATTAINED_RE = re.compile(r",?\s*(?:(?:which|and) (?:is |it is |this is )?)?(?:attained|achieved|reached|obtained|occurring"
                           r"|which occurs|with equality)\b", re.IGNORECASE)
-_STATEMENT_CONDITION_RE = re.compile(r"\b(?:once|when|whenever|if|since|because|after|before|where|excluding|except|"
+_ATTAINED_WHERE_RE = re.compile(r"\b(?:maximum|minimum|max|min|largest|smallest|greatest|least)\b[^.]*?\b(?:attained|"
+                                r"achieved|reached|occurs)\b[^.]*?,?\s*(?:where|when|with|and)\s+[a-zA-Z]\([^()]*\)\s*=\s*"
+                                r"([^,;]+?)\s*$", re.IGNORECASE)
+_STATEMENT_CONDITION_RE = re.compile(r"\bfor (?:all|every|each|any)\b|\b(?:once|when|whenever|if|since|because|after|before|where|excluding|except|"
                                      r"so that|provided|unless|as long as)\b", re.IGNORECASE)
 # words that answer a question on their own ("Is n^2 + n even?"): a closing line may state one after its verb
 _ANSWER_WORDS_RE = re.compile(r"(?:even|odd|true|false|yes|no|never|always|impossible|possible|infinitely many|"
@@ -708,7 +711,8 @@ _FRACTION_WORDS_RE = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|n
 _DIGIT_GROUPS_RE = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d.,])")  # "65 536": thousands apart
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _SUPERSCRIPT_RE = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+")
-_VALUE_WORDS_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_VALUE_WORDS_RE = re.compile(r"(?<![\\a-zA-Z])(?!(?:a?(?:sin|cos|tan|cot|sec|csc)h?|arc(?:sin|cos|tan)|log|exp|sqrt|det|max|min)"
+                             r"(?![a-zA-Z]))[a-zA-Z]{3,}")  # words, not functions written without a backslash
 STATEMENT_MAX_CHARS = 200
 
 
@@ -746,6 +750,9 @@ def statement_value(line: str) -> str | None:
     if label:
         s = s[label.end():]
     s = s.strip().rstrip(".!。").strip()
+    attained_where = _ATTAINED_WHERE_RE.search(s)
+    if attained_where:  # "the maximum is attained at x = 2, where f(2) = 8": the value, not where
+        return attained_where.group(1).strip()
     condition = _ATTAINED_RE.search(s)
     conditioned = condition is not None and _has_value(s[:condition.start()])
     if condition is not None and conditioned:  # "the minimum of f is $4$, attained at $x = 2$": not where attained
@@ -763,6 +770,7 @@ def statement_value(line: str) -> str | None:
         s = s[label.end():]  # "Area = (a - b)(a + b)": a word named, then its value
     for char, latex in UNICODE_MATH:  # "4π", "x ≥ 4", "3 × 10^8": the value keeps its symbols
         s = s.replace(char, latex)
+    s = re.sub(r"√\s*(\d+|[a-zA-Z]|\([^()]*\))", r"\\sqrt{\1}", s)  # "√8"
     s = _FRACTION_WORDS_RE.sub(lambda m: fraction_from_words(m.group(0)) or m.group(0), s)  # "one sixth"
     s = re.sub(r"\b(\d+)\s+over\s+(\d+)\b", r"\1/\2", s)  # "4 over 9"
     s = _NUMBER_WORD_RUN_RE.sub(lambda m: _number_words(m.group(0)), s)
@@ -798,7 +806,7 @@ def statement_value(line: str) -> str | None:
         return numbers[0].rstrip(",")  # "she can make 12 different outfits", "they meet at 9 p.m."
     value = _LEADING_WORDS_RE.sub("", _TRAILING_WORDS_RE.sub("", region.strip()))  # "travels at 3 \times 10^8 m/s"
     for candidate in (region.strip(), value):
-        if candidate and not _VALUE_WORDS_RE.search(re.sub(r"\\[a-zA-Z]+", "", normalize_answer(candidate))) \
+        if candidate and not _VALUE_WORDS_RE.search(re.sub(r"\\[a-zA-Z]+(?:\{[a-zA-Z]*matrix\})?", "", normalize_answer(candidate))) \
                 and (_has_value(candidate) or _ALGEBRA_RE.search(candidate)):
             return candidate  # "x = 2, y = -1", "2 3/4 feet long", "4\pi", "(a - b)(a + b)"
     if not numbers and re.fullmatch(r"(?:yes|no|true|false)\b.*", region, re.IGNORECASE):
@@ -887,6 +895,17 @@ def closing_line(text: str) -> str:
     return lines[-1].strip() if lines else ""
 
 
+_NO_STATEMENT_RE = re.compile(r"\bno such\b|\bthere (?:is|are|exists?) no\b|\b(?:is|are) (?:not possible|impossible)\b|"
+                              r"\bcannot (?:exist|be done|happen)\b|\bcan't (?:exist|be done|happen)\b|\b(?:does|do) not exist\b|"
+                              r"\b(?:doesn't|don't) exist\b|^(?:so,? |thus,? |therefore,? |hence,? )?no\b", re.IGNORECASE)
+
+
+def says_no(line: str) -> bool:
+    """'Therefore, no such integer exists.', 'it is not possible.', 'so no, such a triangle cannot exist.': a closing
+    line that answers a yes/no question with no (and says yes nowhere)."""
+    return bool(_NO_STATEMENT_RE.search(line.strip())) and not re.search(r"\byes\b", line, re.IGNORECASE)
+
+
 def phrase_answers(answer: str, gold: str) -> bool:
     """A gold of a few words, said inside a short answer: "\\text{an isosceles triangle}" for "isosceles", "Yes, they are
     linearly independent" for "linearly independent", "the second player (Bob)" for "Bob", "We reject the null
@@ -903,8 +922,8 @@ def _phrase_in(wanted: str, said: str, gold: str, answer: str) -> bool:
         return False
     if {m.group(0) for m in _NEGATION_RE.finditer(said)} - {m.group(0) for m in _NEGATION_RE.finditer(wanted)}:
         return False
-    if len(wanted.split()) == 1 and re.search(r"[A-Z]", gold):  # a name: only named apart
-        return bool(re.search(rf"\(\s*{re.escape(wanted)}\s*\)|^(?:the )?{re.escape(wanted)}$", said + "",
-                              re.IGNORECASE)) or bool(re.search(rf"\(\s*{re.escape(wanted)}\s*\)", answer, re.IGNORECASE))
+    if len(wanted.split()) == 1 and re.search(r"[A-Z]", gold):  # a name: alone, in parentheses, or what a line ends on
+        return bool(re.search(rf"^(?:the )?{re.escape(wanted)}$|\b(?:is|are|was|be) (?:a |an |the )?{re.escape(wanted)}$", said)
+                    or re.search(rf"\(\s*{re.escape(wanted)}\s*\)", answer, re.IGNORECASE))
     return len(wanted.split()) > 1 or len(said.split()) <= 4
 

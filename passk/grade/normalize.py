@@ -88,6 +88,8 @@ _PERCENT_WORD = re.compile(r"\s*(?:\\text\{\s*)?(?:pct|percent)\b\}?\s*$", re.IG
 _LIST_CONJUNCTION = re.compile(r"\s*(?:,\s*)?\\text\{\s*(?:and|or)\s*\}\s*|\s*,?\s*\\(?:lor|vee)\s*"
                                r"|(?<=[\w})])\s*,?\s+(?:and|or|et|ou|und|oder|или|и)\s+(?=[-\w\\(])"
                                r"|\s*(?:或者|或|和|及|と|または|か)\s*(?=[-\w\\(])")  # "5 或 6": Chinese and Japanese "or", "and"
+_PLAIN_FUNCTION = re.compile(r"(?<![\\a-zA-Z])(a?(?:sin|cos|tan|cot|sec|csc)h?|arc(?:sin|cos|tan)|ln|log|exp)(?![a-zA-Z])"
+                             r"(?=\s*[(\da-z])")
 _RESTATED = re.compile(r"\s*,?\s*(?:\\text\{\s*)?\bi\.\s?e\.?(?:\s*\})?\s*,?\s*")
 _MATRIX_ENV = re.compile(r"\\(begin|end)\{[bBvV]?matrix\}")
 _TUPLE_JOIN = re.compile(r"\(([^()]*,[^()]*)\)\s*(?:[;；]\s*)?(?=\([^()]*,[^()]*\))")  # "(1,2)(3,4)"; not "(x-1)(x+2)"
@@ -303,6 +305,7 @@ def normalize_answer(s: str) -> str:
     s = s.replace("\\varnothing", "\\emptyset").replace("∅", "\\emptyset")
     s = s.replace("\\langle", "(").replace("\\rangle", ")")  # a vector <1, 2, 3> is the tuple (1, 2, 3)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\dbinom", "\\binom")
+    s = _PLAIN_FUNCTION.sub(r"\\\1", s)  # "sin(2x)" written without its backslash
     s = _NATURAL_LOG.sub(r"\\ln", _LOG_E.sub(r"\\ln", s))  # \log and \log_e are natural; \log_b keeps its base
     s = _NESTED_LIST.sub(_nested_list_as_matrix, s)  # "[[7, 10], [15, 22]]", as code prints a matrix
     s = _MATRIX_ENV.sub(r"\\\1{pmatrix}", s)
