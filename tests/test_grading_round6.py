@@ -172,6 +172,12 @@ CASES = [
     ("closing-no-for-a-yes", F, "Yes", T + "Therefore, no such integer exists.", None, False, ""),
     ("closing-day-name", F, "Tuesday", T + "So the 100th day from today is a Tuesday.", None, True, ""),
     ("closing-other-day-name", F, "Tuesday", T + "So the 100th day from today is a Thursday.", None, False, ""),
+    ("unicode-minus-last-number", F, "2", T + "La solución es x = −2.", None, False, ""),
+    ("unicode-minus-last-number-right", F, "-2", T + "La solución es x = −2.", None, True, ""),
+    ("doubt-after-box-it-could-be", B, "7", T + "So the number of solutions is $\\boxed{7}$? Actually I'm not confident in "
+     "the casework; it could be 9.", None, False, "hedge"),
+    ("it-could-be-no-number", B, "7", T + "$\\boxed{7}$. It could be tempting to count the empty set, but it is excluded.",
+     None, True, ""),
     ("answer-should-be-a-check", B, "13", T + "$\\boxed{13}$\n\nSanity check: the answer should be less than $2^6 = 64$. ✓",
      None, True, ""),
 ]

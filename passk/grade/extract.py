@@ -113,8 +113,8 @@ _MATH_SPAN_RE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?
                            re.DOTALL)  # an escaped \$ inside math is a dollar sign, not a delimiter
 _ANSWER_TAG_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _NUMBER_RE = re.compile(r"\b\d{1,2}(?::\d{2}){0,2}\s*(?:[aApP]\.\s?[mM]\.?|[aApP][mM]\b)"  # a time: "4:15 PM", "9 p.m."
-                        r"|-?\d+(?:\.\d+)?(?:\s*:\s*\d+(?:\.\d+)?)+"  # a ratio, "3:2"
-                        r"|-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+")
+                        r"|[-−]?\d+(?:\.\d+)?(?:\s*:\s*\d+(?:\.\d+)?)+"  # a ratio, "3:2"
+                        r"|[-−]?\d[\d,]*(?:\.\d+)?(?:/\d+)?|[-−]?\.\d+")  # "−2" with a Unicode minus too
 _PROSE_RE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}")
 _MATH_CHARS = re.compile(r"[\d\\=+*/^_<>{}|√π∞≤≥±-]")
 _FUNCTION_WORDS = frozenset(
@@ -166,7 +166,8 @@ _ALTERNATIVE_RE = re.compile(r"\b(?:(?:is|are) also (?:plausible|possible|correc
                              # "Alternatively, 4 + 4 = 8 ✓" checks the answer another way; "Alternatively, 9" offers one
                              r"|alternatively(?![,:]?\s+(?:we|one|I|you|using|by|via|with|another|a different|consider"
                              r"|note|check|verif\w*|comput\w*|calculat\w*|\$|\\\(|[\d(]))"
-                             r"|or perhaps|or maybe|or else|(?:might|could|may) also be|would be \S+ instead)\b",
+                             r"|or perhaps|or maybe|or else|(?:might|could|may) also be|would be \S+ instead"
+                             r"|\b(?:it|that|the answer) (?:could|might|may) (?:well |also )?be(?= \$?\\?\(?-?\d))\b",
                              re.IGNORECASE)
 _CAUSAL_RE = re.compile(r"\b(?:since|because|as|so|which|where|thus|hence|therefore|that is|i\.e)\b", re.IGNORECASE)
 # A box or a math span is an answer the model marked; a prose marker may be followed by prose.
@@ -842,7 +843,7 @@ def _bare(text: str) -> tuple[int, str | None]:
 
 def _last_number(text: str) -> tuple[int, str | None]:
     matches = list(_NUMBER_RE.finditer(text))
-    return (matches[-1].end(), matches[-1].group(0).rstrip(",")) if matches else (-1, None)
+    return (matches[-1].end(), matches[-1].group(0).rstrip(",").replace("−", "-")) if matches else (-1, None)
 
 
 def _strip_math_delims(s: str) -> str:
