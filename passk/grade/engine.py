@@ -47,6 +47,7 @@ from passk.grade.extract import (
     extract_gold,
     phrase_answers,
     says_no,
+    settled,
 )
 from passk.grade.normalize import (
     DECIMAL_COMMA,
@@ -114,6 +115,11 @@ class Verdict:
         return self.status == "correct"
 
 
+@lru_cache(maxsize=1 << 14)
+def _gold_letters(gold: str) -> frozenset[str] | None:
+    return choice_set(extract_gold(gold))
+
+
 def choice_set(text: str) -> frozenset[str] | None:
     """'AC', 'A, C', '(A) and (C)' -> {'A', 'C'}: two or more distinct option letters, nothing else; None otherwise."""
     plain = re.sub(r"\\(?:text\w*|mathrm|mbox)\{([^{}]*)\}", r"\1", text)
@@ -129,7 +135,7 @@ def _without_cut_sentence(extraction: Extraction, completion: str, reason: str |
                           config: ExtractConfig) -> Extraction:
     """A sample cut at its token limit ends in a broken sentence ("..., so 6 + 6 + 6 = 3"): that fragment states
     nothing, so a settled answer's second final is looked for in the text before it."""
-    if reason not in TRUNCATED_FINISH_REASONS or not (extraction.settled and extraction.conflict):
+    if reason not in TRUNCATED_FINISH_REASONS or not (extraction.conflict and settled(completion, extraction)):
         return extraction
     whole = completion[:max(completion.rfind("\n"), completion.rfind(". ") + 1)]
     again = extract_answer(whole, config)
@@ -230,7 +236,7 @@ class Grader:
                 if mismatch:  # "\boxed{(B)\ 18}" where the options list (C) 18: two answers in one
                     extraction = extractions[i] = dataclasses.replace(extraction, conflict=mismatch)
             if extraction.answer is None or extraction.retracted or extraction.conflict \
-                    or (_stopped(extraction, reason) and not extraction.settled):
+                    or (_stopped(extraction, reason) and not settled(completions[i], extraction)):
                 keys.append(None)
             else:
                 keys.append(_key(extraction, gold))
@@ -391,7 +397,7 @@ def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
     pred = normalize_answer(answer)
     if _IMAGINARY_I.search(gold) and "i" not in pred and _ENGINEERING_J.search(pred):
         pred = _ENGINEERING_J.sub("i", pred)  # "2 + 3j": engineers write the imaginary unit j
-    gold_letters = choice_set(extract_gold(raw_gold))
+    gold_letters = _gold_letters(raw_gold)
     if gold_letters:  # a multi-select gold "AC" answered "A, C", "(C) and (A)"
         letters = choice_set(answer)
         return ",".join(sorted(letters or ())) or normalize_answer(answer), ",".join(sorted(gold_letters))

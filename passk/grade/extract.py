@@ -91,7 +91,7 @@ class Extraction:
     note: str = ""  # why there is no answer, where there is a reason beyond "none was found"
     turn_cut: bool = False  # text after the model's own turn (an invented next turn) was ignored
     cut: bool = False  # the text stops mid-sentence after the answer: a completion cut off, if no reason says
-    settled: bool = False  # the answer ends a sentence or a box and only a check or a restatement follows it
+    end: int = -1  # where the answer ends in the text its rule read
 
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
@@ -182,19 +182,24 @@ def extract_answer(text: str, config: ExtractConfig = BOXED_CONFIG) -> Extractio
 
 def _extract_turn(text: str, config: ExtractConfig) -> Extraction:
     if _THINK_END in text:
-        after = text.rsplit(_THINK_END, 1)[1]
+        offset = text.rfind(_THINK_END) + len(_THINK_END)
+        after = text[offset:]
         if config.compete == 1:  # a prompt's answer comes after the thinking
-            return _extract(after, config)
+            return _shifted(_extract(after, config), offset)
         rules = tuple(r for r in config.rules if r != "bare")  # "done" after the thinking is no answer
         found = _extract(after, ExtractConfig(rules, config.compete))
         if found.answer is not None:  # no prompt: any answer after the thinking, even in prose; else anywhere
-            return found
+            return _shifted(found, offset)
     elif _THINK_START in text:
         found = _extract(text, config)  # "<think> ... So the final answer is \\boxed{-1}": it ended on its answer
         if found.answer is not None and found.rule == "boxed" and not text[text.rfind("}") + 1:].strip():
             return found
         return Extraction(None, "none", note="unclosed <think>: the reasoning never ended")
     return _extract(text, config)
+
+
+def _shifted(found: Extraction, offset: int) -> Extraction:
+    return dataclasses.replace(found, end=found.end + offset) if found.end >= 0 else found
 
 
 def model_turn(text: str) -> str:
@@ -335,6 +340,8 @@ def _revised(text: str, end: int, rule: str, answer: str) -> tuple[int, str, str
     """'\\boxed{120}. Hmm, I added wrong. Recounting: ... So the answer is 100.': an explicit final stated after a
     revision of the answer replaces it, as a reader takes the model's last committed answer; otherwise the answer."""
     for _ in range(4):  # a few revisions in a row, each answered anew
+        if not (_REVISION_RE.search(text, end) or retraction_in(text, end, len(text))):
+            break  # nothing after the answer revises it (most completions): no later answer replaces it
         for later_rule in _EXPLICIT_RULES + ("answer_is", "answer_should"):
             at, later = _find(later_rule, text[end:])
             later_rule = "answer_is" if later_rule == "answer_should" else later_rule
@@ -348,9 +355,14 @@ def _revised(text: str, end: int, rule: str, answer: str) -> tuple[int, str, str
     return end, rule, answer
 
 
+_WORD_OR_DIGIT_RE = re.compile(r"[^\W_]")
+
+
 def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> str:
     """Where the prompt asked for one form, an explicit answer stated after it that differs makes two finals;
     so does an alternative offered after it ("(though D is also plausible)")."""
+    if not _WORD_OR_DIGIT_RE.search(text, end):
+        return ""  # "...$\\boxed{5}$." ends the text: nothing after the answer to contradict it (most completions)
     alternative = _ALTERNATIVE_RE.search(text, end, end + RETRACTION_WINDOW)
     if alternative:
         return alternative.group(0)
@@ -420,9 +432,10 @@ def _find(rule: str, text: str) -> tuple[int, str | None]:
 
 
 def _extraction(text: str, end: int, rule: str, answer: str, conflict: str = "") -> Extraction:
-    retraction = retraction_in(text, end, end + RETRACTION_WINDOW)
-    return Extraction(answer, rule, _all_boxes(text), _final_boxes(text), retraction, conflict, cut=_cut_after(text, end),
-                      settled=_settled(text, end, rule, answer))
+    said_more = _WORD_OR_DIGIT_RE.search(text, end) is not None  # most completions end on their answer
+    retraction = retraction_in(text, end, end + RETRACTION_WINDOW) if said_more else ""
+    return Extraction(answer, rule, _all_boxes(text), _final_boxes(text), retraction, conflict,
+                      cut=said_more and _cut_after(text, end), end=end)
 
 
 def retraction_in(text: str, start: int, end: int) -> str:
@@ -451,6 +464,13 @@ _SETTLING_RULES = frozenset({"boxed", "answer_tag", "answer_line", "final_answer
 _DOUBT_RE = re.compile(r"\b(?:wait|hold on|hang on|actually|hmm+|however|but|mistake|error|wrong|incorrect|not right"
                        r"|not correct|oops|instead|re-?consider\w*|redo|recount\w*|re-?calculat\w*|re-?read\w*|maybe|perhaps"
                        r"|whether|unless|doesn't|does not|isn't|is not|fails?|contradict\w*|✗|✘)\b|[✗✘]|\?", re.IGNORECASE)
+
+
+def settled(completion: str, extraction: Extraction) -> bool:
+    """Whether a cut sample's answer was committed before the cut (see _settled); asked only of cut samples."""
+    if extraction.answer is None or extraction.end < 0:
+        return False
+    return _settled(model_turn(completion), extraction.end, extraction.rule, extraction.answer)
 
 
 def _settled(text: str, end: int, rule: str, answer: str) -> bool:
@@ -912,12 +932,21 @@ def phrase_answers(answer: str, gold: str) -> bool:
     linearly independent" for "linearly independent", "the second player (Bob)" for "Bob", "We reject the null
     hypothesis" for "Reject $H_0$". Not where the answer negates or offers an alternative ("not", "or", "but") that
     the gold does not, nor a name inside a longer statement ("Alice beats Bob")."""
-    return any(_phrase_in(_phrase(form), _phrase(answer), form, answer) for form in dict.fromkeys((gold, extract_gold(gold))))
+    wanted = _gold_phrases(gold)
+    return bool(wanted) and any(_phrase_in(phrase, _phrase(answer), form, answer) for form, phrase in wanted)
+
+
+@lru_cache(maxsize=1 << 14)
+def _gold_phrases(gold: str) -> tuple[tuple[str, str], ...]:
+    """The gold's forms that are phrases of a few words (none for a gold in mathematics: most are, and are skipped)."""
+    forms = dict.fromkeys((gold, extract_gold(gold)))
+    return tuple((form, phrase) for form in forms for phrase in [_phrase(form)]
+                 if phrase and not re.search(r"\d", phrase) and len(phrase.split()) <= 6
+                 and all(len(word) >= 2 for word in phrase.split()))
 
 
 def _phrase_in(wanted: str, said: str, gold: str, answer: str) -> bool:
-    if not wanted or re.search(r"\d", wanted) or len(wanted.split()) > 6 or len(said.split()) > 12 \
-            or any(len(word) < 2 for word in wanted.split()):  # "-i" is no phrase "i", nor "f(x) = x" one of "f x x"
+    if len(said.split()) > 12:  # (a gold phrase has no digits and no one-letter words: "-i" is no phrase "i")
         return False
     if not re.search(rf"(?<![\w-]){re.escape(wanted)}(?![\w-])", said):
         return False
