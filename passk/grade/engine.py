@@ -45,6 +45,7 @@ from passk.grade.extract import (
     closing_line,
     extract_answer,
     extract_gold,
+    is_phrase_gold,
     phrase_answers,
     says_no,
     settled,
@@ -223,7 +224,8 @@ class Grader:
                 letter = choice_of_value(completions[i], extraction.answer)  # "(D) 9" listed, "9" answered
                 if letter:
                     extraction = extractions[i] = dataclasses.replace(extraction, answer=letter)
-            if self.config.extract.compete > 1 and not extraction.conflict and not extraction.retracted \
+            worded = is_phrase_gold(gold) or _canonical_gold(gold) in ("yes", "no")  # most golds are not: skipped
+            if worded and self.config.extract.compete > 1 and not extraction.conflict and not extraction.retracted \
                     and not (extraction.answer and phrase_answers(extraction.answer, gold)):
                 line = closing_line(completions[i])  # no prompt: "So the second player (Bob) wins." answers "Bob"
                 if phrase_answers(line, gold):

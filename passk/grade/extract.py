@@ -936,6 +936,11 @@ def phrase_answers(answer: str, gold: str) -> bool:
     return bool(wanted) and any(_phrase_in(phrase, _phrase(answer), form, answer) for form, phrase in wanted)
 
 
+def is_phrase_gold(gold: str) -> bool:
+    """A gold of a few words ("isosceles", "Reject $H_0$"), which a phrase in a completion may answer."""
+    return bool(_gold_phrases(gold))
+
+
 @lru_cache(maxsize=1 << 14)
 def _gold_phrases(gold: str) -> tuple[tuple[str, str], ...]:
     """The gold's forms that are phrases of a few words (none for a gold in mathematics: most are, and are skipped)."""
