@@ -178,6 +178,23 @@ CASES = [
      "the casework; it could be 9.", None, False, "hedge"),
     ("it-could-be-no-number", B, "7", T + "$\\boxed{7}$. It could be tempting to count the empty set, but it is excluded.",
      None, True, ""),
+    # revisions in other languages; a reason after the answer; an aside is a remark about another case only
+    ("chinese-revision", F, "7", "所以答案是 7。不对，1 也应该算进去，应该是 8。", None, False, ""),
+    ("chinese-revision-to-gold", F, "8", "所以答案是 7。不对，1 也应该算进去，应该是 8。", None, True, ""),
+    ("french-revision", F, "4", T + "Donc la réponse est 3... non, en fait 4, car il faut compter la solution double.", None,
+     True, ""),
+    ("french-revision-away", F, "3", T + "Donc la réponse est 3... non, en fait 4, car il faut compter la solution double.",
+     None, False, ""),
+    ("revision-not-an-aside", B, "60", T + "$\\dfrac{6!}{3!\\,2!}=\\boxed{60}$.\n\nActually, we should not divide by 2! for "
+     "them — the answer is 120.", None, False, ""),
+    ("aside-for-another-case", B, "5", T + "$\\boxed{5}$. (For a $3 \\times 3$ board the answer is $2$.)", None, True, ""),
+    ("closing-therefore-other-fraction", B, "\\frac{1}{6}", T + "$\\boxed{\\frac16}$\n\nDouble-check: $1-\\frac56=\\frac16$ ✓. "
+     "Therefore $P=\\frac56$.", None, False, "hedge"),
+    ("closing-therefore-same-fraction", B, "\\frac{1}{6}", T + "$\\boxed{\\frac16}$\n\nDouble-check: $1-\\frac56=\\frac16$ ✓. "
+     "Therefore $P=\\frac16$.", None, True, ""),
+    ("text-sentence-gold", B, "\\text{The minimum value is } 5 \\text{ (attained at } x=2)", T + "$\\boxed{5}$", None, True, ""),
+    ("text-sentence-gold-not-where", B, "\\text{The minimum value is } 5 \\text{ (attained at } x=2)", T + "$\\boxed{2}$",
+     None, False, ""),
     ("answer-should-be-a-check", B, "13", T + "$\\boxed{13}$\n\nSanity check: the answer should be less than $2^6 = 64$. ✓",
      None, True, ""),
 ]

@@ -103,7 +103,10 @@ _ANSWER_LINE_RE = re.compile(rf"^[\s*#]*{_MARKERS}[\s*]*[:：][\s*]*(.+?)\s*$",
 _IS = r"[*\s]*(?:(?:ist|est|es|is|è|é|是|为|為|は)(?![a-z])[*\s]*[:：]?|[:：=])[*\s]*"
 _FINAL_ANSWER_RE = re.compile(rf"final answer{_IS}|final answer of\s+|final answer\s*\*\*[ \t]+(?=[^\s*:：])|(?:la r[ée]ponse|la respuesta|die antwort) final\w*{_IS}"
                               r"|最终答案[是:：]\s*", re.IGNORECASE)
-_ANSWER_SHOULD_RE = re.compile(r"(?:the|my|our) (?:final |correct )?answer (?:should|must) be[*\s]*[:：]?[*\s]*",
+_ANSWER_SHOULD_RE = re.compile(r"(?:the|my|our) (?:final |correct )?answer (?:should|must) be[*\s]*[:：]?[*\s]*"
+                               # after a revision: "no, actually 4", "non, en fait 4", "应该是 8"
+                               r"|\b(?:no|non|nein|нет)\s*,\s*(?:actually|en fait|en realidad|eigentlich|на самом деле)"
+                               r",?\s*(?=\$?-?\d)|(?:应该是|应为|答案应该是)\s*",
                                re.IGNORECASE)
 _ANSWER_IS_RE = re.compile(rf"(?:(?:the|my|our) (?:final )?answer|la r[ée]ponse|la respuesta|die antwort|la risposta|a resposta|答案|答え){_IS}"
                            # "so the answer must be **(A)**": a marked answer; "the answer should be less than 64" is not
@@ -141,7 +144,9 @@ _RETRACTION_RE = re.compile(
 _REVISION_RE = re.compile(r"\b(?:wait|hold on|hang on|actually|on second thought|let me (?:re\w+|double[- ]check|check"
                           r"|try|redo|verify)|recount\w*|recheck\w*|re-?examin\w*|re-?calculat\w*|re-?evaluat\w*|mistake"
                           r"|error|oops|correction|I missed|scratch that|not right|not correct|wrong|incorrect"
-                          r"|however|instead|hmm+|re-?read\w*|re-?consider\w*|on reflection)\b|\bno\s*[—–]",
+                          r"|however|instead|hmm+|re-?read\w*|re-?consider\w*|on reflection|en fait|en realidad|eigentlich"
+                          r"|attends|espera|warte|на самом деле|подожди)\b|\bno\s*[—–]|\b(?:no|non|nein|нет)\s*,"
+                          r"|不对|错了|其实|实际上|等等|違う|実は|待って",
                           re.IGNORECASE)
 # words that offer a box beside another as an alternative ("Case 1: ... Case 2: ...", "if even ...; if odd ...")
 _ALTERNATIVE_CUE_RE = re.compile(r"\b(?:or|either|otherwise|alternatively|else|whereas|if|case|cases)\b", re.IGNORECASE)
@@ -226,7 +231,11 @@ def extract_gold(gold: str) -> str:
     parts = _PART_LABEL_RE.split(gold.strip())
     if len(parts) > 2 and not parts[0].strip():  # "(a) 3, (b) 2": the parts' answers, in order
         return ", ".join(p.strip().rstrip(",;.").strip() for p in parts[1:])
-    answer = _sentence_answer(gold) or gold
+    texts = re.findall(r"\\text\{([^{}]*)\}", gold)
+    if any(_COPULA_RE.search(t) and len(t.split()) >= 3 for t in texts):  # "\\text{The minimum value is } 5 ..."
+        answer = _sentence_answer(re.sub(r"\\text\{([^{}]*)\}", r"\1", gold)) or gold
+    else:
+        answer = _sentence_answer(gold) or gold
     return FORMS_SEP.join(_gold_forms(answer))
 
 
@@ -273,7 +282,7 @@ def _sentence_answer(gold: str) -> str | None:
     inside = [m for m in spans if m.start() >= start and m.end() <= end]
     if inside:
         return _joined_spans(gold, inside)
-    return re.sub(r"^(?:the|a|an)\s+", "", region.strip(" \t\n,;:.。，"), flags=re.IGNORECASE) or None
+    return re.sub(r"^(?:the|a|an)\s+", "", region.strip(" \t\n,;:.。，("), flags=re.IGNORECASE) or None
 
 
 _VALUE_RE = re.compile(r"[\d$\\]|\b(?:yes|no|all|none)\b", re.IGNORECASE)
@@ -356,6 +365,7 @@ def _revised(text: str, end: int, rule: str, answer: str) -> tuple[int, str, str
 
 
 _WORD_OR_DIGIT_RE = re.compile(r"[^\W_]")
+_CLAUSE_LEAD_RE = re.compile(r"(?:[,;:]|\.\s)\s*(?=(?:so|thus|therefore|hence)\b)", re.IGNORECASE)
 
 
 def _later_conflict(text: str, end: int, answer: str, config: ExtractConfig) -> str:
@@ -378,12 +388,14 @@ def _closing_restatement(tail: str, answer: str) -> str:
     """'So, in summary, there are 46 valid codes.' after the answer 48: a concluding line that states another
     number is a second final answer. Only a line that concludes (so, thus, in summary, ...) and states one number."""
     line = tail.rstrip()[tail.rstrip().rfind("\n") + 1:]
-    clause = re.search(r"(?:[,;:]|\.\s)\s*((?:so|thus|therefore|hence)\b[^,;:]*)$", line, re.IGNORECASE)
+    leads = list(_CLAUSE_LEAD_RE.finditer(line))  # the last "..., so ..." / ". Therefore ..." that ends the line
+    clause = re.fullmatch(r"[^,;:]*", line[leads[-1].end():]) if leads else None
     if clause and not _STATEMENT_LEAD_RE.match(line.strip()):  # "That leaves 1 to 5, so the count is 5."
-        line = clause.group(1)
+        line = clause.group(0)
     if not line.strip() or not _STATEMENT_LEAD_RE.match(re.sub(r"\*\*|__", "", line).strip().lstrip("#>-* ")):
         return ""
-    value = statement_value(line)
+    spans = list(_MATH_SPAN_RE.finditer(line))
+    value = statement_value(line) or (_span_text(spans[0]) if len(spans) == 1 else None)  # "Therefore $P=\\frac56$."
     value = value and re.split(r"(?<![<>!\\])=", value)[-1].strip()  # "the area is 6 \cdot 4 = 24": its last side
     if not value or not _PLAIN_VALUE_RE.fullmatch(normalize_answer(value)):
         return ""
@@ -393,7 +405,8 @@ def _closing_restatement(tail: str, answer: str) -> str:
 
 
 # what a closing restatement may state and be compared by: numbers, lists of them, a plus-minus ("x = \pm 2")
-_PLAIN_VALUE_RE = re.compile(r"(?:[a-z]=)?-?\d[\d,]*(?:\.\d+)?(?:/\d+)?%?(?:,(?:[a-z]=)?-?\d+(?:\.\d+)?(?:/\d+)?%?)*")
+_PLAIN_NUMBER = r"(?:[a-zA-Z]=)?-?(?:\d[\d,]*(?:\.\d+)?(?:/\d+)?%?|\\frac\{\d+\}\{\d+\})"
+_PLAIN_VALUE_RE = re.compile(rf"{_PLAIN_NUMBER}(?:,{_PLAIN_NUMBER})*")
 
 
 def same_answer(a: str, b: str) -> bool:
@@ -416,7 +429,8 @@ def _aside(text: str, end: int) -> bool:
     return before.count("(") > before.count(")") or bool(_CONDITION_WORDS_RE.search(before))
 
 
-_CONDITION_WORDS_RE = re.compile(r"\b(?:for|if|when|in the case|had|were)\b", re.IGNORECASE)
+_CONDITION_WORDS_RE = re.compile(r"\b(?:for (?:a|an|the|each|every|n|k|m)\b|for \$|if|when|in the case|had|were)\b",
+                                 re.IGNORECASE)  # "(For a $3 \\times 3$ board ...)"; not "divide by 2! for them"
 
 
 def _find(rule: str, text: str) -> tuple[int, str | None]:
@@ -657,7 +671,7 @@ def _lower(text: str) -> str:
 # A marker regex scans every position of a long completion; most completions hold none of its words, so a plain
 # substring test first saves that scan (the free answer form tries every marker on every completion).
 _MARKER_WORDS = ("answer", "réponse", "reponse", "respuesta", "antwort", "risposta", "resposta", "ответ", "答", "답")
-_HINTS = {"final": ("final", "最终答案")}
+_HINTS = {"final": ("final", "最终答案"), "should": ("answer", "no", "non", "nein", "нет", "应")}
 
 
 def _has_marker_word(text: str, kind: str) -> bool:
@@ -666,7 +680,8 @@ def _has_marker_word(text: str, kind: str) -> bool:
 
 
 def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
-    if not _has_marker_word(text, "final" if marker is _FINAL_ANSWER_RE else "answer"):
+    kind = "final" if marker is _FINAL_ANSWER_RE else "should" if marker is _ANSWER_SHOULD_RE else "answer"
+    if not _has_marker_word(text, kind):
         return -1, None
     # a marker with nothing after it ("The answer is 210. The answer is", cut) leaves the one before it standing
     matches = [m for m in marker.finditer(text) if text[m.end():].strip(" \t\n*$")]
@@ -685,10 +700,11 @@ def _marked_answer(text: str, marker: re.Pattern) -> tuple[int, str | None]:
             end = following.end()
         return at + end, ", ".join(dict.fromkeys(spans))
     # up to the end of the sentence: a period followed by a space or the end, not a decimal point
-    sentence = re.split(r"(?<!\bi\.e)(?<!\be\.g)\.(?:\s|$)|\n", rest, maxsplit=1)[0]
+    sentence = re.split(r"(?<!\bi\.e)(?<!\be\.g)\.(?:\s|$)|\n|。", rest, maxsplit=1)[0]
     end = at + len(sentence)
-    # "Final Answer: The volume of $ABCD$ is 120." -> what follows the last " is "
+    # "Final Answer: The volume of $ABCD$ is 120." -> what follows the last " is "; "4, car ..." -> before the reason
     sentence = re.split(r"\s(?:is|are|equals)\s", sentence)[-1]
+    sentence = re.split(r",\s*(?:because|since|car|parce que|weil|porque|pues|потому что|так как)\b", sentence)[0]
     return end, _strip_math_delims(sentence) or None
 
 
