@@ -195,6 +195,15 @@ CASES = [
     ("text-sentence-gold", B, "\\text{The minimum value is } 5 \\text{ (attained at } x=2)", T + "$\\boxed{5}$", None, True, ""),
     ("text-sentence-gold-not-where", B, "\\text{The minimum value is } 5 \\text{ (attained at } x=2)", T + "$\\boxed{2}$",
      None, False, ""),
+    # another answer offered in parentheses is a hedge; a condition or the same value in another form is not
+    ("parenthesised-alternative", F, "8", T + "The answer is 7 (or 8 if we count the empty set).", None, False, "hedge"),
+    ("parenthesised-alternative-first", F, "7", T + "The answer is 7 (or 8 if we count the empty set).", None, False,
+     "hedge"),
+    ("parenthesised-condition-value", F, "17", T + "Answer: 17 (if we count the empty set, 18).", None, False, "hedge"),
+    ("parenthesised-same-value", F, "12", T + "The answer is 12 (or equivalently, 12.0).", None, True, ""),
+    ("parenthesised-condition", F, "5", T + "The answer is 5 (if x > 0).", None, True, ""),
+    ("parenthesised-alternative-after-box", B, "\\frac32", T + "$$\\boxed{\\frac{3}{2}} \\text{ (or } \\frac{2}{3} \\text{ if "
+     "the ratio is taken the other way)}$$", None, False, "hedge"),
     ("answer-should-be-a-check", B, "13", T + "$\\boxed{13}$\n\nSanity check: the answer should be less than $2^6 = 64$. ✓",
      None, True, ""),
 ]

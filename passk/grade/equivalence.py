@@ -104,6 +104,13 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
     gold_items = split_top_level(gold)
     if len(gold_items) > 1 and all(_same_value(item, gold_items[0]) for item in gold_items[1:]):
         gold = gold_items[0]  # a gold "\frac{3}{4} or 0.75" offers one value in two forms
+    aside = _PARENTHESISED_ALTERNATIVE.fullmatch(pred)
+    if aside:  # "7 (or 8 if we count the empty set)", "17 (if we count the empty set, 18)": two answers offered
+        main, others = aside.group(1), _ASIDE_VALUE.findall(aside.group(2))
+        verdicts = [quick_verdict(other, main, policy) for other in others]
+        if any(v is None or not v.equal for v in verdicts):
+            return Judgement(False, "hedge: another answer offered in parentheses")
+        pred = main  # "12 (or equivalently 12.0)"
     approximation = _APPROXIMATION.fullmatch(pred)
     if approximation and not _UNCERTAIN.search(gold):  # "\\frac{1}{3} \\approx 0.333": the exact side answers
         exact, decimal = approximation.groups()
@@ -159,6 +166,8 @@ _NO_SOLUTION = frozenset({"no", "none", "\\{\\}", "\\emptyset"})  # "no solution
 _UNCERTAIN = re.compile(r"\\approx|\\sim(?![a-z])|≈|\?|\b(?:approx(?:imately)?|about|around|roughly|probably|maybe|"
                         r"perhaps|possibly|likely|guess|i think|i believe|not sure|unsure)\b", re.IGNORECASE)
 _APPROXIMATION = re.compile(r"([^≈]+?)\s*(?:\\approx|≈)\s*(-?\d+\.\d+)")
+_PARENTHESISED_ALTERNATIVE = re.compile(r"(.+?)\s*\((?:or|if|unless|otherwise|alternatively|else)\b(.*)\)")
+_ASIDE_VALUE = re.compile(r"(?<![\d.<>=≤≥\\{}])(?<![<>=]\s)(-?(?:\\frac\{\d+\}\{\d+\}|\d+(?:\.\d+)?(?:/\d+)?))")  # not "x > 0"
 _NAMED_VALUE = re.compile(r"^([a-zA-Z](?:_\{?\w+\}?)?)=(?!.*=)")
 CHOICE_WITH_VALUE = re.compile(r"^\([A-E]\)(?=.)")  # a canonical "(C)12": a letter with its option's value
 

@@ -172,7 +172,9 @@ _ALTERNATIVE_RE = re.compile(r"\b(?:(?:is|are) also (?:plausible|possible|correc
                              r"|alternatively(?![,:]?\s+(?:we|one|I|you|using|by|via|with|another|a different|consider"
                              r"|note|check|verif\w*|comput\w*|calculat\w*|\$|\\\(|[\d(]))"
                              r"|or perhaps|or maybe|or else|(?:might|could|may) also be|would be \S+ instead"
-                             r"|\b(?:it|that|the answer) (?:could|might|may) (?:well |also )?be(?= \$?\\?\(?-?\d))\b",
+                             r"|\b(?:it|that|the answer) (?:could|might|may) (?:well |also )?be(?= \$?\\?\(?-?\d))\b"
+                             # "(or 2/3 if the ratio is taken the other way)"; not "(or equivalently 1.5)"
+                             r"|\(\s*or\b(?!\s+(?:equivalently|simply|in|as|written|that is|about|approximately|roughly)\b)",
                              re.IGNORECASE)
 _CAUSAL_RE = re.compile(r"\b(?:since|because|as|so|which|where|thus|hence|therefore|that is|i\.e)\b", re.IGNORECASE)
 # A box or a math span is an answer the model marked; a prose marker may be followed by prose.
