@@ -204,6 +204,11 @@ CASES = [
     ("parenthesised-condition", F, "5", T + "The answer is 5 (if x > 0).", None, True, ""),
     ("parenthesised-alternative-after-box", B, "\\frac32", T + "$$\\boxed{\\frac{3}{2}} \\text{ (or } \\frac{2}{3} \\text{ if "
      "the ratio is taken the other way)}$$", None, False, "hedge"),
+    ("upright-imaginary-unit", B, "2-3i", T + "$\\boxed{2-3\\mathrm{i}}$", None, True, ""),
+    ("cent-sign", B, "\\$0.75", T + "$\\boxed{75\\text{¢}}$", None, True, "unit: converted"),
+    ("braced-colon-time", B, "\\text{3:45 p.m.}", T + "$\\boxed{15{:}45}$", None, True, ""),
+    ("empty-set-for-no-solution", B, "no solution", T + "$\\boxed{\\varnothing}$", None, True, ""),
+    ("empty-set-for-a-value", B, "2", T + "$\\boxed{\\varnothing}$", None, False, ""),
     ("answer-should-be-a-check", B, "13", T + "$\\boxed{13}$\n\nSanity check: the answer should be less than $2^6 = 64$. ✓",
      None, True, ""),
 ]

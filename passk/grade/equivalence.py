@@ -77,8 +77,8 @@ def quick_verdict(pred: str, gold: str, policy: str = "strict") -> Judgement | N
         gold = gold_residue.group(1)  # "x \equiv 4 \pmod 7" solved as "x = 4": the residue answers
     elif pred_residue:
         pred = pred_residue.group(1)  # "2 \pmod 7" answers a gold 2: the residue
-    if gold == "\\emptyset" and pred in _NO_SOLUTION:  # "there are no real solutions" answers the empty set
-        return Judgement(True)
+    if gold == "\\emptyset" and pred in _NO_SOLUTION or pred == "\\emptyset" and gold in _NO_SOLUTION:
+        return Judgement(True)  # "there are no real solutions" answers the empty set, and the empty set "no solution"
     if CLOCK_CANONICAL.match(pred) and CLOCK_CANONICAL.match(gold):  # times of day: "21:00" is not "9:00"
         return Judgement(False)
     gold_values, pred_values = named_values(gold), named_values(pred)

@@ -66,7 +66,7 @@ UNICODE_MATH = (("½", "\\frac{1}{2}"), ("⅓", "\\frac{1}{3}"), ("⅔", "\\frac
                 ("¾", "\\frac{3}{4}"), ("π", "\\pi "), ("×", "\\times "), ("−", "-"), ("≤", "\\le "),
                 ("≥", "\\ge "), ("∞", "\\infty "), ("·", "\\cdot "),
                 ("⟨", "\\langle "), ("⟩", "\\rangle "), ("±", "\\pm "), ("∓", "\\mp "),
-                ("∈", "\\in "), ("ℝ", "\\mathbb{R}"))
+                ("∈", "\\in "), ("ℝ", "\\mathbb{R}"), ("¢", " cents"))
 _UNICODE_ROOT = re.compile(r"√\s*(\d+|[a-zA-Z]|\([^()]*\))")
 _REPEATING = re.compile(r"^(-?)(\d*)\.(\d*)\\overline\{(\d+)\}$")  # 0.1\overline{6} = 1/6
 _UNIT_WORDS = (
@@ -271,6 +271,7 @@ def normalize_answer(s: str) -> str:
         s = s.replace(char, latex)
     s = _UNICODE_ROOT.sub(r"\\sqrt{\1}", s)
     s = strip_delims(s)
+    s = re.sub(r"\\(?:mathrm|operatorname|text)\{([ie])\}", r"\1", s).replace("{:}", ":")  # upright i; "15{:}45"
     s = _UNIT_VECTORS.sub(_unit_vectors_as_tuple, s)  # "\\mathbf{i} - 2\\mathbf{j} + \\mathbf{k}" is (1, -2, 1)
     s = _BOLD.sub(r"\1", s)  # "\mathbf{\tfrac{5}{2}}": bold is presentation, even around braces
     residue = _RESIDUE_MODULUS.fullmatch(s)
@@ -629,7 +630,7 @@ _POWER = {"square": 2, "sq": 2, "sq.": 2, "cubic": 3, "²": 2, "³": 3, "squared
 def unit_name(s: str) -> str | None:
     """The unit an answer ends in, by one name for its spellings ('5 \\text{ weeks}' -> 'week', '12 m^2' and
     '12 square meters' -> 'm^2'); 'dollar' for a leading dollar sign; None if none."""
-    text = strip_delims(s.strip())
+    text = strip_delims(s.strip()).replace("¢", " cents")
     match = _UNIT_AT_END.search(text)
     if not match or re.search(r"[/^*]\s*$|\\cdot\s*$", text[:match.start()]):
         # none, or the end of a compound unit ("\\mathrm{m} / \\mathrm{s}") read apart; "\\$0.45" is dollars
