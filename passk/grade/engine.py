@@ -55,6 +55,7 @@ from passk.grade.normalize import (
     FORMS_SEP,
     MAX_NORMALIZED_CHARS,
     POLICIES,
+    UNWRAP_TEXT,
     choice_letter,
     converted_equal,
     normalize_answer,
@@ -123,8 +124,7 @@ def _gold_letters(gold: str) -> frozenset[str] | None:
 
 def choice_set(text: str) -> frozenset[str] | None:
     """'AC', 'A, C', '(A) and (C)' -> {'A', 'C'}: two or more distinct option letters, nothing else; None otherwise."""
-    plain = re.sub(r"\\(?:text\w*|mathrm|mbox)\{([^{}]*)\}", r"\1", text)
-    plain = re.sub(r"[$()\s]|\band\b", "", plain)
+    plain = re.sub(r"[$()\s]|\band\b", "", UNWRAP_TEXT.sub(r"\1", text))
     letters = plain.split(",") if "," in plain else list(plain)
     if not 2 <= len(letters) <= 5 or not all(re.fullmatch(r"[A-E]", x) for x in letters) \
             or len(set(letters)) != len(letters):
@@ -224,14 +224,15 @@ class Grader:
                 letter = choice_of_value(completions[i], extraction.answer)  # "(D) 9" listed, "9" answered
                 if letter:
                     extraction = extractions[i] = dataclasses.replace(extraction, answer=letter)
-            worded = is_phrase_gold(gold) or _canonical_gold(gold) in ("yes", "no")  # most golds are not: skipped
+            yes_no = _canonical_gold(gold) in ("yes", "no")
+            worded = yes_no or is_phrase_gold(gold)  # most golds are neither: skipped
             if worded and self.config.extract.compete > 1 and not extraction.conflict and not extraction.retracted \
                     and not (extraction.answer and phrase_answers(extraction.answer, gold)):
                 line = closing_line(completions[i])  # no prompt: "So the second player (Bob) wins." answers "Bob"
                 if phrase_answers(line, gold):
                     extraction = extractions[i] = dataclasses.replace(extraction, answer=line, rule="last_statement")
-                elif _canonical_gold(gold) in ("yes", "no") and normalize_answer(extraction.answer or "") not in \
-                        ("yes", "no") and says_no(line):  # "Therefore, no such integer exists."
+                elif yes_no and normalize_answer(extraction.answer or "") not in ("yes", "no") \
+                        and says_no(line):  # "Therefore, no such integer exists."
                     extraction = extractions[i] = dataclasses.replace(extraction, answer="no", rule="last_statement")
             if extraction.answer is not None and choice_letter(gold) and not extraction.conflict:
                 mismatch = _letter_against_value(completions[i], extraction.answer)
@@ -402,7 +403,7 @@ def _key(extraction: Extraction, raw_gold: str) -> tuple[str, str]:
     gold_letters = _gold_letters(raw_gold)
     if gold_letters:  # a multi-select gold "AC" answered "A, C", "(C) and (A)"
         letters = choice_set(answer)
-        return ",".join(sorted(letters or ())) or normalize_answer(answer), ",".join(sorted(gold_letters))
+        return ",".join(sorted(letters or ())) or pred, ",".join(sorted(gold_letters))
     if phrase_answers(answer, raw_gold):
         return gold, gold  # "\\text{an isosceles triangle}" answers "isosceles"
     named, gold_name = _LEADING_NAME.match(answer), _gold_name(raw_gold)

@@ -922,7 +922,7 @@ _NEGATION_RE = re.compile(r"\b(?:not|no|never|neither|nor|none|cannot|fail\w*|un
 
 def _phrase(text: str) -> str:
     plain = re.sub(r"\\(?:text\w*|mathrm|mbox|operatorname)\{([^{}]*)\}", r" \1 ", text)
-    plain = re.sub(r"[$\\]|\\[,;!]", " ", plain).lower()
+    plain = re.sub(r"[$\\]", " ", plain).lower()
     for pattern, name in _SYNONYMS:
         plain = re.sub(pattern, name, plain)
     return " ".join(re.findall(r"[a-z0-9][a-z0-9'-]*", plain))

@@ -120,7 +120,7 @@ _BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm|textbf)\s*\{((?:[^{}]|\{[^{}]*\})
 _RESIDUE_MODULUS = re.compile(r"(?:[a-zA-Z]\s*(?:\\equiv|≡)\s*)?(.+?)\s*(?:\\pmod\s*\{?\s*(\d+)\s*\}?|"
                               r"\(\s*\\?(?:bmod|mod)\s*\{?\s*(\d+)\s*\}?\s*\))\s*\.?")
 RESIDUE_CANONICAL = re.compile(r"(.+)\\pmod\{(\d+)\}")  # what normalize_answer makes of a residue class
-_UNWRAP = re.compile(r"\\(?:text\w*|mathrm|mbox)\s*\{([^{}]*)\}")
+UNWRAP_TEXT = re.compile(r"\\(?:text\w*|mathrm|mbox)\s*\{([^{}]*)\}")
 _REPEATING_DOTS = re.compile(r"^(-?\d*\.\d*?)\\dot\{?(\d)\}?(\d*)(?:\\dot\{?(\d)\}?)?$")  # 0.1\dot{6}, 0.\dot{1}\dot{2}
 _REPEATING_PARENS = re.compile(r"^(-?\d*\.\d*)\((\d+)\)$")  # 0.(3)
 _REPEATING_ELLIPSIS = re.compile(r"^(-?\d*\.\d*?)(\d)\2{2,}(?:\\l?dots|\\cdots|\.\.\.|…)$")  # 0.333...
@@ -195,7 +195,7 @@ def clock_time(s: str) -> str | None:
     """'9 p.m.' -> '21:00', '9:00' -> '9:00', '20:34:00' -> '20:34'; None where `s` is not a time of day.
 
     A bare number is no time ('9'); a time without a.m./p.m. stays on the clock it was written on."""
-    plain = _UNWRAP.sub(r"\1", s).replace("\\ ", " ").strip()
+    plain = UNWRAP_TEXT.sub(r"\1", s).replace("\\ ", " ").strip()
     if plain.lower().rstrip(".") in _CLOCK_WORDS:
         return _CLOCK_WORDS[plain.lower().rstrip(".")]
     match = _CLOCK.match(plain)
@@ -237,7 +237,6 @@ def _inequalities_as_set(s: str) -> str | None:
     return "\\cup".join(intervals) if len(variables) == 1 else None
 
 
-_UNWRAP_TEXT = re.compile(r"\\(?:text\w*|mathrm|mbox)\{([^{}]*)\}")
 _COMPOUND_DURATION = re.compile(r"(\d+)\s*(?:hours?|hrs?|h)\s*,?\s*(?:and\s+)?(\d+)\s*(?:minutes?|mins?|m)\.?"
                                 r"|(\d+)\s*(?:minutes?|mins?)\s*,?\s*(?:and\s+)?(\d+)\s*(?:seconds?|secs?|s)\.?",
                                 re.IGNORECASE)
@@ -280,7 +279,7 @@ def normalize_answer(s: str) -> str:
     clock = clock_time(s)
     if clock:  # "9 p.m." is 21:00; AM and PM are never a unit to drop
         return clock
-    compound = _COMPOUND_DURATION.fullmatch(_UNWRAP_TEXT.sub(r" \1 ", s).strip())
+    compound = _COMPOUND_DURATION.fullmatch(UNWRAP_TEXT.sub(r" \1 ", s).strip())
     if compound:  # "2 hours 30 minutes" is 150 minutes: unit_name reads the last unit
         big, small = (g for g in compound.groups() if g is not None)
         return str(60 * int(big) + int(small))
@@ -288,7 +287,7 @@ def normalize_answer(s: str) -> str:
         conversion = _unit_conversion(s)  # "2 \text{ hours} = 120 \text{ minutes}"
         if conversion:
             return conversion
-    plain = _UNWRAP.sub(r"\1", s).strip()
+    plain = UNWRAP_TEXT.sub(r"\1", s).strip()
     if _ALL_REALS.match(plain.rstrip(".")):
         return "(-\\infty,\\infty)"  # "all real numbers", "\mathbb{R}"
     but = _ALL_REALS_EXCEPT.match(plain.rstrip("."))
